@@ -66,6 +66,7 @@ class WireError(ValueError):
 TCP_HEADER_LEN = 20
 IPV4_HEADER_LEN = 20
 MAX_OPTIONS_LEN = 40  # the data offset is 4 bits of 32-bit words: 60 bytes, 20 of them fixed
+MAX_TCP_LEN = 0xFFFF - IPV4_HEADER_LEN  # the IPv4 total length field is 16 bits
 IPV4_DONT_FRAGMENT = 0x4000
 IPV4_MORE_FRAGMENTS = 0x2000
 IPV4_FRAGMENT_OFFSET_MASK = 0x1FFF
@@ -269,6 +270,9 @@ def _encode_tcp(src: bytes, dst: bytes, segment: Segment) -> bytes:
         tcp = header + options + segment.payload
     except TypeError:
         raise WireError(f"The payload must be bytes, not {type(segment.payload).__name__}.") from None
+    if len(tcp) > MAX_TCP_LEN:
+        raise WireError(f"The segment takes {len(tcp)} bytes, but an IPv4 packet holds at most 65535, "
+                        f"so at most {MAX_TCP_LEN} of TCP.")
     checksum = tcp_checksum(src, dst, tcp)
     return tcp[:16] + _CHECKSUM.pack(checksum) + tcp[18:]
 
@@ -322,8 +326,6 @@ def encode_ipv4(src_ip: str, dst_ip: str, segment: Segment, *, ip_id: int = 0, t
     dst = ip_to_bytes(dst_ip)
     tcp = _encode_tcp(src, dst, segment)
     total_len = IPV4_HEADER_LEN + len(tcp)
-    if total_len > 0xFFFF:
-        raise WireError(f"An IPv4 packet holds at most 65535 bytes; this one would take {total_len}.")
     try:
         header = _IPV4_HEADER.pack(0x45, tos, total_len, ip_id, IPV4_DONT_FRAGMENT if df else 0,
                                    ttl, TCP_PROTOCOL, 0, src, dst)
