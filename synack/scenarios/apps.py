@@ -1,0 +1,60 @@
+"""Application scripts shared by several scenarios: the request/answer server and client.
+
+Each is a generator function run on a host (see :mod:`synack.sim.host`).  The
+sizes match the Linux recordings: requests of 100 bytes, answers of 200.
+"""
+
+from __future__ import annotations
+
+from typing import Generator
+
+from ..sim.host import Host, SocketError
+
+REQUEST = 100
+ANSWER = 200
+PORT = 8080
+
+
+def answering_server(host: Host, port: int = PORT, *, connections: int = 1, answer: int = ANSWER,
+                     close_delay_us: int = 0) -> Generator:
+    """Accept, read the request, answer it, read to end of stream, close (after ``close_delay_us``)."""
+    listener = host.listen(port)
+    for _ in range(connections):
+        sock = yield listener.accept()
+        try:
+            data = yield sock.recv()
+            if data:
+                sock.send(b"a" * answer)
+                yield from sock.recv_until_eof()
+            if close_delay_us:
+                yield host.sleep(close_delay_us)
+            sock.close()
+        except SocketError:
+            pass
+
+
+def reading_server(host: Host, port: int = PORT, *, close_delay_us: int = 0) -> Generator:
+    """Accept, read to end of stream, close (after ``close_delay_us``)."""
+    listener = host.listen(port)
+    sock = yield listener.accept()
+    try:
+        yield from sock.recv_until_eof()
+        if close_delay_us:
+            yield host.sleep(close_delay_us)
+        sock.close()
+    except SocketError:
+        pass
+
+
+def requesting_client(host: Host, server_ip: str, port: int = PORT, *, request: int = REQUEST,
+                      answer: int = ANSWER) -> Generator:
+    """Connect, send the request, close as soon as the whole answer is in."""
+    sock = yield host.connect(server_ip, port)
+    sock.send(b"q" * request)
+    got = 0
+    while got < answer:
+        data = yield sock.recv()
+        if not data:
+            break
+        got += len(data)
+    sock.close()

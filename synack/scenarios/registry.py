@@ -1,0 +1,27 @@
+"""Every built-in scenario, by name, in the order the CLI and the page list them."""
+
+from __future__ import annotations
+
+from importlib import import_module
+
+from .base import Scenario, ScenarioError
+
+NAMES = (
+    "handshake", "client_close", "client_close_lingering_server", "server_close", "half_close",
+    "refused", "syn_lost", "synack_lost", "abort", "close_unread", "simultaneous_open",
+    "simultaneous_close", "fast_open", "syn_cookies", "keepalive", "in_window_attacks",
+    "ack_to_closed_port",
+)
+
+SCENARIOS: dict[str, Scenario] = {name: import_module(f"{__package__}.{name}").SCENARIO for name in NAMES}
+
+
+def get_scenario(name: str) -> Scenario:
+    try:
+        return SCENARIOS[name]
+    except KeyError:
+        raise ScenarioError(f"unknown scenario {name!r}; 'synack list' shows the {len(SCENARIOS)} there are.") from None
+
+
+def list_scenarios() -> list[Scenario]:
+    return list(SCENARIOS.values())

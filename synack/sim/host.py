@@ -1,0 +1,365 @@
+"""Hosts: an address, ports, TCP endpoints, and a socket-like API for application scripts.
+
+A :class:`Host` owns the connections and listeners bound to its address,
+demultiplexes arriving segments by 4-tuple (RFC 9293 3.10.7: no match means
+an RST from :func:`~synack.tcp.endpoint.reset_for_unknown`), keeps each
+endpoint's next deadline on the scheduler, and passes everything the engine
+reports to the recorder.  Applications are generator functions, SimPy style:
+they ``yield`` a waitable (``sleep``, ``connect``, ``accept``, ``recv``) and
+are resumed with its result, or with :class:`SocketError` thrown in.
+"""
+
+from __future__ import annotations
+
+import random
+from typing import TYPE_CHECKING, Any, Callable, Generator
+
+from ..tcp.endpoint import Connection, Context, reset_for_unknown
+from ..tcp.errors import TcpError
+from ..tcp.events import ErrorReported, SegmentDropped, SegmentSent, StateChanged
+from ..tcp.listener import Listener
+from ..tcp.segment import Flags, Segment
+from ..tcp.states import State
+from .scheduler import APPLICATION, TIMER, Handle, Scheduler
+
+if TYPE_CHECKING:
+    from .network import Network
+    from .recorder import Recorder
+
+EPHEMERAL_LOW, EPHEMERAL_HIGH = 32768, 60999  # Linux ip_local_port_range
+
+
+class SocketError(Exception):
+    """What a socket call reports to the application: ``connection refused``, ``connection reset``, ..."""
+
+    def __init__(self, message: str, errno_name: str = "") -> None:
+        super().__init__(message)
+        self.errno_name = errno_name
+
+
+class Waitable:
+    """Something an application can wait for; resolved once with a value or an error."""
+
+    def __init__(self) -> None:
+        self.done = False
+        self.value: Any = None
+        self.error: BaseException | None = None
+        self._callbacks: list[Callable[["Waitable"], None]] = []
+
+    def resolve(self, value: Any = None, error: BaseException | None = None) -> None:
+        if self.done:
+            return
+        self.done, self.value, self.error = True, value, error
+        for cb in self._callbacks:
+            cb(self)
+
+    def subscribe(self, cb: Callable[["Waitable"], None]) -> None:
+        if self.done:
+            cb(self)
+        else:
+            self._callbacks.append(cb)
+
+
+class Host:
+    def __init__(self, name: str, ip: str, sched: Scheduler, network: "Network", ctx: Context,
+                 rng: random.Random, recorder: "Recorder | None" = None) -> None:
+        self.name = name
+        self.ip = ip
+        self.sched = sched
+        self.network = network
+        self.ctx = ctx
+        self.rng = rng
+        self.recorder = recorder
+        self.connections: dict[tuple[int, str, int], Connection] = {}
+        self.listeners: dict[int, Listener] = {}
+        self._timer_handles: dict[int, tuple[int, Handle]] = {}
+        self._conditions: list[tuple[Callable[[], Any], Waitable]] = []
+        self._next_port = rng.randint(EPHEMERAL_LOW, EPHEMERAL_HIGH)
+        self.display_state = State.CLOSED
+        self._primary: object | None = None
+        self.all_connections: list[Connection] = []
+        network.attach(self)
+
+    # --------------------------------------------------------------- segments
+    def deliver(self, src_ip: str, seg: Segment, step: int | None, duplicate: bool = False) -> None:
+        now = self.sched.now
+        key = (seg.dst_port, src_ip, seg.src_port)
+        conn = self.connections.get(key)
+        if conn is not None:
+            conn.receive(seg, now)
+            self.pump(conn)
+        else:
+            listener = self.listeners.get(seg.dst_port)
+            if listener is not None and listener.state is State.LISTEN:
+                child = listener.receive((src_ip, seg.src_port), seg, now)
+                self.pump_listener(listener)
+                if child is not None:
+                    self._register(child)
+                    self.pump(child)
+            else:
+                self._record_event("drop", reason=f"no socket for port {seg.dst_port}", step=step)
+                rst = reset_for_unknown(seg)
+                if rst is not None:
+                    self.network.transmit(self.name, self.ip, src_ip, rst, "rst")
+        if self.recorder is not None and step is not None:
+            self.recorder.segment_delivered(now, step, self.name, duplicate)
+        self._check_conditions()
+
+    def _register(self, conn: Connection) -> None:
+        self.connections[(conn.local[1], conn.remote[0], conn.remote[1])] = conn
+        self.all_connections.append(conn)
+        self._primary = conn
+
+    def pump(self, conn: Connection) -> None:
+        """Drain what the engine produced: record events, put segments on the wire, re-arm its timer."""
+        reasons = self._drain_events(conn)
+        for seg, reason in zip(conn.segments_to_send(), reasons):
+            self.network.transmit(self.name, self.ip, conn.remote[0], seg, reason)
+        key = id(conn)
+        if conn.state is State.CLOSED:
+            self.connections.pop((conn.local[1], conn.remote[0], conn.remote[1]), None)
+            old = self._timer_handles.pop(key, None)
+            if old:
+                old[1].cancel()
+            return
+        deadline = conn.next_deadline()
+        old = self._timer_handles.get(key)
+        if old is not None and old[0] == deadline:
+            return
+        if old is not None:
+            old[1].cancel()
+        if deadline is None:
+            self._timer_handles.pop(key, None)
+            return
+        handle = self.sched.call_at(deadline, lambda: self._timer(conn), TIMER)
+        self._timer_handles[key] = (deadline, handle)
+
+    def _timer(self, conn: Connection) -> None:
+        self._timer_handles.pop(id(conn), None)
+        conn.on_timer(self.sched.now)
+        self.pump(conn)
+        self._check_conditions()
+
+    def pump_listener(self, listener: Listener) -> None:
+        reasons = self._drain_events(listener)
+        for ((remote_ip, _port), seg), reason in zip(listener.segments_to_send(), reasons):
+            self.network.transmit(self.name, self.ip, remote_ip, seg, reason)
+
+    def _drain_events(self, source: Connection | Listener) -> list[str]:
+        """Record the engine's events; returns the reasons of the segments it sent, in order."""
+        reasons = []
+        for event in source.events():
+            if isinstance(event, SegmentSent):
+                reasons.append(event.reason)
+            else:
+                self._on_event(source, event)
+        return reasons
+
+    def _on_event(self, source: object, event: object) -> None:
+        if isinstance(event, StateChanged) and source is self._primary:
+            self.display_state = event.new
+        rec = self.recorder
+        if rec is None:
+            return
+        if isinstance(event, StateChanged):
+            rec.event(self.sched.now, "state", self.name, old=event.old.value, new=event.new.value,
+                      cause=event.cause, primary=source is self._primary)
+        elif isinstance(event, SegmentDropped):
+            rec.event(self.sched.now, "drop", self.name, reason=event.reason,
+                      segment=event.segment.notation())
+        elif isinstance(event, ErrorReported):
+            rec.event(self.sched.now, "error", self.name, error=event.error, errno=event.errno_name)
+        else:
+            kind = type(event).__name__
+            fields = {k: getattr(event, k) for k in getattr(event, "__slots__", ())}
+            mapping = {"TimerFired": "timer", "DataDelivered": "data", "EofReceived": "eof",
+                       "Established": "established"}
+            rec.event(self.sched.now, mapping.get(kind, kind), self.name, **fields)
+
+    def _record_event(self, kind: str, **fields: Any) -> None:
+        if self.recorder is not None:
+            self.recorder.event(self.sched.now, kind, self.name, **fields)
+
+    # ---------------------------------------------------------- application
+    def spawn(self, app: Callable[..., Generator], *args: Any, **kwargs: Any) -> None:
+        """Start an application script on this host at the current time."""
+        gen = app(self, *args, **kwargs)
+        self.sched.call_at(self.sched.now, lambda: self._step(gen, None, None), APPLICATION)
+
+    def _step(self, gen: Generator, value: Any, error: BaseException | None) -> None:
+        try:
+            waitable = gen.throw(error) if error is not None else gen.send(value)
+        except StopIteration:
+            return
+        except SocketError as exc:
+            self._record_event("app", call="exit", error=str(exc))
+            return
+        waitable.subscribe(lambda w: self.sched.call_at(
+            self.sched.now, lambda: self._step(gen, w.value, w.error), APPLICATION))
+
+    def _wait_until(self, predicate: Callable[[], Any]) -> Waitable:
+        """A waitable resolved when ``predicate()`` returns something other than None."""
+        w = Waitable()
+        result = predicate()
+        if result is not None:
+            w.resolve(*result)
+        else:
+            self._conditions.append((predicate, w))
+        return w
+
+    def _check_conditions(self) -> None:
+        if not self._conditions:
+            return
+        pending = []
+        for predicate, w in self._conditions:
+            result = predicate()
+            if result is not None:
+                w.resolve(*result)
+            else:
+                pending.append((predicate, w))
+        self._conditions = pending
+
+    def sleep(self, duration_us: int) -> Waitable:
+        w = Waitable()
+        self.sched.call_later(max(0, duration_us), lambda: w.resolve(None), APPLICATION)
+        return w
+
+    def _ephemeral_port(self, remote: tuple[str, int]) -> int:
+        span = EPHEMERAL_HIGH - EPHEMERAL_LOW + 1
+        for _ in range(span):
+            port = self._next_port
+            self._next_port = EPHEMERAL_LOW + (port - EPHEMERAL_LOW + 1) % span
+            if (port, remote[0], remote[1]) not in self.connections:
+                return port
+        raise SocketError("no free ephemeral port", "EADDRNOTAVAIL")
+
+    def listen(self, port: int, backlog: int = 128) -> "ListeningSocket":
+        listener = Listener(self.ctx, (self.ip, port), backlog)
+        listener.open_passive(self.sched.now)
+        self.listeners[port] = listener
+        if self._primary is None:
+            self._primary = listener
+            self.display_state = State.LISTEN
+        self._record_event("app", call="listen", port=port)
+        self.pump_listener(listener)
+        return ListeningSocket(self, listener)
+
+    def connect(self, ip: str, port: int, *, local_port: int | None = None,
+                fastopen_data: bytes | None = None, keepalive: tuple[int, int, int] | None = None) -> Waitable:
+        remote = (ip, port)
+        lport = local_port if local_port is not None else self._ephemeral_port(remote)
+        conn = Connection(self.ctx, (self.ip, lport), remote)
+        if keepalive is not None:
+            conn.set_keepalive(*keepalive)
+        self._register(conn)
+        self._record_event("app", call="connect", remote=f"{ip}:{port}",
+                           **({"bytes": len(fastopen_data)} if fastopen_data else {}))
+        conn.open_active(self.sched.now, fastopen_data=fastopen_data)
+        self.pump(conn)
+        sock = Socket(self, conn)
+
+        def ready():
+            if conn.state in (State.ESTABLISHED, State.CLOSE_WAIT, State.FIN_WAIT_1, State.FIN_WAIT_2,
+                              State.CLOSING, State.TIME_WAIT, State.LAST_ACK):
+                return (sock,)
+            if conn.state is State.CLOSED:
+                return (None, SocketError(conn.error or "connection closed", _errno(conn)))
+            return None
+        return self._wait_until(ready)
+
+    def inject(self, src: tuple[str, int], dst: tuple[str, int], flags: Flags, seq: int, ack: int = 0,
+               window: int = 0, payload: bytes = b"") -> None:
+        """Put a forged segment on the wire, as a third party spoofing ``src`` would."""
+        seg = Segment(src[1], dst[1], seq & 0xFFFFFFFF, ack & 0xFFFFFFFF, flags, window, (), payload)
+        self._record_event("app", call="inject", segment=seg.notation())
+        self.network.transmit(self.name, src[0], dst[0], seg, "spoofed")
+
+
+def _errno(conn: Connection) -> str:
+    return {"connection refused": "ECONNREFUSED", "connection reset": "ECONNRESET",
+            "connection timed out": "ETIMEDOUT"}.get(conn.error or "", "")
+
+
+class ListeningSocket:
+    def __init__(self, host: Host, listener: Listener) -> None:
+        self.host = host
+        self.listener = listener
+
+    def accept(self) -> Waitable:
+        host, listener = self.host, self.listener
+
+        def ready():
+            conn = listener.accept()
+            if conn is None:
+                return None
+            host._record_event("app", call="accept", remote=f"{conn.remote[0]}:{conn.remote[1]}")
+            return (Socket(host, conn),)
+        return host._wait_until(ready)
+
+    def close(self) -> None:
+        self.listener.close(self.host.sched.now)
+        self.host.listeners.pop(self.listener.local[1], None)
+        self.host.pump_listener(self.listener)
+
+
+class Socket:
+    """The application's handle on one connection; calls return at once or yield a waitable."""
+
+    def __init__(self, host: Host, conn: Connection) -> None:
+        self.host = host
+        self.conn = conn
+
+    @property
+    def state(self) -> State:
+        return self.conn.state
+
+    def _call(self, name: str, fn: Callable[[], Any], **fields: Any) -> Any:
+        self.host._record_event("app", call=name, **fields)
+        try:
+            result = fn()
+        except TcpError as exc:
+            raise SocketError(str(exc)) from None
+        self.host.pump(self.conn)
+        self.host._check_conditions()
+        return result
+
+    def send(self, data: bytes) -> None:
+        if self.conn.error:
+            raise SocketError(self.conn.error, _errno(self.conn))
+        self._call("send", lambda: self.conn.send(data, self.host.sched.now), bytes=len(data))
+
+    def recv(self) -> Waitable:
+        """Wait for data; resolves with everything readable, b"" at end of stream."""
+        conn, host = self.conn, self.host
+
+        def ready():
+            if conn.rcvbuf:
+                data = conn.read(host.sched.now)
+                host._record_event("app", call="recv", bytes=len(data))
+                host.pump(conn)
+                return (data,)
+            if conn.eof:
+                host._record_event("app", call="recv", bytes=0, eof=True)
+                return (b"",)
+            if conn.state is State.CLOSED:
+                return (None, SocketError(conn.error or "connection closed", _errno(conn)))
+            return None
+        return host._wait_until(ready)
+
+    def recv_until_eof(self) -> Generator[Waitable, bytes, bytes]:
+        """``data = yield from sock.recv_until_eof()``."""
+        chunks = []
+        while True:
+            data = yield self.recv()
+            if not data:
+                return b"".join(chunks)
+            chunks.append(data)
+
+    def shutdown(self) -> None:
+        self._call("shutdown", lambda: self.conn.shutdown(self.host.sched.now))
+
+    def close(self) -> None:
+        self._call("close", lambda: self.conn.close(self.host.sched.now))
+
+    def abort(self) -> None:
+        self._call("abort", lambda: self.conn.abort(self.host.sched.now))

@@ -1,0 +1,115 @@
+"""Links and the network that carries segments between hosts, with delay and impairments.
+
+Each direction has one-way delay (RTT/2 by default), jitter, random loss,
+duplication and reordering, all drawn from one ``random.Random(seed)`` so a
+run is reproducible.  Scripted impairments ("drop every FIN from the server
+between 0 and 0.5 s", "drop the first SYN") are predicates over segments.  The
+tap that records what was put on the wire sits at the sender, before any
+impairment, so lost segments appear in the trace and in the pcap, as an
+iptables drop on the receiver's INPUT chain does in a real capture.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+import random
+from typing import TYPE_CHECKING, Callable
+
+from ..tcp.segment import Flags, Segment
+from .scheduler import DELIVERY, Scheduler
+
+if TYPE_CHECKING:
+    from .host import Host
+    from .recorder import Recorder
+
+
+@dataclass
+class LinkConfig:
+    delay_us: int = 50_000
+    jitter_us: int = 0
+    loss: float = 0.0
+    duplicate: float = 0.0
+    reorder: float = 0.0
+
+
+@dataclass
+class Impairment:
+    """Drop segments matching ``match`` sent by ``sender`` (any when None) in [start_us, end_us)."""
+
+    description: str
+    match: Callable[[Segment], bool]
+    sender: str | None = None
+    start_us: int = 0
+    end_us: int | None = None
+    count: int | None = None  # stop after this many drops
+    dropped: int = field(default=0, init=False)
+
+    def applies(self, sender: str, seg: Segment, now: int) -> bool:
+        if self.sender is not None and sender != self.sender:
+            return False
+        if now < self.start_us or (self.end_us is not None and now >= self.end_us):
+            return False
+        if self.count is not None and self.dropped >= self.count:
+            return False
+        if not self.match(seg):
+            return False
+        self.dropped += 1
+        return True
+
+
+def has_flags(all_of: Flags, none_of: Flags = Flags(0)) -> Callable[[Segment], bool]:
+    def match(seg: Segment) -> bool:
+        return (seg.flags & all_of) == all_of and not (seg.flags & none_of)
+    return match
+
+
+class Network:
+    def __init__(self, sched: Scheduler, rng: random.Random, link: LinkConfig,
+                 recorder: "Recorder | None" = None) -> None:
+        self.sched = sched
+        self.rng = rng
+        self.link = link
+        self.recorder = recorder
+        self.hosts: dict[str, "Host"] = {}
+        self.impairments: list[Impairment] = []
+        self.sent = 0
+        self.lost = 0
+
+    def attach(self, host: "Host") -> None:
+        self.hosts[host.ip] = host
+
+    def impair(self, impairment: Impairment) -> None:
+        self.impairments.append(impairment)
+
+    def transmit(self, sender: str, src_ip: str, dst_ip: str, seg: Segment, reason: str) -> None:
+        now = self.sched.now
+        link = self.link
+        self.sent += 1
+        lost_reason = None
+        for imp in self.impairments:
+            if imp.applies(sender, seg, now):
+                lost_reason = imp.description
+                break
+        rng = self.rng
+        if lost_reason is None and link.loss and rng.random() < link.loss:
+            lost_reason = f"random loss ({link.loss:.0%})"
+        delay = link.delay_us
+        if link.jitter_us:
+            delay += rng.randint(0, link.jitter_us)
+        if link.reorder and rng.random() < link.reorder:
+            delay += rng.randint(1, max(link.delay_us, 1))
+        arrives = None if lost_reason else now + delay
+        step = None
+        if self.recorder is not None:
+            step = self.recorder.segment_sent(now, sender, src_ip, dst_ip, seg, reason, arrives, lost_reason)
+        if lost_reason is not None:
+            self.lost += 1
+            return
+        host = self.hosts.get(dst_ip)
+        if host is None:
+            return
+        self.sched.call_at(now + delay, lambda: host.deliver(src_ip, seg, step), DELIVERY)
+        if link.duplicate and rng.random() < link.duplicate:
+            extra = rng.randint(0, max(link.delay_us // 2, 1))
+            self.sched.call_at(now + delay + extra, lambda: host.deliver(src_ip, seg, step, duplicate=True),
+                               DELIVERY)

@@ -1,0 +1,101 @@
+"""SYN cookies (RFC 4987 section 3.6, Linux net/ipv4/syncookies.c) and Fast Open cookies (RFC 7413 4.1.2).
+
+A SYN cookie is the server's ISN built so that the returning ACK proves the
+handshake without any state kept:
+
+    isn = H0(4-tuple) + client_isn + (minute << 24) + ((H1(4-tuple, minute) + mss_index) & 0xFFFFFF)
+
+with the minute counter valid for two periods and the MSS squeezed into a
+2-bit index of Linux's table (536, 1300, 1440, 1460).  When the SYN carried
+timestamps, the low 6 bits of the SYN-ACK's TSval keep the client's window
+scale (4 bits, 0xF for none), SACK and ECN, which the ACK echoes back in TSecr.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+import hashlib
+
+from .isn import keyed_hash32
+
+COOKIE_BITS = 24
+COOKIE_MASK = (1 << COOKIE_BITS) - 1
+MAX_AGE = 2
+MINUTE_US = 60_000_000
+MSS_TABLE = (536, 1300, 1440, 1460)
+TS_OPT_BITS = 6
+TS_WSCALE_NONE = 0xF
+TS_SACK = 1 << 4
+TS_ECN = 1 << 5
+
+
+@dataclass(frozen=True, slots=True)
+class CookieOptions:
+    """What the cookie remembers of the SYN."""
+
+    mss: int
+    wscale: int | None = None
+    sack: bool = False
+    timestamps: bool = False
+
+
+def _tuple(local: tuple[str, int], remote: tuple[str, int]) -> tuple:
+    return (remote[0], local[0], remote[1], local[1])
+
+
+def mss_index(mss: int) -> int:
+    """The largest table entry not above the client's MSS (Linux cookie_v4_init_sequence)."""
+    index = 0
+    for i, value in enumerate(MSS_TABLE):
+        if value <= mss:
+            index = i
+    return index
+
+
+def make_syn_cookie(secret: bytes, local: tuple[str, int], remote: tuple[str, int],
+                    client_isn: int, mss: int, now_us: int) -> int:
+    count = now_us // MINUTE_US
+    four = _tuple(local, remote)
+    return (keyed_hash32(secret, "c0", *four) + client_isn + (count << COOKIE_BITS)
+            + ((keyed_hash32(secret, "c1", *four, count) + mss_index(mss)) & COOKIE_MASK)) & 0xFFFFFFFF
+
+
+def check_syn_cookie(secret: bytes, local: tuple[str, int], remote: tuple[str, int],
+                     ack: int, seq: int, now_us: int) -> int | None:
+    """The MSS the cookie in ``ack - 1`` encodes, or None when it is forged or too old."""
+    cookie = (ack - 1) & 0xFFFFFFFF
+    client_isn = (seq - 1) & 0xFFFFFFFF
+    four = _tuple(local, remote)
+    count = now_us // MINUTE_US
+    cookie = (cookie - keyed_hash32(secret, "c0", *four) - client_isn) & 0xFFFFFFFF
+    diff = (count - (cookie >> COOKIE_BITS)) & (0xFFFFFFFF >> COOKIE_BITS)
+    if diff >= MAX_AGE:
+        return None
+    index = (cookie - keyed_hash32(secret, "c1", *four, count - diff)) & COOKIE_MASK
+    if index >= len(MSS_TABLE):
+        return None
+    return MSS_TABLE[index]
+
+
+def cookie_tsval(ts_now: int, wscale: int | None, sack: bool, ecn: bool = False) -> int:
+    """A TSval not above ``ts_now`` whose low 6 bits carry the SYN's options."""
+    options = TS_WSCALE_NONE if wscale is None else wscale
+    if sack:
+        options |= TS_SACK
+    if ecn:
+        options |= TS_ECN
+    ts = ((ts_now >> TS_OPT_BITS) << TS_OPT_BITS) | options
+    if ts > ts_now:
+        ts -= 1 << TS_OPT_BITS
+    return ts & 0xFFFFFFFF
+
+
+def decode_cookie_tsecr(tsecr: int) -> tuple[int | None, bool]:
+    """(client wscale or None, SACK permitted) from the echoed TSval."""
+    wscale = tsecr & 0xF
+    return (None if wscale == TS_WSCALE_NONE else min(wscale, 14)), bool(tsecr & TS_SACK)
+
+
+def fastopen_cookie(key: bytes, client_ip: str) -> bytes:
+    """RFC 7413 4.1.2: a MAC of the client's address under a server key (Linux uses AES; any MAC will do)."""
+    return hashlib.blake2b(client_ip.encode(), key=key, digest_size=8).digest()

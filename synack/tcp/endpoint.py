@@ -1,0 +1,1019 @@
+"""One TCP connection as a sans-IO state machine (RFC 9293 section 3.10).
+
+A :class:`Connection` takes user calls (``open_active``, ``send``, ``read``,
+``shutdown``, ``close``, ``abort``), arriving segments (``receive``) and timer
+expiries (``on_timer``), each with ``now`` in integer microseconds, and answers
+only through what the caller drains: ``segments_to_send()``, ``events()`` and
+``next_deadline()``.  It reads no clock and does no I/O.
+
+Implemented here:
+- RFC 9293 3.10.7 SEGMENT ARRIVES: the ordered checks (sequence, RST, SYN,
+  ACK, URG, text, FIN) stay explicit code in ``_receive_synchronized``; every
+  state change goes through the table in :mod:`synack.tcp.states`.
+- RFC 5961: exact-match RSTs, challenge ACKs for in-window RSTs and for SYNs,
+  Linux's 500 ms per-socket rate limit (tcp_oow_rate_limited).
+- RFC 6298 RTO with Karn's rule and backoff; SYN and SYN-ACK schedules.
+- RFC 9293 3.8.6.3 delayed ACKs, with Linux's quick-ACK and ping-pong modes.
+- RFC 7323 window scale and timestamps, RFC 2018 SACK blocks, RFC 7413 Fast
+  Open (client and server side), RFC 1122 4.2.3.6 keepalive.
+- RFC 5681 congestion control, kept simple: initial window 10, slow start,
+  congestion avoidance, fast retransmit on three duplicate ACKs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Callable
+
+from . import options as opt
+from .errors import ConnectionAlreadyExists, ConnectionClosing, ConnectionDoesNotExist
+from .events import (DataDelivered, EofReceived, ErrorReported, Established, Event, SegmentDropped,
+                     SegmentSent, StateChanged, TimerFired)
+from .profiles import Profile
+from .segment import Flags, Segment
+from .seq import seq_add, seq_between, seq_ge, seq_gt, seq_le, seq_lt, seq_sub
+from .states import RECEIVING, SYNCHRONIZED, Input, State, TRANSITIONS
+from .tcb import Tcb
+
+if TYPE_CHECKING:
+    from .listener import Listener
+
+MAX_WINDOW_FIELD = 0xFFFF
+TS_OPTION_BYTES = 12  # nop, nop, TS: what every segment carries once timestamps are agreed
+
+RETRANSMIT = "retransmit"
+DELAYED_ACK = "delayed-ack"
+TIME_WAIT_TIMER = "time-wait"
+KEEPALIVE = "keepalive"
+FIN_WAIT_2_TIMER = "fin-wait-2"
+PERSIST = "persist"
+
+
+@dataclass(slots=True)
+class Context:
+    """What a connection needs from its host: profile, generators and secrets, route MSS, caches."""
+
+    profile: Profile
+    isn_gen: object
+    route_mss: int = 1460
+    syncookie_secret: bytes = b"synack-cookie"
+    fastopen_key: bytes = b"synack-fastopen"
+    # RFC 7413 4.1.3: the client's cookie cache, keyed by server address.
+    fastopen_cache: dict[str, bytes] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class KeepaliveSettings:
+    idle_us: int
+    interval_us: int
+    probes: int
+
+
+@dataclass(frozen=True, slots=True)
+class PeerOptions:
+    """What a SYN or SYN-ACK told us about the peer."""
+
+    mss: int | None
+    wscale: int | None
+    sack: bool
+    ts: tuple[int, int] | None
+    fastopen: bytes | None  # None: no option; b"": cookie request
+
+    @classmethod
+    def parse(cls, segment: Segment) -> "PeerOptions":
+        mss = wscale = ts = fastopen = None
+        sack = False
+        for o in segment.options:
+            if isinstance(o, opt.Mss):
+                mss = o.value
+            elif isinstance(o, opt.WindowScale):
+                wscale = min(o.shift, 14)  # RFC 7323 2.3: treat larger shifts as 14
+            elif isinstance(o, opt.SackPermitted):
+                sack = True
+            elif isinstance(o, opt.Timestamps):
+                ts = (o.tsval, o.tsecr)
+            elif isinstance(o, opt.FastOpen):
+                fastopen = o.cookie
+        return cls(mss, wscale, sack, ts, fastopen)
+
+
+def syn_options(profile: Profile, mss: int, tsval: int, tsecr: int, *, offer_sack: bool = True,
+                offer_ts: bool = True, offer_wscale: int | None = None,
+                fastopen: bytes | None = None) -> tuple[opt.Option, ...]:
+    """Options of a SYN or SYN-ACK in the order the profile writes them.
+
+    Linux (tcp_options_write): mss, then sackOK and TS sharing one word (or
+    padded with NOPs when only one is on), then nop,wscale, then Fast Open
+    followed by two NOPs when its length leaves the word half full.
+    """
+    sack = profile.sack and offer_sack
+    ts = profile.timestamps and offer_ts
+    out: list[opt.Option] = [opt.Mss(mss)]
+    if profile.linux_option_layout:
+        if sack and ts:
+            out += [opt.SACK_PERMITTED, opt.Timestamps(tsval, tsecr)]
+        elif ts:
+            out += [opt.NOP, opt.NOP, opt.Timestamps(tsval, tsecr)]
+        elif sack:
+            out += [opt.NOP, opt.NOP, opt.SACK_PERMITTED]
+        if offer_wscale is not None:
+            out += [opt.NOP, opt.WindowScale(offer_wscale)]
+    else:
+        if offer_wscale is not None:
+            out += [opt.NOP, opt.WindowScale(offer_wscale)]
+        if sack:
+            out += [opt.NOP, opt.NOP, opt.SACK_PERMITTED]
+        if ts:
+            out += [opt.NOP, opt.NOP, opt.Timestamps(tsval, tsecr)]
+    if fastopen is not None:
+        tfo = opt.FastOpen(fastopen)
+        out.append(tfo)
+        if tfo.size() % 4 == 2:
+            out += [opt.NOP, opt.NOP]
+    return tuple(out)
+
+
+def reset_for_unknown(segment: Segment) -> Segment | None:
+    """The RST a host sends for a segment that matches no connection (RFC 9293 3.10.7.1).
+
+    Never an RST for an RST.  With ACK: <SEQ=SEG.ACK><CTL=RST>.  Without:
+    <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>.
+    """
+    if segment.rst:
+        return None
+    if segment.has_ack:
+        return Segment(segment.dst_port, segment.src_port, segment.ack, 0, Flags.RST, 0)
+    return Segment(segment.dst_port, segment.src_port, 0, segment.end_seq, Flags.RST | Flags.ACK, 0)
+
+
+class Connection:
+    def __init__(self, ctx: Context, local: tuple[str, int], remote: tuple[str, int]) -> None:
+        self.ctx = ctx
+        self.profile = ctx.profile
+        self.local = local
+        self.remote = remote
+        self.state = State.CLOSED
+        self.tcb = Tcb(cwnd=ctx.profile.initial_cwnd, rto=ctx.profile.initial_rto_us)
+        self.now = 0
+        # Send side: unacknowledged and unsent bytes; sndbuf[0] has sequence number sndbuf_seq.
+        self.sndbuf = bytearray()
+        self.sndbuf_seq = 0
+        self.fin_queued = False
+        self.fin_seq = 0
+        # Receive side: bytes in order not yet read, out-of-order pieces, FIN position.
+        self.rcvbuf = bytearray()
+        self.ooo: dict[int, bytes] = {}
+        self.ooo_fin: int | None = None
+        self.eof = False
+        # Application's view.
+        self.orphaned = False  # close() was called: nobody will read or write again
+        self.passive = False
+        self.parent: Listener | None = None
+        self.error: str | None = None
+        self.established_reported = False
+        # Timers: name -> deadline (µs).
+        self.timers: dict[str, int] = {}
+        self.retries = 0
+        self.rtt_seq: int | None = None
+        self.rtt_start = 0
+        self.dupacks = 0
+        # Delayed ACK state (Linux's icsk_ack).
+        self.ack_pending = False
+        self.quick = 0
+        self.pingpong = False
+        self.ever_received_data = False
+        self.lrcvtime = 0
+        self.last_rcv = 0
+        self.last_oow_ack = -(1 << 62)
+        self.keepalive: KeepaliveSettings | None = None
+        self.probes_out = 0
+        # Fast Open.
+        self.syn_data = 0
+        self.fastopen_requested = False
+        self._out: list[Segment] = []
+        self._events: list[Event] = []
+        self.on_close: Callable[["Connection"], None] | None = None
+
+    # ------------------------------------------------------------------ outputs
+    def segments_to_send(self) -> list[Segment]:
+        out, self._out = self._out, []
+        return out
+
+    def events(self) -> list[Event]:
+        out, self._events = self._events, []
+        return out
+
+    def next_deadline(self) -> int | None:
+        return min(self.timers.values()) if self.timers else None
+
+    @property
+    def unread(self) -> int:
+        return len(self.rcvbuf)
+
+    @property
+    def fin_sent(self) -> bool:
+        return self.fin_queued and seq_gt(self.tcb.snd_max, self.fin_seq)
+
+    @property
+    def fin_acked(self) -> bool:
+        return self.fin_queued and seq_gt(self.tcb.snd_una, self.fin_seq)
+
+    # ------------------------------------------------------------- user calls
+    def open_active(self, now: int, *, fastopen_data: bytes | None = None) -> None:
+        """OPEN, active (RFC 9293 3.10.1); with Fast Open data when ``fastopen_data`` is given."""
+        self.now = now
+        if self.state is not State.CLOSED:
+            raise ConnectionAlreadyExists()
+        t = self.tcb
+        t.iss = self.ctx.isn_gen.isn(self.local, self.remote, now)
+        t.ts_offset = self.ctx.isn_gen.ts_offset(self.local, self.remote)
+        t.snd_una = t.iss
+        t.snd_nxt = t.snd_max = seq_add(t.iss, 1)
+        self.sndbuf_seq = seq_add(t.iss, 1)
+        self._transition(Input.ACTIVE_OPEN, "connect()")
+        cookie = None
+        if fastopen_data is not None and self.profile.fastopen & 1:
+            self.fastopen_requested = True
+            self.sndbuf += fastopen_data
+            cookie = self.ctx.fastopen_cache.get(self.remote[0], b"")
+        self._send_syn(reason="syn", fastopen_cookie=cookie)
+        self._arm(RETRANSMIT, now + self.profile.syn_schedule_us[0])
+
+    def set_keepalive(self, idle_us: int, interval_us: int, probes: int) -> None:
+        self.keepalive = KeepaliveSettings(idle_us, interval_us, probes)
+        if self.state in SYNCHRONIZED:
+            self._arm(KEEPALIVE, self.last_rcv + idle_us)
+
+    def send(self, data: bytes, now: int) -> None:
+        """SEND (RFC 9293 3.10.2)."""
+        self.now = now
+        if self.state is State.CLOSED:
+            raise ConnectionDoesNotExist()
+        if self.state is State.LISTEN:
+            raise ConnectionDoesNotExist()
+        if self.fin_queued or self.state not in (State.SYN_SENT, State.SYN_RECEIVED, State.ESTABLISHED,
+                                                  State.CLOSE_WAIT):
+            raise ConnectionClosing()
+        self.sndbuf += data
+        self._output()
+
+    def read(self, now: int, max_bytes: int | None = None) -> bytes:
+        """RECEIVE (RFC 9293 3.10.3): bytes in order; b"" with ``eof`` set at end of stream."""
+        self.now = now
+        if self.state is State.CLOSED and not self.rcvbuf:
+            raise ConnectionDoesNotExist()
+        n = len(self.rcvbuf) if max_bytes is None else min(max_bytes, len(self.rcvbuf))
+        data = bytes(self.rcvbuf[:n])
+        del self.rcvbuf[:n]
+        # Tell the peer the window reopened when it had nearly closed (RFC 9293 3.8.6.2.2).
+        if data and self.state in RECEIVING and self._last_adv_window_small():
+            self._send_ack("window-update")
+        return data
+
+    def shutdown(self, now: int) -> None:
+        """shutdown(SHUT_WR): queue a FIN, keep receiving (RFC 9293 3.10.4, half-close)."""
+        self.now = now
+        self._close_send_side(now)
+
+    def close(self, now: int) -> None:
+        """CLOSE (RFC 9293 3.10.4): no more sends; after this the application is gone.
+
+        Unread data turns the close into a reset (RFC 1122 4.2.2.13).
+        """
+        self.now = now
+        if self.state is State.CLOSED:
+            raise ConnectionDoesNotExist()
+        if self.orphaned:
+            raise ConnectionClosing()
+        if self.rcvbuf and self.profile.rst_on_unread_close and self.state in (
+                State.ESTABLISHED, State.CLOSE_WAIT, State.FIN_WAIT_1, State.FIN_WAIT_2, State.SYN_RECEIVED):
+            self.orphaned = True
+            self._reset_and_close("close() with unread data", Input.ABORT)
+            return
+        self.orphaned = True
+        if self.state is State.SYN_SENT:
+            self._transition(Input.CLOSE, "close() before the handshake finished")
+            return
+        if not self.fin_queued and self.state in (State.SYN_RECEIVED, State.ESTABLISHED, State.CLOSE_WAIT):
+            self._close_send_side(now)
+        elif self.state is State.FIN_WAIT_2:
+            self._arm_fin_wait_2()
+
+    def abort(self, now: int) -> None:
+        """ABORT (RFC 9293 3.10.5), as close() with SO_LINGER {on, 0} does it."""
+        self.now = now
+        if self.state is State.CLOSED:
+            raise ConnectionDoesNotExist()
+        self.orphaned = True
+        if self.state in (State.SYN_RECEIVED, State.ESTABLISHED, State.FIN_WAIT_1, State.FIN_WAIT_2,
+                          State.CLOSE_WAIT):
+            self._reset_and_close("abort()", Input.ABORT)
+        else:
+            self._transition(Input.ABORT, "abort()")
+
+    # ------------------------------------------------------------------ timers
+    def on_timer(self, now: int) -> None:
+        self.now = now
+        for name in sorted(self.timers, key=self.timers.__getitem__):
+            deadline = self.timers.get(name)
+            if deadline is None or deadline > now:
+                continue
+            del self.timers[name]
+            self._events.append(TimerFired(timer=name))
+            getattr(self, "_fire_" + name.replace("-", "_"))()
+
+    def _arm(self, name: str, deadline: int) -> None:
+        self.timers[name] = deadline
+
+    def _cancel(self, name: str) -> None:
+        self.timers.pop(name, None)
+
+    def _fire_retransmit(self) -> None:
+        p, t = self.profile, self.tcb
+        self.retries += 1
+        self.rtt_seq = None  # Karn: no RTT sample from a retransmitted segment
+        if self.state is State.SYN_SENT:
+            if self.retries >= len(p.syn_schedule_us):
+                self._fail("connection timed out", "ETIMEDOUT", Input.TIMEOUT)
+                return
+            # A retransmitted Fast Open SYN carries neither data nor cookie (RFC 7413 4.2.1).
+            if self.syn_data:
+                self.syn_data = 0
+                t.snd_nxt = t.snd_max = seq_add(t.iss, 1)
+            self._send_syn(reason=RETRANSMIT)
+            self._arm(RETRANSMIT, self.now + p.syn_schedule_us[self.retries])
+            return
+        if self.state is State.SYN_RECEIVED and seq_le(t.snd_una, t.iss):
+            if self.retries >= len(p.synack_schedule_us):
+                self._fail("connection timed out", "ETIMEDOUT", Input.TIMEOUT)
+                return
+            self._send_syn(reason=RETRANSMIT)
+            self._arm(RETRANSMIT, self.now + p.synack_schedule_us[self.retries])
+            return
+        if self.retries > p.data_retries:
+            self._fail("connection timed out", "ETIMEDOUT", Input.TIMEOUT)
+            return
+        # RFC 5681 3.1 / RFC 6298 5.5-5.6: collapse the window, back off, go back to SND.UNA.
+        flight = max(seq_sub(t.snd_max, t.snd_una) // max(t.snd_mss, 1), 1)
+        t.ssthresh = max(flight // 2, 2)
+        t.cwnd = 1
+        t.snd_nxt = t.snd_una
+        self._output(reason=RETRANSMIT)
+        self._arm(RETRANSMIT, self.now + self._backed_off_rto())
+
+    def _fire_delayed_ack(self) -> None:
+        if not self.ack_pending:
+            return
+        if self.pingpong:
+            # Linux tcp_delack_timer_handler: a delayed ACK that had to fire ends ping-pong mode.
+            self.pingpong = False
+        self._send_ack(DELAYED_ACK)
+
+    def _fire_time_wait(self) -> None:
+        self._transition(Input.TIME_WAIT_EXPIRED, "TIME_WAIT expired")
+
+    def _fire_fin_wait_2(self) -> None:
+        if self.state is State.FIN_WAIT_2:
+            self._transition(Input.FIN_WAIT_2_EXPIRED, "FIN_WAIT_2 timed out (tcp_fin_timeout)")
+
+    def _fire_keepalive(self) -> None:
+        ka = self.keepalive
+        if ka is None or self.state not in (State.ESTABLISHED, State.CLOSE_WAIT, State.FIN_WAIT_2):
+            return
+        t = self.tcb
+        if seq_sub(t.snd_max, t.snd_una) > 0 or len(self.sndbuf) > 0:
+            # Linux keeps quiet while data is in flight: the retransmission timer watches then.
+            self._arm(KEEPALIVE, self.now + ka.idle_us)
+            return
+        idle = self.now - self.last_rcv
+        if idle < ka.idle_us and self.probes_out == 0:
+            self._arm(KEEPALIVE, self.last_rcv + ka.idle_us)
+            return
+        if self.probes_out >= ka.probes:
+            self._reset_and_close("keepalive probes unanswered", Input.KEEPALIVE_EXPIRED,
+                                  error=("connection timed out", "ETIMEDOUT"))
+            return
+        # A probe is an ACK one byte behind SND.UNA: the peer must answer it (RFC 1122 4.2.3.6).
+        self._emit(self._segment(Flags.ACK, seq_add(t.snd_una, -1)), KEEPALIVE)
+        self.probes_out += 1
+        self._arm(KEEPALIVE, self.now + ka.interval_us)
+
+    def _fire_persist(self) -> None:
+        t = self.tcb
+        if t.snd_wnd == 0 and self._unsent() > 0:
+            self._emit(self._segment(Flags.ACK, seq_add(t.snd_una, -1)), "window-probe")
+            self._arm(PERSIST, self.now + self._backed_off_rto())
+            self.retries += 1
+
+    # ------------------------------------------------------- segment arrives
+    def receive(self, seg: Segment, now: int) -> None:
+        self.now = now
+        if not seg.checksum_ok:
+            self._drop(seg, "bad checksum")
+            return
+        if self.state is State.CLOSED:
+            self._drop(seg, "connection is closed")
+            return
+        if self.state is State.SYN_SENT:
+            self._receive_syn_sent(seg)
+        else:
+            self._receive_synchronized(seg)
+        if self.state is not State.CLOSED:
+            self._output()
+            self._ack_if_due()
+
+    def _receive_syn_sent(self, seg: Segment) -> None:
+        """RFC 9293 3.10.7.3, SYN-SENT STATE."""
+        t = self.tcb
+        # First: the ACK bit.
+        if seg.has_ack and (seq_le(seg.ack, t.iss) or seq_gt(seg.ack, t.snd_max)):
+            if not seg.rst:
+                self._emit(Segment(self.local[1], self.remote[1], seg.ack, 0, Flags.RST, 0), "rst")
+            self._drop(seg, "ACK does not acknowledge our SYN")
+            return
+        # Second: the RST bit.
+        if seg.rst:
+            if seg.has_ack:
+                self._fail("connection refused", "ECONNREFUSED", Input.RCV_RST)
+            else:
+                self._drop(seg, "RST without an acceptable ACK")
+            return
+        # Fourth: the SYN bit.
+        if not seg.syn:
+            self._drop(seg, "neither SYN nor RST in SYN_SENT")
+            return
+        peer = PeerOptions.parse(seg)
+        t.irs = seg.seq
+        t.rcv_nxt = t.rcv_wup = seq_add(seg.seq, 1)
+        self._negotiate(peer, we_offered=True)
+        self.last_rcv = self.lrcvtime = self.now
+        if seg.has_ack:
+            if self.fastopen_requested and peer.fastopen:
+                self.ctx.fastopen_cache[self.remote[0]] = peer.fastopen
+            self._ack_advanced(seg.ack, seg)
+            t.snd_wnd = seg.window  # never scaled in a SYN-ACK (RFC 7323 2.2)
+            t.max_snd_wnd = max(t.max_snd_wnd, t.snd_wnd)
+            t.snd_wl1, t.snd_wl2 = seg.seq, seg.ack
+            self._transition(Input.RCV_SYN_ACK, "SYN-ACK received")
+            self._became_established()
+            if seq_lt(t.snd_una, t.snd_nxt):
+                # Fast Open data the SYN-ACK did not cover goes again at once (RFC 7413 4.2.2).
+                t.snd_nxt = t.snd_una
+            if self._unsent() > 0:
+                # Data waiting (Fast Open without cookie): it carries the ACK (Linux tcp_rcv_fastopen_synack).
+                self._output()
+            else:
+                self._send_ack("ack")
+        else:
+            # Simultaneous open: answer with SYN-ACK carrying our original ISN (RFC 9293 3.5, figure 8).
+            t.snd_wnd = seg.window
+            self._transition(Input.RCV_SYN, "SYN received in SYN_SENT (simultaneous open)")
+            t.snd_nxt = seq_add(t.iss, 1)
+            self._send_syn(reason="syn-ack")
+
+    def _receive_synchronized(self, seg: Segment) -> None:
+        """RFC 9293 3.10.7.4, the ordered checks for SYN-RECEIVED and the synchronized states."""
+        t, p = self.tcb, self.profile
+        if self.state is State.TIME_WAIT and seg.fin and not seg.rst and seg.end_seq == t.rcv_nxt:
+            # A retransmitted FIN: the peer lost our ACK.  Re-ACK and restart 2MSL (RFC 9293 3.10.7.4 eighth).
+            self._send_ack("ack")
+            self._arm(TIME_WAIT_TIMER, self.now + p.time_wait_us)
+            return
+        # First: sequence number acceptable?
+        if not self._acceptable(seg):
+            if seg.rst:
+                self._drop(seg, "RST outside the window")
+                return
+            if seg.syn and self.state in SYNCHRONIZED:
+                self._challenge_ack(seg, "SYN outside the window")
+                return
+            if self.state is State.SYN_RECEIVED and seg.syn and seg.seq == t.irs and self.passive:
+                self._retransmit_synack(seg)
+                return
+            self._drop(seg, "sequence number outside the window")
+            if seg.seg_len > 0 or not self._oow_rate_limited():
+                self._send_ack("dup-ack")
+            return
+        if t.ts_ok and not seg.rst:
+            self._update_ts_recent(seg)
+        # Second: RST.
+        if seg.rst:
+            if p.rfc5961 and seg.seq != t.rcv_nxt:
+                self._challenge_ack(seg, "RST inside the window but not at RCV.NXT (RFC 5961 3.2)")
+                return
+            self._reset_received(seg)
+            return
+        # Fourth: SYN.  (Third, security, does not apply.)
+        if seg.syn:
+            if self.state is State.SYN_RECEIVED and self.passive and seg.seq == t.irs:
+                self._retransmit_synack(seg)
+                return
+            self._challenge_ack(seg, "SYN in a synchronized state (RFC 5961 4.2)")
+            return
+        # Fifth: ACK.
+        if not seg.has_ack:
+            self._drop(seg, "no ACK bit")
+            return
+        if self.state is State.SYN_RECEIVED:
+            if seq_lt(t.snd_una, seg.ack) and seq_le(seg.ack, t.snd_max):
+                t.snd_wnd = seg.window << t.snd_wscale
+                t.max_snd_wnd = max(t.max_snd_wnd, t.snd_wnd)
+                t.snd_wl1, t.snd_wl2 = seg.seq, seg.ack
+                self._ack_advanced(seg.ack, seg)
+                self._transition(Input.RCV_ACK_OF_SYN, "ACK of our SYN received")
+                self._became_established()
+            else:
+                self._emit(Segment(self.local[1], self.remote[1], seg.ack, 0, Flags.RST, 0), "rst")
+                self._drop(seg, "ACK does not acknowledge our SYN-ACK")
+                return
+        elif not self._process_ack(seg):
+            return
+        if self.state is State.CLOSED:
+            return
+        # Sixth (URG) is not implemented: urgent data is obsolete (RFC 6093).
+        # Seventh: segment text.
+        if seg.payload:
+            if self.state in RECEIVING or self.state is State.SYN_RECEIVED:
+                if self.orphaned and self.state in (State.FIN_WAIT_1, State.FIN_WAIT_2):
+                    # Nobody will read this: reset (RFC 1122 4.2.2.13, Linux tcp_rcv_state_process).
+                    self._reset_and_close("data arrived after close()", Input.RCV_DATA_AFTER_CLOSE)
+                    return
+                self._receive_text(seg)
+            else:
+                self._drop(seg, f"data after the peer's FIN, in {self.state}")
+        # Eighth: FIN.
+        if seg.fin:
+            fin_seq = seq_add(seg.seq, len(seg.payload))
+            if fin_seq == t.rcv_nxt:
+                self._receive_fin()
+            elif seq_gt(fin_seq, t.rcv_nxt) and self.ooo_fin is None:
+                self.ooo_fin = fin_seq
+                self._send_ack("dup-ack")
+
+    def _update_ts_recent(self, seg: Segment) -> None:
+        """RFC 7323 4.3: remember the peer's TSval from a segment that covers the last ACK we sent."""
+        t = self.tcb
+        for o in seg.options:
+            if isinstance(o, opt.Timestamps):
+                if seq_le(seg.seq, t.rcv_wup) and seq_ge(o.tsval, t.ts_recent):
+                    t.ts_recent = o.tsval
+                return
+
+    def _acceptable(self, seg: Segment) -> bool:
+        """RFC 9293 3.10.7.4 first check, the four cases of the acceptability table."""
+        t = self.tcb
+        wnd = self._rcv_window()
+        if seg.seg_len == 0:
+            if wnd == 0:
+                return seg.seq == t.rcv_nxt
+            return seq_between(t.rcv_nxt, seg.seq, seq_add(t.rcv_nxt, wnd))
+        if wnd == 0:
+            return False
+        right = seq_add(t.rcv_nxt, wnd)
+        return (seq_between(t.rcv_nxt, seg.seq, right)
+                or seq_between(t.rcv_nxt, seq_add(seg.seq, seg.seg_len - 1), right))
+
+    def _process_ack(self, seg: Segment) -> bool:
+        """The fifth check in the synchronized states.  False when the segment is done with."""
+        t, p = self.tcb, self.profile
+        self.last_rcv = self.now
+        self.probes_out = 0
+        if seq_gt(seg.ack, t.snd_max):
+            # It acknowledges something not yet sent: ACK and drop (RFC 9293 3.10.7.4 fifth).
+            self._drop(seg, "ACK of data never sent")
+            if not self._oow_rate_limited():
+                self._send_ack("dup-ack")
+            return False
+        if p.rfc5961 and seq_lt(seg.ack, seq_add(t.snd_una, -max(t.max_snd_wnd, 1))):
+            # RFC 5961 5.2: too old an ACK is dropped, with an ACK.
+            self._drop(seg, "ACK too far behind SND.UNA (RFC 5961 5.2)")
+            if not self._oow_rate_limited():
+                self._send_ack("challenge-ack")
+            return False
+        if seq_gt(seg.ack, t.snd_una):
+            self._ack_advanced(seg.ack, seg)
+        elif (seg.ack == t.snd_una and not seg.payload and not seg.fin
+              and seq_lt(t.snd_una, t.snd_max) and (seg.window << t.snd_wscale) == t.snd_wnd):
+            self.dupacks += 1
+            if self.dupacks == 3:
+                # RFC 5681 3.2 fast retransmit.
+                t.ssthresh = max(seq_sub(t.snd_max, t.snd_una) // max(t.snd_mss, 1) // 2, 2)
+                t.cwnd = t.ssthresh
+                self._retransmit_head()
+        # Window update (RFC 9293 3.10.7.4 fifth, SND.WL1/WL2 rule).
+        if seq_lt(t.snd_wl1, seg.seq) or (t.snd_wl1 == seg.seq and seq_le(t.snd_wl2, seg.ack)):
+            t.snd_wnd = seg.window << t.snd_wscale
+            t.max_snd_wnd = max(t.max_snd_wnd, t.snd_wnd)
+            t.snd_wl1, t.snd_wl2 = seg.seq, seg.ack
+            if t.snd_wnd > 0:
+                self._cancel(PERSIST)
+        if self.fin_acked:
+            if self.state is State.FIN_WAIT_1:
+                self._transition(Input.RCV_ACK_OF_FIN, "our FIN was acknowledged")
+                if self.orphaned:
+                    self._arm_fin_wait_2()
+            elif self.state is State.CLOSING:
+                self._transition(Input.RCV_ACK_OF_FIN, "our FIN was acknowledged")
+                self._enter_time_wait()
+            elif self.state is State.LAST_ACK:
+                self._transition(Input.RCV_ACK_OF_FIN, "our FIN was acknowledged")
+                return False
+        return True
+
+    def _ack_advanced(self, ack: int, seg: Segment) -> None:
+        """SND.UNA moves up to ``ack``: free acknowledged bytes, sample the RTT, grow the window."""
+        t = self.tcb
+        acked_data = max(0, min(seq_sub(ack, self.sndbuf_seq), len(self.sndbuf)))
+        if acked_data:
+            del self.sndbuf[:acked_data]
+            self.sndbuf_seq = seq_add(self.sndbuf_seq, acked_data)
+        t.snd_una = ack
+        if seq_lt(t.snd_nxt, ack):
+            t.snd_nxt = ack
+        self.retries = 0
+        self.dupacks = 0
+        if self.rtt_seq is not None and seq_ge(ack, self.rtt_seq):
+            self._rtt_sample(self.now - self.rtt_start)
+            self.rtt_seq = None
+        if t.cwnd < t.ssthresh:
+            t.cwnd += 1
+        else:
+            t.cwnd += max(1, 1 // max(t.cwnd, 1))
+        if t.snd_una == t.snd_max:
+            self._cancel(RETRANSMIT)
+        else:
+            # RFC 6298 5.3: restart the timer when new data is acknowledged.
+            self._arm(RETRANSMIT, self.now + t.rto)
+
+    def _rtt_sample(self, r: int) -> None:
+        """RFC 6298 2.2-2.3; Linux's floor applies to the variance term (tcp_set_rto)."""
+        t, p = self.tcb, self.profile
+        r = max(r, 1)
+        if t.srtt is None:
+            t.srtt, t.rttvar = r, r // 2
+        else:
+            t.rttvar = (3 * t.rttvar + abs(t.srtt - r)) // 4
+            t.srtt = (7 * t.srtt + r) // 8
+        if p.name == "linux" or p.rto_min_us < 1_000_000:
+            rto = t.srtt + max(4 * t.rttvar, p.rto_min_us)
+        else:
+            rto = max(t.srtt + max(1000, 4 * t.rttvar), p.rto_min_us)
+        t.rto = min(rto, p.rto_max_us)
+
+    def _backed_off_rto(self) -> int:
+        return min(self.tcb.rto << min(self.retries, 30), self.profile.rto_max_us)
+
+    def _receive_text(self, seg: Segment) -> None:
+        """Seventh check: take in-window data, reassemble, decide when to ACK."""
+        t, p = self.tcb, self.profile
+        data, seq = seg.payload, seg.seq
+        if seq_lt(seq, t.rcv_nxt):  # trim what we already have
+            cut = seq_sub(t.rcv_nxt, seq)
+            data, seq = data[cut:], t.rcv_nxt
+        room = self._rcv_window()
+        if len(data) > room:
+            data = data[:room]
+        if not data:
+            self._send_ack("dup-ack")
+            return
+        self.lrcvtime = self.now
+        first_data = not self.ever_received_data
+        self.ever_received_data = True
+        if first_data and p.quickack:
+            self.quick = p.max_quickacks
+        if seq != t.rcv_nxt:
+            self.ooo.setdefault(seq, data)
+            self._send_ack("dup-ack")  # out of order: ACK at once so the sender sees a hole
+            return
+        before = t.rcv_nxt
+        had_hole = bool(self.ooo)
+        self._deliver(data)
+        while True:
+            for s in list(self.ooo):
+                if seq_le(s, t.rcv_nxt):
+                    piece = self.ooo.pop(s)
+                    skip = seq_sub(t.rcv_nxt, s)
+                    if skip < len(piece):
+                        self._deliver(piece[skip:])
+                    break
+            else:
+                break
+        self._events.append(DataDelivered(nbytes=seq_sub(t.rcv_nxt, before)))
+        if self.ooo_fin is not None and self.ooo_fin == t.rcv_nxt:
+            self.ooo_fin = None
+            self._receive_fin()
+            return
+        self.ack_pending = True
+        if had_hole:
+            self._send_ack("ack")
+        elif p.quickack and self.quick > 0 and not self.pingpong:
+            self.quick -= 1
+            self._send_ack("ack")
+        elif seq_sub(t.rcv_nxt, t.rcv_wup) >= 2 * t.snd_mss:
+            # RFC 9293 3.8.6.3: ACK at least every second full-sized segment.
+            self._send_ack("ack")
+        elif RETRANSMIT not in self.timers or True:
+            self.timers.setdefault(DELAYED_ACK, self.now + p.delack_min_us)
+
+    def _deliver(self, data: bytes) -> None:
+        self.rcvbuf += data
+        self.tcb.rcv_nxt = seq_add(self.tcb.rcv_nxt, len(data))
+
+    def _receive_fin(self) -> None:
+        """Eighth check: the peer's FIN, in sequence."""
+        t, p = self.tcb, self.profile
+        t.rcv_nxt = seq_add(t.rcv_nxt, 1)
+        self.eof = True
+        self._events.append(EofReceived())
+        self.last_rcv = self.now
+        state = self.state
+        if state in (State.SYN_RECEIVED, State.ESTABLISHED):
+            self._transition(Input.RCV_FIN, "FIN received")
+            self.ack_pending = True
+            if p.delay_ack_of_fin:
+                # Linux tcp_fin: enter ping-pong mode, so the ACK waits and can ride on our own FIN.
+                self.pingpong = True
+                self.timers.setdefault(DELAYED_ACK, self.now + p.delack_min_us)
+            else:
+                self._send_ack("ack")
+        elif state is State.FIN_WAIT_1:
+            self._transition(Input.RCV_FIN, "FIN received before our FIN was acknowledged")
+            self._send_ack("ack")
+        elif state is State.FIN_WAIT_2:
+            self._transition(Input.RCV_FIN, "FIN received")
+            self._send_ack("ack")
+            self._enter_time_wait()
+        else:
+            self._send_ack("ack")
+
+    def _reset_received(self, seg: Segment) -> None:
+        state = self.state
+        if state is State.SYN_RECEIVED and self.passive:
+            self._transition(Input.RCV_RST, "RST received in SYN_RECEIVED")
+        elif state is State.SYN_RECEIVED:
+            self._fail("connection refused", "ECONNREFUSED", Input.RCV_RST)
+        elif state in (State.ESTABLISHED, State.FIN_WAIT_1, State.FIN_WAIT_2, State.CLOSE_WAIT):
+            self._fail("connection reset", "ECONNRESET", Input.RCV_RST)
+        else:
+            self._transition(Input.RCV_RST, "RST received")
+
+    def _challenge_ack(self, seg: Segment, why: str) -> None:
+        """RFC 5961 3.2 / 4.2: answer a suspicious segment with an ACK of where we really are."""
+        self._drop(seg, why)
+        if self._oow_rate_limited():
+            self._drop(seg, "challenge ACK rate-limited (one per 500 ms)")
+            return
+        self._send_ack("challenge-ack")
+
+    def _oow_rate_limited(self) -> bool:
+        """Linux tcp_oow_rate_limited: at most one such answer per interval per socket."""
+        if self.now - self.last_oow_ack < self.profile.invalid_ratelimit_us:
+            return True
+        self.last_oow_ack = self.now
+        return False
+
+    def _retransmit_synack(self, seg: Segment) -> None:
+        self._drop(seg, "retransmitted SYN: answer with the SYN-ACK again")
+        self._send_syn(reason=RETRANSMIT)
+
+    # ------------------------------------------------------------ sending
+    def _rcv_window(self) -> int:
+        free = self.profile.rcv_buffer - len(self.rcvbuf) - sum(len(v) for v in self.ooo.values())
+        return max(0, min(free, MAX_WINDOW_FIELD << self.tcb.rcv_wscale))
+
+    def _window_field(self, syn: bool) -> int:
+        if syn:
+            mss = self.ctx.route_mss
+            # Linux rounds the initial window down to whole segments (tcp_select_initial_window).
+            return min(MAX_WINDOW_FIELD, (MAX_WINDOW_FIELD // mss) * mss) if mss <= MAX_WINDOW_FIELD else MAX_WINDOW_FIELD
+        return min(self._rcv_window() >> self.tcb.rcv_wscale, MAX_WINDOW_FIELD)
+
+    def _last_adv_window_small(self) -> bool:
+        return (self._rcv_window() - len(self.rcvbuf)) < self.tcb.snd_mss
+
+    def _tsval(self) -> int:
+        return (self.now * self.profile.ts_hz // 1_000_000 + self.tcb.ts_offset) & 0xFFFFFFFF
+
+    def _segment(self, flags: Flags, seq: int, payload: bytes = b"") -> Segment:
+        t = self.tcb
+        options: tuple[opt.Option, ...] = ()
+        if t.ts_ok:
+            options = (opt.NOP, opt.NOP, opt.Timestamps(self._tsval(), t.ts_recent))
+        if t.sack_ok and self.ooo and flags & Flags.ACK and not flags & Flags.RST:
+            blocks = tuple(sorted(((s, seq_add(s, len(d))) for s, d in self.ooo.items()),
+                                  key=lambda b: seq_sub(b[0], t.rcv_nxt)))[:3]
+            options = options + (opt.NOP, opt.NOP, opt.Sack(blocks))
+        ack = t.rcv_nxt if flags & Flags.ACK else 0
+        return Segment(self.local[1], self.remote[1], seq, ack, flags, self._window_field(False), options, payload)
+
+    def _emit(self, seg: Segment, reason: str) -> None:
+        if seg.flags & Flags.ACK:
+            self.tcb.rcv_wup = self.tcb.rcv_nxt
+            self.ack_pending = False
+            self._cancel(DELAYED_ACK)
+        self._out.append(seg)
+        self._events.append(SegmentSent(segment=seg, reason=reason))
+
+    def _send_ack(self, reason: str) -> None:
+        self._emit(self._segment(Flags.ACK, self.tcb.snd_nxt), reason)
+
+    def _ack_if_due(self) -> None:
+        if self.ack_pending and DELAYED_ACK not in self.timers:
+            self._send_ack("ack")
+
+    def _send_syn(self, *, reason: str, fastopen_cookie: bytes | None = None) -> None:
+        """SYN (SYN_SENT) or SYN-ACK (SYN_RECEIVED), always from ISS with the full options."""
+        t, p = self.tcb, self.profile
+        synack = self.state is State.SYN_RECEIVED
+        flags = Flags.SYN | (Flags.ACK if synack else Flags(0))
+        tsecr = t.ts_recent if synack else 0
+        if synack:
+            options = syn_options(p, self.ctx.route_mss, self._tsval(), tsecr, offer_sack=t.sack_ok,
+                                  offer_ts=t.ts_ok, offer_wscale=t.rcv_wscale if self._wscale_agreed else None,
+                                  fastopen=self._synack_cookie)
+        else:
+            options = syn_options(p, self.ctx.route_mss, self._tsval(), 0,
+                                  offer_wscale=p.window_scale, fastopen=fastopen_cookie)
+        payload = b""
+        if fastopen_cookie and self.sndbuf and reason != RETRANSMIT:
+            # RFC 7413 3: with a cookie, the SYN carries data.
+            room = self.ctx.route_mss - 40
+            payload = bytes(self.sndbuf[:room])
+            self.syn_data = len(payload)
+            t.snd_nxt = t.snd_max = seq_add(t.iss, 1 + len(payload))
+        seg = Segment(self.local[1], self.remote[1], t.iss, t.rcv_nxt if synack else 0, flags,
+                      self._window_field(True), options, payload)
+        if reason != RETRANSMIT and self.rtt_seq is None:
+            self.rtt_seq, self.rtt_start = seq_add(t.iss, 1), self.now
+        self._emit(seg, reason)
+
+    _synack_cookie: bytes | None = None
+    _wscale_agreed = False
+
+    def _negotiate(self, peer: PeerOptions, *, we_offered: bool) -> None:
+        """Settle MSS, window scale, SACK and timestamps from the peer's SYN (RFC 7323 2.2, 3.2)."""
+        t, p = self.tcb, self.profile
+        t.peer_mss = peer.mss if peer.mss is not None else 536  # RFC 9293 3.7.1 default
+        self._wscale_agreed = peer.wscale is not None and p.window_scale is not None
+        if self._wscale_agreed:
+            t.snd_wscale = peer.wscale or 0
+            t.rcv_wscale = p.window_scale or 0
+        else:
+            t.snd_wscale = t.rcv_wscale = 0
+        t.sack_ok = peer.sack and p.sack
+        t.ts_ok = peer.ts is not None and p.timestamps
+        if t.ts_ok and peer.ts is not None:
+            t.ts_recent = peer.ts[0]
+        t.snd_mss = max(min(t.peer_mss, self.ctx.route_mss) - (TS_OPTION_BYTES if t.ts_ok else 0), 1)
+
+    def _unsent(self) -> int:
+        return len(self.sndbuf) - max(0, seq_sub(self.tcb.snd_nxt, self.sndbuf_seq))
+
+    def _output(self, reason: str | None = None) -> None:
+        """Send what the windows allow (RFC 9293 3.8.6, RFC 5681), then the FIN if it is due."""
+        t = self.tcb
+        if self.state not in (State.ESTABLISHED, State.CLOSE_WAIT, State.FIN_WAIT_1, State.CLOSING,
+                              State.LAST_ACK):
+            if not (self.state is State.SYN_RECEIVED and self.passive and self.parent is not None
+                    and self.parent.fastopen_child(self)):
+                return
+        sent_any = False
+        while True:
+            offset = seq_sub(t.snd_nxt, self.sndbuf_seq)
+            if offset < 0:
+                break
+            avail = len(self.sndbuf) - offset
+            wnd = min(t.snd_wnd, t.cwnd * t.snd_mss)
+            usable = seq_sub(seq_add(t.snd_una, wnd), t.snd_nxt)
+            fin_due = self.fin_queued and t.snd_nxt == self.fin_seq
+            if avail > 0:
+                n = min(avail, t.snd_mss, usable)
+                if n <= 0:
+                    if t.snd_wnd == 0 and t.snd_una == t.snd_max:
+                        self._arm(PERSIST, self.now + self._backed_off_rto())
+                    break
+                in_flight = seq_sub(t.snd_max, t.snd_una) > 0 and seq_ge(t.snd_nxt, t.snd_max)
+                if n < t.snd_mss and n == avail and in_flight and not self.fin_queued:
+                    break  # Nagle (RFC 9293 3.7.4): one small segment in flight at a time
+                end = offset + n
+                last = end == len(self.sndbuf)
+                fin = last and self.fin_queued
+                flags = Flags.ACK | (Flags.PSH if last else Flags(0)) | (Flags.FIN if fin else Flags(0))
+                payload = bytes(self.sndbuf[offset:end])
+                self._send_data(flags, payload, reason)
+                sent_any = True
+            elif fin_due:
+                self._send_data(Flags.FIN | Flags.ACK, b"", reason)
+                sent_any = True
+            else:
+                break
+            if reason == RETRANSMIT:
+                break  # after a timeout, one segment; the ACK clock sends the rest
+        if sent_any:
+            self.timers.setdefault(RETRANSMIT, self.now + self._backed_off_rto())
+
+    def _send_data(self, flags: Flags, payload: bytes, reason: str | None) -> None:
+        t = self.tcb
+        seq = t.snd_nxt
+        seg = self._segment(flags, seq, payload)
+        end = seg.end_seq
+        retransmission = seq_lt(seq, t.snd_max)
+        t.snd_nxt = end
+        if seq_gt(end, t.snd_max):
+            t.snd_max = end
+        if not retransmission and self.rtt_seq is None:
+            self.rtt_seq, self.rtt_start = end, self.now
+        if payload and self.now - self.lrcvtime < self.profile.delack_min_us and self.profile.pingpong \
+                and self.ever_received_data:
+            # Linux tcp_event_data_sent: answering soon after receiving means an interactive exchange.
+            self.pingpong = True
+        if reason is None:
+            reason = "fin" if (flags & Flags.FIN and not payload) else "data"
+            if retransmission:
+                reason = RETRANSMIT
+        self._emit(seg, reason)
+
+    def _retransmit_head(self) -> None:
+        t = self.tcb
+        saved = t.snd_nxt
+        t.snd_nxt = t.snd_una
+        self.rtt_seq = None
+        self._output(reason=RETRANSMIT)
+        if seq_lt(t.snd_nxt, saved):
+            t.snd_nxt = saved
+
+    # --------------------------------------------------------- state changes
+    def _transition(self, event: Input, cause: str) -> None:
+        new, _where = TRANSITIONS[(self.state, event)]
+        old, self.state = self.state, new
+        self._events.append(StateChanged(old=old, new=new, cause=cause))
+        if new is State.CLOSED:
+            self._closed()
+
+    def _became_established(self) -> None:
+        self.retries = 0
+        self.last_rcv = self.lrcvtime = self.now
+        if not self.established_reported:
+            self.established_reported = True
+            self._events.append(Established())
+        if self.keepalive is not None:
+            self._arm(KEEPALIVE, self.now + self.keepalive.idle_us)
+        if self.parent is not None:
+            self.parent.child_established(self)
+        if self.fin_queued and self.state is State.ESTABLISHED:
+            # close() during SYN_RECEIVED queued a FIN; RFC 9293 3.10.4 sends it now.
+            self._transition(Input.CLOSE, "queued close() after the handshake")
+
+    def _close_send_side(self, now: int) -> None:
+        state = self.state
+        if state is State.CLOSED:
+            raise ConnectionDoesNotExist()
+        if self.fin_queued:
+            raise ConnectionClosing()
+        if state is State.SYN_SENT:
+            self._transition(Input.CLOSE, "close() before the handshake finished")
+            return
+        if state not in (State.SYN_RECEIVED, State.ESTABLISHED, State.CLOSE_WAIT):
+            raise ConnectionClosing()
+        self.fin_queued = True
+        self.fin_seq = seq_add(self.sndbuf_seq, len(self.sndbuf))
+        if state is not State.SYN_RECEIVED:
+            self._transition(Input.CLOSE, "close()" if self.orphaned else "shutdown(SHUT_WR)")
+        self._output()
+
+    def _enter_time_wait(self) -> None:
+        self.timers.clear()
+        self._arm(TIME_WAIT_TIMER, self.now + self.profile.time_wait_us)
+
+    def _arm_fin_wait_2(self) -> None:
+        if self.profile.fin_timeout_us > 0:
+            self._arm(FIN_WAIT_2_TIMER, self.now + self.profile.fin_timeout_us)
+
+    def _reset_and_close(self, cause: str, event: Input, error: tuple[str, str] | None = None) -> None:
+        t = self.tcb
+        if self.profile.abort_rst_ack:
+            seg = Segment(self.local[1], self.remote[1], t.snd_nxt, t.rcv_nxt, Flags.RST | Flags.ACK,
+                          self._window_field(False), self._segment(Flags.RST, 0).options)
+        else:
+            seg = Segment(self.local[1], self.remote[1], t.snd_nxt, 0, Flags.RST, 0)
+        self._out.append(seg)
+        self._events.append(SegmentSent(segment=seg, reason="rst"))
+        if error:
+            self.error = error[0]
+            self._events.append(ErrorReported(error=error[0], errno_name=error[1]))
+        self._transition(event, cause)
+
+    def _fail(self, error: str, errno_name: str, event: Input) -> None:
+        self.error = error
+        self._events.append(ErrorReported(error=error, errno_name=errno_name))
+        self._transition(event, error)
+        self._closed()
+
+    def _closed(self) -> None:
+        self.timers.clear()
+        callback, self.on_close = self.on_close, None
+        if callback is not None:
+            callback(self)
+
+    def _drop(self, seg: Segment, reason: str) -> None:
+        self._events.append(SegmentDropped(segment=seg, reason=reason))

@@ -1,0 +1,55 @@
+"""Initial sequence numbers, timestamp offsets and the secrets behind them.
+
+RFC 9293 section 3.4.1 and RFC 6528: ISN = M + F(4-tuple, secret), where M is
+a clock.  Linux (net/core/secure_seq.c) uses SipHash and a clock of one tick
+per 64 ns; :class:`Rfc6528Isn` does the same with a keyed BLAKE2 hash, which
+the standard library has.  :class:`Rfc793Isn` is RFC 793's bare 4 µs clock,
+predictable on purpose (the Mitnick lesson).  Generators are injected into the
+engine so a seeded run is reproducible byte for byte.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+MASK = 0xFFFFFFFF
+
+
+def keyed_hash32(key: bytes, *parts: object) -> int:
+    data = "|".join(str(p) for p in parts).encode()
+    return int.from_bytes(hashlib.blake2b(data, key=key, digest_size=4).digest(), "big")
+
+
+class Rfc6528Isn:
+    """Keyed hash of the connection's addresses plus a 64 ns clock (Linux's secure_tcp_seq)."""
+
+    name = "rfc6528"
+
+    def __init__(self, secret: bytes) -> None:
+        self.secret = secret
+
+    def isn(self, local: tuple[str, int], remote: tuple[str, int], now_us: int) -> int:
+        clock = (now_us * 1000) >> 6
+        return (keyed_hash32(self.secret, "isn", local, remote) + clock) & MASK
+
+    def ts_offset(self, local: tuple[str, int], remote: tuple[str, int]) -> int:
+        # Linux randomises the TSval base per connection (secure_tcpv4_ts_off).
+        return keyed_hash32(self.secret, "ts", local, remote)
+
+
+class Rfc793Isn:
+    """RFC 793's ISN: a 32-bit clock ticking every 4 µs, the same for every connection."""
+
+    name = "rfc793"
+
+    def __init__(self, secret: bytes = b"") -> None:
+        self.secret = secret
+
+    def isn(self, local: tuple[str, int], remote: tuple[str, int], now_us: int) -> int:
+        return (now_us // 4) & MASK
+
+    def ts_offset(self, local: tuple[str, int], remote: tuple[str, int]) -> int:
+        return 0
+
+
+ISN_GENERATORS = {"rfc6528": Rfc6528Isn, "rfc793": Rfc793Isn}

@@ -1,0 +1,216 @@
+"""A listening socket: the LISTEN state, the SYN queue, the accept queue and SYN cookies.
+
+RFC 9293 3.10.7.2 (SEGMENT ARRIVES in LISTEN), RFC 4987 (SYN flooding and
+SYN cookies, with Linux's encoding from :mod:`synack.tcp.cookies`) and RFC
+7413 section 4 (the Fast Open server: cookie issue and check, data accepted
+with the SYN).  A SYN makes a child :class:`~synack.tcp.endpoint.Connection`
+in SYN_RECEIVED (Linux's request socket plays this part); once the handshake
+completes the child moves to the accept queue.  With cookies the listener
+keeps no state at all until a valid ACK comes back.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+
+from . import cookies
+from . import options as opt
+from .endpoint import Connection, Context, PeerOptions, syn_options
+from .errors import ConnectionDoesNotExist
+from .events import Event, SegmentDropped, SegmentSent, StateChanged
+from .segment import Flags, Segment
+from .seq import seq_add
+from .states import Input, State, TRANSITIONS
+
+
+class Listener:
+    def __init__(self, ctx: Context, local: tuple[str, int], backlog: int = 128) -> None:
+        self.ctx = ctx
+        self.profile = ctx.profile
+        self.local = local
+        self.backlog = backlog
+        self.state = State.CLOSED
+        self.syn_queue: dict[tuple[str, int], Connection] = {}
+        self.accept_queue: deque[Connection] = deque()
+        self.fastopen_children: set[int] = set()
+        self.cookies_sent = 0
+        self._out: list[tuple[tuple[str, int], Segment]] = []
+        self._events: list[Event] = []
+
+    def open_passive(self, now: int) -> None:
+        """OPEN, passive (RFC 9293 3.10.1)."""
+        self._transition(Input.PASSIVE_OPEN, "listen()")
+
+    def close(self, now: int) -> None:
+        if self.state is State.CLOSED:
+            raise ConnectionDoesNotExist()
+        self._transition(Input.CLOSE, "close() on the listening socket")
+
+    def _transition(self, event: Input, cause: str) -> None:
+        new = TRANSITIONS[(self.state, event)][0]
+        self._events.append(StateChanged(old=self.state, new=new, cause=cause))
+        self.state = new
+
+    def segments_to_send(self) -> list[tuple[tuple[str, int], Segment]]:
+        """Segments the listener itself sends (RSTs, cookie SYN-ACKs), each with its destination."""
+        out, self._out = self._out, []
+        return out
+
+    def events(self) -> list[Event]:
+        out, self._events = self._events, []
+        return out
+
+    def accept(self) -> Connection | None:
+        return self.accept_queue.popleft() if self.accept_queue else None
+
+    # ------------------------------------------------------------------ input
+    def receive(self, remote: tuple[str, int], seg: Segment, now: int) -> Connection | None:
+        """RFC 9293 3.10.7.2.  Returns a new child connection when the segment makes one."""
+        p = self.profile
+        if not seg.checksum_ok:
+            return self._drop(seg, "bad checksum")
+        if seg.rst:
+            return self._drop(seg, "RST to a listening socket is ignored")
+        if seg.has_ack:
+            if not seg.syn and p.syncookies and self._cookie_mode_recently():
+                child = self._child_from_cookie(remote, seg, now)
+                if child is not None:
+                    return child
+            self._send(remote, Segment(self.local[1], remote[1], seg.ack, 0, Flags.RST, 0), "rst")
+            return self._drop(seg, "ACK to a listening socket")
+        if not seg.syn:
+            return self._drop(seg, "neither SYN, ACK nor RST")
+        if p.syncookies == 2 or (p.syncookies == 1 and len(self.syn_queue) >= p.max_syn_backlog):
+            self._send_cookie_synack(remote, seg, now)
+            return None
+        if len(self.syn_queue) >= p.max_syn_backlog or len(self.accept_queue) >= self.backlog:
+            return self._drop(seg, "SYN queue full")
+        return self._child_from_syn(remote, seg, now)
+
+    def _child_from_syn(self, remote: tuple[str, int], seg: Segment, now: int) -> Connection:
+        p, ctx = self.profile, self.ctx
+        child = Connection(ctx, self.local, remote)
+        child.now = now
+        child.passive = True
+        child.parent = self
+        child.state = State.LISTEN
+        t = child.tcb
+        peer = PeerOptions.parse(seg)
+        t.irs = seg.seq
+        t.rcv_nxt = t.rcv_wup = seq_add(seg.seq, 1)
+        t.iss = ctx.isn_gen.isn(self.local, remote, now)
+        t.ts_offset = ctx.isn_gen.ts_offset(self.local, remote)
+        t.snd_una = t.iss
+        t.snd_nxt = t.snd_max = seq_add(t.iss, 1)
+        child.sndbuf_seq = seq_add(t.iss, 1)
+        t.snd_wnd = seg.window
+        t.max_snd_wnd = seg.window
+        t.snd_wl1 = seg.seq
+        child._negotiate(peer, we_offered=False)
+        child.last_rcv = child.lrcvtime = now
+        child.on_close = self._child_closed
+        fastopen_accepts_data = False
+        if peer.fastopen is not None and p.fastopen & 2:
+            good = cookies.fastopen_cookie(ctx.fastopen_key, remote[0])
+            if peer.fastopen == good and seg.payload:
+                fastopen_accepts_data = True
+            elif peer.fastopen != good:
+                # A request, or a wrong cookie: hand out the right one (RFC 7413 4.1.2).
+                child._synack_cookie = good
+        child._transition(Input.RCV_SYN, "SYN received")
+        self.syn_queue[remote] = child
+        if fastopen_accepts_data:
+            # RFC 7413 4.2.2: the data is the application's before the handshake completes.
+            child._deliver(seg.payload)
+            child.ever_received_data = True
+            self.fastopen_children.add(id(child))
+            self.accept_queue.append(child)
+        child._send_syn(reason="syn-ack")
+        child._arm("retransmit", now + p.synack_schedule_us[0])
+        return child
+
+    def fastopen_child(self, child: Connection) -> bool:
+        """A Fast Open child may send before the handshake completes (RFC 7413 4.2.2)."""
+        return id(child) in self.fastopen_children
+
+    def child_established(self, child: Connection) -> None:
+        self.syn_queue.pop(child.remote, None)
+        if id(child) in self.fastopen_children:
+            self.fastopen_children.discard(id(child))
+            return  # already in the accept queue
+        self.accept_queue.append(child)
+
+    def _child_closed(self, child: Connection) -> None:
+        self.syn_queue.pop(child.remote, None)
+        self.fastopen_children.discard(id(child))
+
+    # ------------------------------------------------------------- SYN cookies
+    def _cookie_mode_recently(self) -> bool:
+        return self.profile.syncookies == 2 or self.cookies_sent > 0
+
+    def _send_cookie_synack(self, remote: tuple[str, int], seg: Segment, now: int) -> None:
+        """A SYN-ACK whose ISN is the cookie; nothing is remembered (RFC 4987 3.6)."""
+        p, ctx = self.profile, self.ctx
+        peer = PeerOptions.parse(seg)
+        client_mss = peer.mss if peer.mss is not None else 536
+        isn = cookies.make_syn_cookie(ctx.syncookie_secret, self.local, remote, seg.seq, client_mss, now)
+        mss = cookies.MSS_TABLE[cookies.mss_index(client_mss)]
+        if peer.ts is not None and p.timestamps:
+            ts_now = (now * p.ts_hz // 1_000_000 + ctx.isn_gen.ts_offset(self.local, remote)) & 0xFFFFFFFF
+            tsval = cookies.cookie_tsval(ts_now, peer.wscale, peer.sack)
+            options = syn_options(p, ctx.route_mss, tsval, peer.ts[0], offer_sack=peer.sack,
+                                  offer_ts=True,
+                                  offer_wscale=p.window_scale if peer.wscale is not None else None)
+        else:
+            # Without timestamps there is nowhere to keep wscale or SACK: MSS only (Linux cookie_v4_init).
+            options = (opt.Mss(ctx.route_mss),)
+        window = min(0xFFFF, (0xFFFF // ctx.route_mss) * ctx.route_mss) if ctx.route_mss <= 0xFFFF else 0xFFFF
+        synack = Segment(self.local[1], remote[1], isn, seq_add(seg.seq, 1), Flags.SYN | Flags.ACK, window,
+                         options)
+        self.cookies_sent += 1
+        self._send(remote, synack, "syn-ack-cookie")
+        del mss
+
+    def _child_from_cookie(self, remote: tuple[str, int], seg: Segment, now: int) -> Connection | None:
+        p, ctx = self.profile, self.ctx
+        mss = cookies.check_syn_cookie(ctx.syncookie_secret, self.local, remote, seg.ack, seg.seq, now)
+        if mss is None:
+            return None
+        peer_ts = next((o for o in seg.options if isinstance(o, opt.Timestamps)), None)
+        wscale, sack = (None, False)
+        if peer_ts is not None:
+            wscale, sack = cookies.decode_cookie_tsecr(peer_ts.tsecr)
+        child = Connection(ctx, self.local, remote)
+        child.now = now
+        child.passive = True
+        child.parent = self
+        child.state = State.LISTEN
+        t = child.tcb
+        t.irs = seq_add(seg.seq, -1)
+        t.rcv_nxt = t.rcv_wup = seg.seq
+        t.iss = seq_add(seg.ack, -1)
+        t.ts_offset = ctx.isn_gen.ts_offset(self.local, remote)
+        t.snd_una = t.snd_nxt = t.snd_max = seg.ack
+        child.sndbuf_seq = seg.ack
+        child._negotiate(PeerOptions(mss, wscale, sack,
+                                     (peer_ts.tsval, peer_ts.tsecr) if peer_ts else None, None),
+                         we_offered=True)
+        t.snd_wnd = seg.window << t.snd_wscale
+        t.max_snd_wnd = t.snd_wnd
+        t.snd_wl1, t.snd_wl2 = seg.seq, seg.ack
+        child.on_close = self._child_closed
+        child._transition(Input.SYN_COOKIE_ACK, "valid SYN cookie in the ACK")
+        child._became_established()
+        # The ACK may carry data or a FIN already: let the connection take the rest of it.
+        if seg.payload or seg.fin:
+            child.receive(seg, now)
+        return child
+
+    # ---------------------------------------------------------------- helpers
+    def _send(self, remote: tuple[str, int], seg: Segment, reason: str) -> None:
+        self._out.append((remote, seg))
+        self._events.append(SegmentSent(segment=seg, reason=reason))
+
+    def _drop(self, seg: Segment, reason: str) -> None:
+        self._events.append(SegmentDropped(segment=seg, reason=reason))
+        return None

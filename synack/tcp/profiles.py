@@ -1,0 +1,101 @@
+"""Profiles: the numbers and switches that make one engine behave as Linux or as the RFC.
+
+A profile is data read by the engine, never a fork of it.  ``linux`` is what a
+user sees in tcpdump on a current kernel (the values and their sources are in
+``shared/LINUX_TCP_FACTS.md`` and were checked against our own captures in
+``tests/fixtures/linux``); ``rfc9293`` follows the text of RFC 9293 and the
+RFCs it cites (RFC 6298 timers, RFC 1122 delayed ACKs, 2 x MSL TIME-WAIT).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields, replace
+
+MS = 1000
+S = 1_000_000
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    name: str
+    # Options offered on a SYN (RFC 7323, RFC 2018) and how they are laid out.
+    window_scale: int | None = 10
+    sack: bool = True
+    timestamps: bool = True
+    # Linux packs sackOK with TS into one word and pads with NOPs (tcp_options_write).
+    linux_option_layout: bool = True
+    ts_hz: int = 1000
+    # Receive buffer that sets the advertised window.
+    rcv_buffer: int = 131072
+    # Retransmission (RFC 6298): initial, floor and ceiling of the RTO.
+    initial_rto_us: int = 1 * S
+    rto_min_us: int = 200 * MS
+    rto_max_us: int = 120 * S
+    # Gaps between SYN transmissions, then the last wait before connect() fails.
+    syn_schedule_us: tuple[int, ...] = (1 * S, 1 * S, 1 * S, 1 * S, 1 * S, 2 * S, 4 * S, 8 * S, 16 * S, 32 * S, 64 * S)
+    synack_schedule_us: tuple[int, ...] = (1 * S, 2 * S, 4 * S, 8 * S, 16 * S, 32 * S)
+    # Retransmissions of data/FIN before giving up (R2 of RFC 9293 3.8.3).
+    data_retries: int = 15
+    # Delayed ACKs (RFC 9293 3.8.6.3; Linux quick-ACK and ping-pong modes).
+    delack_min_us: int = 40 * MS
+    delack_max_us: int = 200 * MS
+    quickack: bool = True
+    max_quickacks: int = 16
+    pingpong: bool = True
+    # Linux delays the ACK of a FIN that arrives in ESTABLISHED (tcp_fin enters ping-pong mode).
+    delay_ack_of_fin: bool = True
+    # TIME_WAIT length and the FIN_WAIT_2 timeout for orphaned sockets.
+    time_wait_us: int = 60 * S
+    fin_timeout_us: int = 60 * S
+    # Keepalive (RFC 1122 4.2.3.6): idle, interval, probes.
+    keepalive_idle_us: int = 7200 * S
+    keepalive_interval_us: int = 75 * S
+    keepalive_probes: int = 9
+    # RFC 5961: exact-match RST, challenge ACKs, per-socket rate limit.
+    rfc5961: bool = True
+    invalid_ratelimit_us: int = 500 * MS
+    # Congestion control (RFC 5681): initial window in segments.
+    initial_cwnd: int = 10
+    # Listen queues and SYN cookies (Linux tcp_syncookies: 0 off, 1 on overflow, 2 always).
+    syncookies: int = 1
+    max_syn_backlog: int = 2048
+    # Linux tcp_fastopen bits: 1 client, 2 server.
+    fastopen: int = 1
+    # RFC 1122 4.2.2.13: close() with unread data sends RST.
+    rst_on_unread_close: bool = True
+    # Linux's resets carry ACK (tcp_send_active_reset); RFC 9293 3.10.5 sends <SEQ=SND.NXT><CTL=RST>.
+    abort_rst_ack: bool = True
+
+    def with_settings(self, **changes) -> "Profile":
+        return replace(self, **changes)
+
+    @classmethod
+    def setting_names(cls) -> list[str]:
+        return [f.name for f in fields(cls) if f.name != "name"]
+
+
+LINUX = Profile(name="linux")
+
+RFC9293 = Profile(
+    name="rfc9293",
+    window_scale=7,
+    linux_option_layout=False,
+    initial_rto_us=1 * S,
+    rto_min_us=1 * S,  # RFC 6298 2.4: "RTO SHOULD be rounded up to 1 second"
+    rto_max_us=60 * S,  # RFC 6298 2.5: "a maximum value MAY be placed ... at least 60 seconds"
+    syn_schedule_us=(1 * S, 2 * S, 4 * S, 8 * S, 16 * S, 32 * S, 64 * S),
+    synack_schedule_us=(1 * S, 2 * S, 4 * S, 8 * S, 16 * S, 32 * S, 64 * S),
+    data_retries=12,
+    delack_min_us=200 * MS,
+    delack_max_us=200 * MS,
+    quickack=False,
+    pingpong=False,
+    delay_ack_of_fin=False,
+    time_wait_us=240 * S,  # 2 x MSL, MSL = 2 minutes (RFC 9293 3.4.2)
+    fin_timeout_us=0,  # RFC 9293 has no FIN-WAIT-2 timeout
+    syncookies=0,
+    fastopen=0,
+    abort_rst_ack=False,
+)
+
+PROFILES: dict[str, Profile] = {p.name: p for p in (LINUX, RFC9293)}
