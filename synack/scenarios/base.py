@@ -131,7 +131,8 @@ class World:
         secret = self.rng.getrandbits(128).to_bytes(16, "big")
         isn_gen = ISN_GENERATORS[self.params.get("isn", "rfc6528")](secret)
         ctx = Context(profile=self.profile, isn_gen=isn_gen, route_mss=self.params.get("mss", 1460),
-                      syncookie_secret=secret + b"c", fastopen_key=secret + b"f")
+                      syncookie_secret=secret + b"c", fastopen_key=secret + b"f",
+                      trace=self.recorder is not None)
         host = Host(name, ip, self.sched, self.network, ctx, random.Random(self.rng.getrandbits(64)),
                     self.recorder)
         self.hosts[name] = host

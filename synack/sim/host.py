@@ -72,7 +72,7 @@ class Host:
         self.recorder = recorder
         self.connections: dict[tuple[int, str, int], Connection] = {}
         self.listeners: dict[int, Listener] = {}
-        self._timer_handles: dict[int, tuple[int, Handle]] = {}
+        self._timer_handles: dict[int, int] = {}  # id(connection) -> deadline of its wake-up
         self._conditions: list[tuple[Callable[[], Any], Waitable]] = []
         self._next_port = rng.randint(EPHEMERAL_LOW, EPHEMERAL_HIGH)
         self.display_state = State.CLOSED
@@ -112,38 +112,43 @@ class Host:
 
     def pump(self, conn: Connection) -> None:
         """Drain what the engine produced: record events, put segments on the wire, re-arm its timer."""
-        reasons = self._drain_events(conn)
-        for seg, reason in zip(conn.segments_to_send(), reasons):
-            self.network.transmit(self.name, self.ip, conn.remote[0], seg, reason)
+        out = conn.segments_to_send()
+        if self.recorder is not None:
+            reasons = self._drain_events(conn)
+            for seg, reason in zip(out, reasons):
+                self.network.transmit(self.name, self.ip, conn.remote[0], seg, reason)
+        else:
+            for seg in out:
+                self.network.transmit(self.name, self.ip, conn.remote[0], seg, "")
         key = id(conn)
         if conn.state is State.CLOSED:
             self.connections.pop((conn.local[1], conn.remote[0], conn.remote[1]), None)
-            old = self._timer_handles.pop(key, None)
-            if old:
-                old[1].cancel()
-            return
-        deadline = conn.next_deadline()
-        old = self._timer_handles.get(key)
-        if old is not None and old[0] == deadline:
-            return
-        if old is not None:
-            old[1].cancel()
-        if deadline is None:
             self._timer_handles.pop(key, None)
             return
-        handle = self.sched.call_at(deadline, lambda: self._timer(conn), TIMER)
-        self._timer_handles[key] = (deadline, handle)
+        timers = conn.timers
+        if not timers:
+            return
+        deadline = min(timers.values())
+        scheduled = self._timer_handles.get(key)
+        # One wake-up per connection is kept on the heap; a later deadline reuses it
+        # (the wake-up finds nothing due and re-arms), so timers that move often cost little.
+        if scheduled is not None and scheduled <= deadline:
+            return
+        self._timer_handles[key] = deadline
+        self.sched.call_at(deadline, lambda: self._timer(conn, deadline), TIMER)
 
-    def _timer(self, conn: Connection) -> None:
-        self._timer_handles.pop(id(conn), None)
+    def _timer(self, conn: Connection, deadline: int) -> None:
+        if self._timer_handles.get(id(conn)) != deadline:
+            return  # superseded by an earlier wake-up, or the connection is gone
+        del self._timer_handles[id(conn)]
         conn.on_timer(self.sched.now)
         self.pump(conn)
         self._check_conditions()
 
     def pump_listener(self, listener: Listener) -> None:
-        reasons = self._drain_events(listener)
-        for ((remote_ip, _port), seg), reason in zip(listener.segments_to_send(), reasons):
-            self.network.transmit(self.name, self.ip, remote_ip, seg, reason)
+        reasons = self._drain_events(listener) if self.recorder is not None else []
+        for i, ((remote_ip, _port), seg) in enumerate(listener.segments_to_send()):
+            self.network.transmit(self.name, self.ip, remote_ip, seg, reasons[i] if i < len(reasons) else "")
 
     def _drain_events(self, source: Connection | Listener) -> list[str]:
         """Record the engine's events; returns the reasons of the segments it sent, in order."""

@@ -58,8 +58,11 @@ class Impairment:
 
 
 def has_flags(all_of: Flags, none_of: Flags = Flags(0)) -> Callable[[Segment], bool]:
+    need, refuse = int(all_of), int(none_of)
+
     def match(seg: Segment) -> bool:
-        return (seg.flags & all_of) == all_of and not (seg.flags & none_of)
+        bits = seg.flags._value_
+        return (bits & need) == need and not (bits & refuse)
     return match
 
 

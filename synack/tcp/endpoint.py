@@ -22,6 +22,7 @@ Implemented here:
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable
 
@@ -39,6 +40,16 @@ if TYPE_CHECKING:
     from .listener import Listener
 
 MAX_WINDOW_FIELD = 0xFFFF
+
+# Flag combinations built once: combining IntFlag members on every segment is slow.
+ACK = Flags.ACK
+ACK_PSH = Flags.ACK | Flags.PSH
+ACK_FIN = Flags.ACK | Flags.FIN
+ACK_PSH_FIN = Flags.ACK | Flags.PSH | Flags.FIN
+RST_ACK = Flags.RST | Flags.ACK
+SYN = Flags.SYN
+SYN_ACK = Flags.SYN | Flags.ACK
+_DATA_FLAGS = {(False, False): ACK, (True, False): ACK_PSH, (True, True): ACK_PSH_FIN, (False, True): ACK_FIN}
 TS_OPTION_BYTES = 12  # nop, nop, TS: what every segment carries once timestamps are agreed
 
 RETRANSMIT = "retransmit"
@@ -60,6 +71,8 @@ class Context:
     fastopen_key: bytes = b"synack-fastopen"
     # RFC 7413 4.1.3: the client's cookie cache, keyed by server address.
     fastopen_cache: dict[str, bytes] = field(default_factory=dict)
+    # With tracing off nobody reads the events, so they are not even built (the benchmark's hot path).
+    trace: bool = True
 
 
 @dataclass(slots=True)
@@ -191,7 +204,10 @@ class Connection:
         self.syn_data = 0
         self.fastopen_requested = False
         self._out: list[Segment] = []
-        self._events: list[Event] = []
+        self._trace = ctx.trace
+        # A deque of length 0 swallows appends in C: the cheapest sink for untraced runs.
+        self._events: list[Event] | deque = [] if ctx.trace else deque(maxlen=0)
+        self._ooo_bytes = 0
         self.on_close: Callable[["Connection"], None] | None = None
 
     # ------------------------------------------------------------------ outputs
@@ -200,6 +216,8 @@ class Connection:
         return out
 
     def events(self) -> list[Event]:
+        if not self._trace:
+            return []
         out, self._events = self._events, []
         return out
 
@@ -319,7 +337,8 @@ class Connection:
             if deadline is None or deadline > now:
                 continue
             del self.timers[name]
-            self._events.append(TimerFired(timer=name))
+            if self._trace:
+                self._events.append(TimerFired(timer=name))
             getattr(self, "_fire_" + name.replace("-", "_"))()
 
     def _arm(self, name: str, deadline: int) -> None:
@@ -479,6 +498,11 @@ class Connection:
             self._send_ack("ack")
             self._arm(TIME_WAIT_TIMER, self.now + p.time_wait_us)
             return
+        if (self.state is State.SYN_RECEIVED and not self.passive and seg.syn and seg.has_ack
+                and not seg.rst and seq_add(seg.seq, 1) == t.rcv_nxt and seg.ack == t.snd_nxt):
+            # Simultaneous open: the peer's SYN-ACK repeats its SYN and acknowledges ours.  Linux
+            # (tcp_validate_incoming) lets it through as the ACK of our SYN; so does RFC 9293 figure 8.
+            seg = seg.replace(flags=seg.flags & ~Flags.SYN, seq=t.rcv_nxt)
         # First: sequence number acceptable?
         if not self._acceptable(seg):
             if seg.rst:
@@ -682,7 +706,9 @@ class Connection:
         if first_data and p.quickack:
             self.quick = p.max_quickacks
         if seq != t.rcv_nxt:
-            self.ooo.setdefault(seq, data)
+            if seq not in self.ooo:
+                self.ooo[seq] = data
+                self._ooo_bytes += len(data)
             self._send_ack("dup-ack")  # out of order: ACK at once so the sender sees a hole
             return
         before = t.rcv_nxt
@@ -692,6 +718,7 @@ class Connection:
             for s in list(self.ooo):
                 if seq_le(s, t.rcv_nxt):
                     piece = self.ooo.pop(s)
+                    self._ooo_bytes -= len(piece)
                     skip = seq_sub(t.rcv_nxt, s)
                     if skip < len(piece):
                         self._deliver(piece[skip:])
@@ -778,7 +805,7 @@ class Connection:
 
     # ------------------------------------------------------------ sending
     def _rcv_window(self) -> int:
-        free = self.profile.rcv_buffer - len(self.rcvbuf) - sum(len(v) for v in self.ooo.values())
+        free = self.profile.rcv_buffer - len(self.rcvbuf) - self._ooo_bytes
         return max(0, min(free, MAX_WINDOW_FIELD << self.tcb.rcv_wscale))
 
     def _window_field(self, syn: bool) -> int:
@@ -799,20 +826,22 @@ class Connection:
         options: tuple[opt.Option, ...] = ()
         if t.ts_ok:
             options = (opt.NOP, opt.NOP, opt.Timestamps(self._tsval(), t.ts_recent))
-        if t.sack_ok and self.ooo and flags & Flags.ACK and not flags & Flags.RST:
+        bits = flags._value_
+        if t.sack_ok and self.ooo and bits & 0x10 and not bits & 0x04:
             blocks = tuple(sorted(((s, seq_add(s, len(d))) for s, d in self.ooo.items()),
                                   key=lambda b: seq_sub(b[0], t.rcv_nxt)))[:3]
             options = options + (opt.NOP, opt.NOP, opt.Sack(blocks))
-        ack = t.rcv_nxt if flags & Flags.ACK else 0
+        ack = t.rcv_nxt if bits & 0x10 else 0
         return Segment(self.local[1], self.remote[1], seq, ack, flags, self._window_field(False), options, payload)
 
     def _emit(self, seg: Segment, reason: str) -> None:
-        if seg.flags & Flags.ACK:
+        if seg.flags._value_ & 0x10:
             self.tcb.rcv_wup = self.tcb.rcv_nxt
             self.ack_pending = False
             self._cancel(DELAYED_ACK)
         self._out.append(seg)
-        self._events.append(SegmentSent(segment=seg, reason=reason))
+        if self._trace:
+            self._events.append(SegmentSent(segment=seg, reason=reason))
 
     def _send_ack(self, reason: str) -> None:
         self._emit(self._segment(Flags.ACK, self.tcb.snd_nxt), reason)
@@ -825,7 +854,7 @@ class Connection:
         """SYN (SYN_SENT) or SYN-ACK (SYN_RECEIVED), always from ISS with the full options."""
         t, p = self.tcb, self.profile
         synack = self.state is State.SYN_RECEIVED
-        flags = Flags.SYN | (Flags.ACK if synack else Flags(0))
+        flags = SYN_ACK if synack else SYN
         tsecr = t.ts_recent if synack else 0
         if synack:
             options = syn_options(p, self.ctx.route_mss, self._tsval(), tsecr, offer_sack=t.sack_ok,
@@ -898,12 +927,12 @@ class Connection:
                 end = offset + n
                 last = end == len(self.sndbuf)
                 fin = last and self.fin_queued
-                flags = Flags.ACK | (Flags.PSH if last else Flags(0)) | (Flags.FIN if fin else Flags(0))
+                flags = _DATA_FLAGS[(last, fin)]
                 payload = bytes(self.sndbuf[offset:end])
                 self._send_data(flags, payload, reason)
                 sent_any = True
             elif fin_due:
-                self._send_data(Flags.FIN | Flags.ACK, b"", reason)
+                self._send_data(ACK_FIN, b"", reason)
                 sent_any = True
             else:
                 break
@@ -928,7 +957,7 @@ class Connection:
             # Linux tcp_event_data_sent: answering soon after receiving means an interactive exchange.
             self.pingpong = True
         if reason is None:
-            reason = "fin" if (flags & Flags.FIN and not payload) else "data"
+            reason = "fin" if (flags._value_ & 0x01 and not payload) else "data"
             if retransmission:
                 reason = RETRANSMIT
         self._emit(seg, reason)
@@ -946,7 +975,8 @@ class Connection:
     def _transition(self, event: Input, cause: str) -> None:
         new, _where = TRANSITIONS[(self.state, event)]
         old, self.state = self.state, new
-        self._events.append(StateChanged(old=old, new=new, cause=cause))
+        if self._trace:
+            self._events.append(StateChanged(old=old, new=new, cause=cause))
         if new is State.CLOSED:
             self._closed()
 

@@ -1,0 +1,207 @@
+"""Table tests for the engine: put an endpoint in a state, feed one input, check the state and segments out."""
+
+import pytest
+
+from synack.tcp.endpoint import Connection, reset_for_unknown
+from synack.tcp.errors import ConnectionClosing, ConnectionDoesNotExist, TcpError
+from synack.tcp.segment import Flags, Segment
+from synack.tcp.seq import seq_add
+from synack.tcp.states import State
+
+from helpers import CLIENT, SERVER, Pair, context
+
+
+def names(segments):
+    return [s.flags.tcpdump() for s in segments]
+
+
+def test_active_open_sends_a_syn_with_linux_options_in_linux_order():
+    conn = Connection(context(), CLIENT, SERVER)
+    conn.open_active(0)
+    (syn,) = conn.segments_to_send()
+    assert conn.state is State.SYN_SENT
+    assert syn.flags == Flags.SYN
+    assert [o.name for o in syn.options] == ["mss", "sackOK", "TS", "nop", "wscale"]
+    assert syn.window == 64240  # 44 segments of 1460, never scaled on a SYN
+
+
+def test_rfc_profile_lays_out_options_differently():
+    conn = Connection(context("rfc9293"), CLIENT, SERVER)
+    conn.open_active(0)
+    (syn,) = conn.segments_to_send()
+    assert [o.name for o in syn.options][0] == "mss"
+    assert [o.name for o in syn.options] != ["mss", "sackOK", "TS", "nop", "wscale"]
+
+
+def test_three_way_handshake_then_both_established():
+    pair = Pair()
+    pair.establish()
+    flags = [(who, seg.flags.tcpdump()) for _, who, seg in pair.log]
+    assert flags == [("c", "S"), ("s", "S."), ("c", ".")]
+    assert pair.server.tcb.irs == pair.client.tcb.iss
+    assert pair.client.tcb.irs == pair.server.tcb.iss
+
+
+def test_data_is_delivered_in_order_and_quick_acked():
+    pair = Pair()
+    pair.establish()
+    pair.client.send(b"x" * 3000, pair.now)
+    pair.run(until=pair.now + 5 * pair.delay)
+    assert pair.server.read(pair.now) == b"x" * 3000
+    server_acks = [seg for _, who, seg in pair.log if who == "s" and seg.flags == Flags.ACK]
+    assert server_acks and server_acks[-1].ack == seq_add(pair.client.tcb.iss, 3001)
+
+
+def test_close_sequence_client_first_ends_in_time_wait_then_closed():
+    pair = Pair()
+    pair.establish()
+    pair.client.close(pair.now)
+    assert pair.client.state is State.FIN_WAIT_1
+    pair.run(until=pair.now + 100_000)  # past Linux's 40 ms delayed ACK of the FIN
+    assert pair.server.state is State.CLOSE_WAIT
+    assert pair.client.state is State.FIN_WAIT_2
+    pair.server.close(pair.now)
+    assert pair.server.state is State.LAST_ACK
+    pair.run(until=pair.now + 3 * pair.delay)
+    assert pair.client.state is State.TIME_WAIT and pair.server.state is State.CLOSED
+    pair.run()
+    assert pair.client.state is State.CLOSED
+    assert pair.now >= 60_000_000  # Linux's TIME_WAIT is 60 s
+
+
+def test_rfc9293_time_wait_is_two_msl():
+    pair = Pair("rfc9293")
+    pair.establish()
+    pair.client.close(pair.now)
+    pair.run(until=pair.now + 3 * pair.delay)
+    pair.server.close(pair.now)
+    pair.run(until=pair.now + 3 * pair.delay)
+    entered = pair.now
+    pair.run()
+    assert pair.now - entered >= 240_000_000 - 3 * pair.delay
+
+
+def test_misuse_raises_rfc_wording_and_leaves_state():
+    conn = Connection(context(), CLIENT, SERVER)
+    with pytest.raises(ConnectionDoesNotExist, match="connection does not exist"):
+        conn.send(b"x", 0)
+    assert conn.state is State.CLOSED
+    pair = Pair()
+    pair.establish()
+    pair.client.shutdown(pair.now)
+    state = pair.client.state
+    with pytest.raises(ConnectionClosing, match="connection closing"):
+        pair.client.send(b"x", pair.now)
+    assert pair.client.state is state
+
+
+def test_reset_for_closed_port_forms():
+    syn = Segment(40000, 80, 1000, 0, Flags.SYN, 1000)
+    rst = reset_for_unknown(syn)
+    assert rst.flags == Flags.RST | Flags.ACK and rst.seq == 0 and rst.ack == 1001
+    ack = Segment(40000, 80, 1000, 777777, Flags.ACK, 1000)
+    rst = reset_for_unknown(ack)
+    assert rst.flags == Flags.RST and rst.seq == 777777
+    assert reset_for_unknown(Segment(40000, 80, 1, 0, Flags.RST, 0)) is None
+
+
+def test_rst_inside_window_gets_challenge_ack_and_exact_rst_resets():
+    pair = Pair()
+    pair.establish()
+    srv = pair.server
+    rcv_nxt = srv.tcb.rcv_nxt
+    srv.receive(Segment(CLIENT[1], SERVER[1], seq_add(rcv_nxt, 10), 0, Flags.RST, 0), pair.now + 1)
+    out = srv.segments_to_send()
+    assert srv.state is State.ESTABLISHED
+    assert names(out) == ["."] and out[0].seq == srv.tcb.snd_nxt and out[0].ack == rcv_nxt
+    srv.receive(Segment(CLIENT[1], SERVER[1], rcv_nxt, 0, Flags.RST, 0), pair.now + 2)
+    assert srv.state is State.CLOSED
+    assert srv.error == "connection reset"
+
+
+def test_challenge_acks_are_rate_limited_per_socket():
+    pair = Pair()
+    pair.establish()
+    srv = pair.server
+    syn = Segment(CLIENT[1], SERVER[1], 12345, 0, Flags.SYN, 1000)
+    srv.receive(syn, pair.now + 1)
+    srv.receive(syn, pair.now + 2)
+    assert len(srv.segments_to_send()) == 1
+    srv.receive(syn, pair.now + 600_000)
+    assert len(srv.segments_to_send()) == 1
+
+
+def test_syn_is_retransmitted_on_linux_schedule():
+    conn = Connection(context(), CLIENT, SERVER)
+    conn.open_active(0)
+    conn.segments_to_send()
+    times = [0]
+    for _ in range(5):
+        t = conn.next_deadline()
+        conn.on_timer(t)
+        assert names(conn.segments_to_send()) == ["S"]
+        times.append(t)
+    assert times == [0, 1_000_000, 2_000_000, 3_000_000, 4_000_000, 5_000_000]
+
+
+def test_connect_times_out_after_the_last_syn():
+    conn = Connection(context(), CLIENT, SERVER)
+    conn.open_active(0)
+    while conn.state is State.SYN_SENT:
+        conn.on_timer(conn.next_deadline())
+    assert conn.error == "connection timed out"
+    assert conn.now == 131_000_000  # Linux: SYNs at 0..67 s, connect() fails at 131 s
+
+
+def test_close_with_unread_data_resets():
+    pair = Pair()
+    pair.establish()
+    pair.client.send(b"hello", pair.now)
+    pair.run(until=pair.now + 3 * pair.delay)
+    pair.server.close(pair.now)
+    out = pair.server.segments_to_send()
+    assert names(out) == ["R."]
+    assert pair.server.state is State.CLOSED
+
+
+def test_simultaneous_open_goes_through_syn_received():
+    a = Connection(context(), CLIENT, SERVER)
+    b = Connection(context(), SERVER, CLIENT)
+    a.open_active(0)
+    b.open_active(0)
+    (syn_a,), (syn_b,) = a.segments_to_send(), b.segments_to_send()
+    a.receive(syn_b, 10)
+    b.receive(syn_a, 10)
+    assert a.state is State.SYN_RECEIVED and b.state is State.SYN_RECEIVED
+    (synack_a,), (synack_b,) = a.segments_to_send(), b.segments_to_send()
+    assert synack_a.flags == Flags.SYN | Flags.ACK and synack_a.seq == a.tcb.iss
+    a.receive(synack_b, 20)
+    b.receive(synack_a, 20)
+    assert a.state is State.ESTABLISHED and b.state is State.ESTABLISHED
+
+
+def test_keepalive_probe_is_one_byte_behind():
+    pair = Pair()
+    pair.client.set_keepalive(1_000_000, 1_000_000, 3)
+    pair.establish()
+    una = pair.client.tcb.snd_una
+    pair.run(until=pair.now + 1_000_000 + pair.delay // 2)
+    probes = [seg for _, who, seg in pair.log
+              if who == "c" and seg.seq == seq_add(una, -1) and seg.flags == Flags.ACK]
+    assert probes and not probes[0].payload
+
+
+def test_misuse_on_every_state_never_corrupts(tmp_path):
+    # Every user call in every reachable state either works or raises TcpError, state unchanged.
+    for stop in range(8):
+        pair = Pair()
+        pair.establish()
+        calls = [lambda c, t: c.shutdown(t), lambda c, t: c.close(t), lambda c, t: c.send(b"x", t),
+                 lambda c, t: c.abort(t), lambda c, t: c.read(t)]
+        for i, call in enumerate(calls[: stop % len(calls) + 1]):
+            before = pair.client.state
+            try:
+                call(pair.client, pair.now)
+            except TcpError:
+                assert pair.client.state is before
+            pair.run(until=pair.now + 2 * pair.delay)
