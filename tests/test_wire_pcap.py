@@ -469,8 +469,10 @@ def test_reads_a_real_tcpdump_capture(tmp_path, interface_name, extra, linktype)
     server = socket.create_server(("127.0.0.1", 0))
     port = server.getsockname()[1]
     path = tmp_path / "lo.pcap"
+    # A small snapshot length: in immediate mode every ring slot is snaplen bytes, and with the
+    # default 262144 the 2 MiB ring holds 8 packets, so a busy machine drops the FINs.
     capture = subprocess.Popen(
-        ["tcpdump", "-i", interface_name, "-U", "--immediate-mode", *extra, "-w", str(path),
+        ["tcpdump", "-i", interface_name, "-U", "--immediate-mode", "-s", "2048", *extra, "-w", str(path),
          f"tcp port {port} and host 127.0.0.1"],
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
     )
