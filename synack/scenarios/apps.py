@@ -6,9 +6,7 @@ sizes match the Linux recordings: requests of 100 bytes, answers of 200.
 
 from __future__ import annotations
 
-from typing import Generator
-
-from ..sim.host import Host, SocketError
+from ..sim.host import App, Host, SocketError
 
 REQUEST = 100
 ANSWER = 200
@@ -16,7 +14,7 @@ PORT = 8080
 
 
 def answering_server(host: Host, port: int = PORT, *, connections: int = 1, answer: int = ANSWER,
-                     close_delay_us: int = 0) -> Generator:
+                     close_delay_us: int = 0) -> App:
     """Accept, read the request, answer it, read to end of stream, close (after ``close_delay_us``)."""
     listener = host.listen(port)
     for _ in range(connections):
@@ -33,7 +31,7 @@ def answering_server(host: Host, port: int = PORT, *, connections: int = 1, answ
             pass
 
 
-def reading_server(host: Host, port: int = PORT, *, close_delay_us: int = 0) -> Generator:
+def reading_server(host: Host, port: int = PORT, *, close_delay_us: int = 0) -> App:
     """Accept, read to end of stream, close (after ``close_delay_us``)."""
     listener = host.listen(port)
     sock = yield listener.accept()
@@ -47,7 +45,7 @@ def reading_server(host: Host, port: int = PORT, *, close_delay_us: int = 0) -> 
 
 
 def requesting_client(host: Host, server_ip: str, port: int = PORT, *, request: int = REQUEST,
-                      answer: int = ANSWER) -> Generator:
+                      answer: int = ANSWER) -> App:
     """Connect, send the request, close as soon as the whole answer is in."""
     sock = yield host.connect(server_ip, port)
     sock.send(b"q" * request)

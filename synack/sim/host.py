@@ -60,6 +60,10 @@ class Waitable:
             self._callbacks.append(cb)
 
 
+#: What an application script is: a generator that yields waitables and is sent their results.
+App = Generator[Waitable, Any, Any]
+
+
 class Host:
     def __init__(self, name: str, ip: str, sched: Scheduler, network: "Network", ctx: Context,
                  rng: random.Random, recorder: "Recorder | None" = None) -> None:
@@ -351,9 +355,9 @@ class Socket:
             return None
         return host._wait_until(ready)
 
-    def recv_until_eof(self) -> Generator[Waitable, bytes, bytes]:
+    def recv_until_eof(self) -> Generator[Waitable, Any, bytes]:
         """``data = yield from sock.recv_until_eof()``."""
-        chunks = []
+        chunks: list[bytes] = []
         while True:
             data = yield self.recv()
             if not data:

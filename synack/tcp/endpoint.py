@@ -24,10 +24,11 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from . import options as opt
 from .errors import ConnectionAlreadyExists, ConnectionClosing, ConnectionDoesNotExist
+from .isn import IsnGenerator
 from .events import (DataDelivered, EofReceived, ErrorReported, Established, Event, SegmentDropped,
                      SegmentSent, StateChanged, TimerFired)
 from .profiles import Profile
@@ -65,7 +66,7 @@ class Context:
     """What a connection needs from its host: profile, generators and secrets, route MSS, caches."""
 
     profile: Profile
-    isn_gen: object
+    isn_gen: IsnGenerator
     route_mss: int = 1460
     syncookie_secret: bytes = b"synack-cookie"
     fastopen_key: bytes = b"synack-fastopen"
@@ -206,7 +207,7 @@ class Connection:
         self._out: list[Segment] = []
         self._trace = ctx.trace
         # A deque of length 0 swallows appends in C: the cheapest sink for untraced runs.
-        self._events: list[Event] | deque = [] if ctx.trace else deque(maxlen=0)
+        self._events: Any = [] if ctx.trace else deque(maxlen=0)
         self._ooo_bytes = 0
         self.on_close: Callable[["Connection"], None] | None = None
 

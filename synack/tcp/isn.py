@@ -11,6 +11,7 @@ engine so a seeded run is reproducible byte for byte.
 from __future__ import annotations
 
 import hashlib
+from typing import Protocol
 
 MASK = 0xFFFFFFFF
 
@@ -18,6 +19,14 @@ MASK = 0xFFFFFFFF
 def keyed_hash32(key: bytes, *parts: object) -> int:
     data = "|".join(str(p) for p in parts).encode()
     return int.from_bytes(hashlib.blake2b(data, key=key, digest_size=4).digest(), "big")
+
+
+class IsnGenerator(Protocol):
+    name: str
+
+    def isn(self, local: tuple[str, int], remote: tuple[str, int], now_us: int) -> int: ...
+
+    def ts_offset(self, local: tuple[str, int], remote: tuple[str, int]) -> int: ...
 
 
 class Rfc6528Isn:

@@ -68,23 +68,28 @@ class Listener:
         """RFC 9293 3.10.7.2.  Returns a new child connection when the segment makes one."""
         p = self.profile
         if not seg.checksum_ok:
-            return self._drop(seg, "bad checksum")
+            self._drop(seg, "bad checksum")
+            return None
         if seg.rst:
-            return self._drop(seg, "RST to a listening socket is ignored")
+            self._drop(seg, "RST to a listening socket is ignored")
+            return None
         if seg.has_ack:
             if not seg.syn and p.syncookies and self._cookie_mode_recently():
                 child = self._child_from_cookie(remote, seg, now)
                 if child is not None:
                     return child
             self._send(remote, Segment(self.local[1], remote[1], seg.ack, 0, Flags.RST, 0), "rst")
-            return self._drop(seg, "ACK to a listening socket")
+            self._drop(seg, "ACK to a listening socket")
+            return None
         if not seg.syn:
-            return self._drop(seg, "neither SYN, ACK nor RST")
+            self._drop(seg, "neither SYN, ACK nor RST")
+            return None
         if p.syncookies == 2 or (p.syncookies == 1 and len(self.syn_queue) >= p.max_syn_backlog):
             self._send_cookie_synack(remote, seg, now)
             return None
         if len(self.syn_queue) >= p.max_syn_backlog or len(self.accept_queue) >= self.backlog:
-            return self._drop(seg, "SYN queue full")
+            self._drop(seg, "SYN queue full")
+            return None
         return self._child_from_syn(remote, seg, now)
 
     def _child_from_syn(self, remote: tuple[str, int], seg: Segment, now: int) -> Connection:
@@ -213,4 +218,3 @@ class Listener:
 
     def _drop(self, seg: Segment, reason: str) -> None:
         self._events.append(SegmentDropped(segment=seg, reason=reason))
-        return None
