@@ -20,7 +20,7 @@ from ..tcp.events import ErrorReported, SegmentDropped, SegmentSent, StateChange
 from ..tcp.listener import Listener
 from ..tcp.segment import Flags, Segment
 from ..tcp.states import State
-from .scheduler import APPLICATION, TIMER, Handle, Scheduler
+from .scheduler import APPLICATION, TIMER, Scheduler
 
 if TYPE_CHECKING:
     from .network import Network
@@ -139,7 +139,7 @@ class Host:
         if scheduled is not None and scheduled <= deadline:
             return
         self._timer_handles[key] = deadline
-        self.sched.call_at(deadline, lambda: self._timer(conn, deadline), TIMER)
+        self.sched.call_at(deadline, self._timer, TIMER, conn, deadline)
 
     def _timer(self, conn: Connection, deadline: int) -> None:
         if self._timer_handles.get(id(conn)) != deadline:
@@ -193,7 +193,7 @@ class Host:
     def spawn(self, app: Callable[..., Generator], *args: Any, **kwargs: Any) -> None:
         """Start an application script on this host at the current time."""
         gen = app(self, *args, **kwargs)
-        self.sched.call_at(self.sched.now, lambda: self._step(gen, None, None), APPLICATION)
+        self.sched.call_at(self.sched.now, self._step, APPLICATION, gen, None, None)
 
     def _step(self, gen: Generator, value: Any, error: BaseException | None) -> None:
         try:
@@ -203,8 +203,8 @@ class Host:
         except SocketError as exc:
             self._record_event("app", call="exit", error=str(exc))
             return
-        waitable.subscribe(lambda w: self.sched.call_at(
-            self.sched.now, lambda: self._step(gen, w.value, w.error), APPLICATION))
+        waitable.subscribe(lambda w: self.sched.call_at(self.sched.now, self._step, APPLICATION, gen, w.value,
+                                                        w.error))
 
     def _wait_until(self, predicate: Callable[[], Any]) -> Waitable:
         """A waitable resolved when ``predicate()`` returns something other than None."""
@@ -230,7 +230,7 @@ class Host:
 
     def sleep(self, duration_us: int) -> Waitable:
         w = Waitable()
-        self.sched.call_later(max(0, duration_us), lambda: w.resolve(None), APPLICATION)
+        self.sched.call_later(max(0, duration_us), w.resolve, APPLICATION)
         return w
 
     def _ephemeral_port(self, remote: tuple[str, int]) -> int:

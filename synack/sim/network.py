@@ -111,8 +111,7 @@ class Network:
         host = self.hosts.get(dst_ip)
         if host is None:
             return
-        self.sched.call_at(now + delay, lambda: host.deliver(src_ip, seg, step), DELIVERY)
+        self.sched.call_at(now + delay, host.deliver, DELIVERY, src_ip, seg, step)
         if link.duplicate and rng.random() < link.duplicate:
             extra = rng.randint(0, max(link.delay_us // 2, 1))
-            self.sched.call_at(now + delay + extra, lambda: host.deliver(src_ip, seg, step, duplicate=True),
-                               DELIVERY)
+            self.sched.call_at(now + delay + extra, host.deliver, DELIVERY, src_ip, seg, step, True)

@@ -50,6 +50,7 @@ ACK_PSH_FIN = Flags.ACK | Flags.PSH | Flags.FIN
 RST_ACK = Flags.RST | Flags.ACK
 SYN = Flags.SYN
 SYN_ACK = Flags.SYN | Flags.ACK
+_OUTPUT_STATES = frozenset({State.ESTABLISHED, State.CLOSE_WAIT, State.FIN_WAIT_1, State.CLOSING, State.LAST_ACK})
 _DATA_FLAGS = {(False, False): ACK, (True, False): ACK_PSH, (True, True): ACK_PSH_FIN, (False, True): ACK_FIN}
 TS_OPTION_BYTES = 12  # nop, nop, TS: what every segment carries once timestamps are agreed
 
@@ -191,6 +192,7 @@ class Connection:
         self.rtt_seq: int | None = None
         self.rtt_start = 0
         self.dupacks = 0
+        self.cwnd_acks = 0
         # Delayed ACK state (Linux's icsk_ack).
         self.ack_pending = False
         self.quick = 0
@@ -209,6 +211,7 @@ class Connection:
         # A deque of length 0 swallows appends in C: the cheapest sink for untraced runs.
         self._events: Any = [] if ctx.trace else deque(maxlen=0)
         self._ooo_bytes = 0
+        self._ts_options: tuple[int, int, tuple[opt.Option, ...]] | None = None
         self.on_close: Callable[["Connection"], None] | None = None
 
     # ------------------------------------------------------------------ outputs
@@ -586,17 +589,16 @@ class Connection:
 
     def _acceptable(self, seg: Segment) -> bool:
         """RFC 9293 3.10.7.4 first check, the four cases of the acceptability table."""
-        t = self.tcb
+        # Written out with raw modular arithmetic: this runs for every segment that arrives.
+        rcv_nxt = self.tcb.rcv_nxt
         wnd = self._rcv_window()
-        if seg.seg_len == 0:
-            if wnd == 0:
-                return seg.seq == t.rcv_nxt
-            return seq_between(t.rcv_nxt, seg.seq, seq_add(t.rcv_nxt, wnd))
+        seg_len = seg.seg_len
+        offset = (seg.seq - rcv_nxt) & 0xFFFFFFFF
+        if seg_len == 0:
+            return offset == 0 if wnd == 0 else offset < wnd
         if wnd == 0:
             return False
-        right = seq_add(t.rcv_nxt, wnd)
-        return (seq_between(t.rcv_nxt, seg.seq, right)
-                or seq_between(t.rcv_nxt, seq_add(seg.seq, seg.seg_len - 1), right))
+        return offset < wnd or ((seg.seq + seg_len - 1 - rcv_nxt) & 0xFFFFFFFF) < wnd
 
     def _process_ack(self, seg: Segment) -> bool:
         """The fifth check in the synchronized states.  False when the segment is done with."""
@@ -648,7 +650,9 @@ class Connection:
     def _ack_advanced(self, ack: int, seg: Segment) -> None:
         """SND.UNA moves up to ``ack``: free acknowledged bytes, sample the RTT, grow the window."""
         t = self.tcb
-        acked_data = max(0, min(seq_sub(ack, self.sndbuf_seq), len(self.sndbuf)))
+        acked_data = 0
+        if self.sndbuf:
+            acked_data = max(0, min(seq_sub(ack, self.sndbuf_seq), len(self.sndbuf)))
         if acked_data:
             del self.sndbuf[:acked_data]
             self.sndbuf_seq = seq_add(self.sndbuf_seq, acked_data)
@@ -661,9 +665,13 @@ class Connection:
             self._rtt_sample(self.now - self.rtt_start)
             self.rtt_seq = None
         if t.cwnd < t.ssthresh:
-            t.cwnd += 1
+            t.cwnd += 1  # slow start (RFC 5681 3.1)
         else:
-            t.cwnd += max(1, 1 // max(t.cwnd, 1))
+            # Congestion avoidance: one more segment per window's worth of ACKs.
+            self.cwnd_acks += 1
+            if self.cwnd_acks >= t.cwnd:
+                t.cwnd += 1
+                self.cwnd_acks = 0
         if t.snd_una == t.snd_max:
             self._cancel(RETRANSMIT)
         else:
@@ -726,7 +734,8 @@ class Connection:
                     break
             else:
                 break
-        self._events.append(DataDelivered(nbytes=seq_sub(t.rcv_nxt, before)))
+        if self._trace:
+            self._events.append(DataDelivered(nbytes=seq_sub(t.rcv_nxt, before)))
         if self.ooo_fin is not None and self.ooo_fin == t.rcv_nxt:
             self.ooo_fin = None
             self._receive_fin()
@@ -752,7 +761,8 @@ class Connection:
         t, p = self.tcb, self.profile
         t.rcv_nxt = seq_add(t.rcv_nxt, 1)
         self.eof = True
-        self._events.append(EofReceived())
+        if self._trace:
+            self._events.append(EofReceived())
         self.last_rcv = self.now
         state = self.state
         if state in (State.SYN_RECEIVED, State.ESTABLISHED):
@@ -826,7 +836,13 @@ class Connection:
         t = self.tcb
         options: tuple[opt.Option, ...] = ()
         if t.ts_ok:
-            options = (opt.NOP, opt.NOP, opt.Timestamps(self._tsval(), t.ts_recent))
+            tsval = (self.now * self.profile.ts_hz // 1_000_000 + t.ts_offset) & 0xFFFFFFFF
+            cached = self._ts_options
+            # The TS clock ticks once a millisecond: most segments reuse the same option values.
+            if cached is None or cached[0] != tsval or cached[1] != t.ts_recent:
+                cached = self._ts_options = (tsval, t.ts_recent,
+                                             (opt.NOP, opt.NOP, opt.Timestamps(tsval, t.ts_recent)))
+            options = cached[2]
         bits = flags._value_
         if t.sack_ok and self.ooo and bits & 0x10 and not bits & 0x04:
             blocks = tuple(sorted(((s, seq_add(s, len(d))) for s, d in self.ooo.items()),
@@ -902,8 +918,9 @@ class Connection:
     def _output(self, reason: str | None = None) -> None:
         """Send what the windows allow (RFC 9293 3.8.6, RFC 5681), then the FIN if it is due."""
         t = self.tcb
-        if self.state not in (State.ESTABLISHED, State.CLOSE_WAIT, State.FIN_WAIT_1, State.CLOSING,
-                              State.LAST_ACK):
+        if not self.sndbuf and not self.fin_queued:
+            return  # the common case after an ACK: nothing waits to be sent
+        if self.state not in _OUTPUT_STATES:
             if not (self.state is State.SYN_RECEIVED and self.passive and self.parent is not None
                     and self.parent.fastopen_child(self)):
                 return
@@ -986,7 +1003,8 @@ class Connection:
         self.last_rcv = self.lrcvtime = self.now
         if not self.established_reported:
             self.established_reported = True
-            self._events.append(Established())
+            if self._trace:
+                self._events.append(Established())
         if self.keepalive is not None:
             self._arm(KEEPALIVE, self.now + self.keepalive.idle_us)
         if self.parent is not None:
