@@ -19,7 +19,7 @@ setup: $(STAMP)
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test]'
+	$(PY) -m pip install --quiet -e '.[test,fast]'
 	touch $(STAMP)
 
 # chromium drives the page tests, tshark checks our pcaps, tcpdump records Linux.
@@ -27,7 +27,9 @@ system-deps:
 	@bash tools/system-deps.sh
 
 bench: $(STAMP)
-	$(PY) bench/run_all.py
+	$(PY) tools/build_fast.py
+	$(PY) bench/lifecycles.py
+	$(PY) bench/kernel_lifecycles.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis

@@ -9,6 +9,9 @@ doing the same over loopback for comparison.
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 import time
 
 from ..sim.host import Host
@@ -48,3 +51,31 @@ def bench_lifecycles(n: int) -> float:
     start = time.perf_counter()
     simulate_lifecycles(n)
     return n / (time.perf_counter() - start)
+
+
+def compiled() -> bool:
+    """Whether this process runs the mypyc-compiled engine."""
+    from ..tcp import endpoint
+    return not endpoint.__file__.endswith(".py")
+
+
+def run_benchmark(n: int, *, prefer_compiled: bool = True) -> dict:
+    """``{"benchmark": "lifecycles", "n": n, "per_second": x, "build": ...}``.
+
+    With a fresh mypyc build (``tools/build_fast.py``) the measurement runs in a
+    child process that imports it; otherwise, or when it is not wanted, here.
+    """
+    from ..fast import fresh_build
+    build = fresh_build() if prefer_compiled and not compiled() else None
+    if build is not None:
+        code = ("import json,sys; from synack.scenarios.bench import bench_lifecycles, compiled; "
+                f"print(json.dumps([bench_lifecycles({int(n)}), compiled()]))")
+        out = subprocess.run([sys.executable, "-c", code], cwd=build, capture_output=True, text=True,
+                             env={"PYTHONPATH": str(build), "PATH": "/usr/bin:/bin"})
+        if out.returncode == 0:
+            rate, was_compiled = json.loads(out.stdout.strip().splitlines()[-1])
+            if was_compiled:
+                return {"benchmark": "lifecycles", "n": n, "per_second": round(rate, 1), "build": "mypyc"}
+    rate = bench_lifecycles(n)
+    return {"benchmark": "lifecycles", "n": n, "per_second": round(rate, 1),
+            "build": "mypyc" if compiled() else "python"}

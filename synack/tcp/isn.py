@@ -17,7 +17,8 @@ MASK = 0xFFFFFFFF
 
 
 def keyed_hash32(key: bytes, *parts: object) -> int:
-    data = "|".join(str(p) for p in parts).encode()
+    """A 32-bit keyed hash (BLAKE2b with the secret as key) of the parts' text."""
+    data = repr(parts).encode()
     return int.from_bytes(hashlib.blake2b(data, key=key, digest_size=4).digest(), "big")
 
 

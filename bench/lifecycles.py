@@ -1,0 +1,37 @@
+"""Simulated lifecycles per second: N back-to-back client_close connections, TIME_WAIT expiry included.
+
+Prints the pure-Python figure and, when tools/build_fast.py has built it, the
+figure for the same source compiled by mypyc; the last line is one JSON
+object.  Compare with bench/kernel_lifecycles.py, Linux doing the same over
+loopback driven by Python.
+
+    python bench/lifecycles.py --n 20000
+"""
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from synack.scenarios.bench import bench_lifecycles, run_benchmark  # noqa: E402
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=20000)
+    args = parser.parse_args()
+    python_rate = bench_lifecycles(args.n)
+    print(f"pure Python: {python_rate:,.0f} lifecycles/s")
+    result = run_benchmark(args.n)
+    if result["build"] == "mypyc":
+        print(f"mypyc build: {result['per_second']:,.0f} lifecycles/s")
+    else:
+        print("mypyc build: not built (python tools/build_fast.py)")
+    result["python_per_second"] = round(python_rate, 1)
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
