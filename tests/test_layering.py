@@ -9,7 +9,7 @@ ALLOWED = {
     "tcp": set(),
     "wire": {"tcp"},
     "sim": {"tcp"},
-    "scenarios": {"sim", "tcp", "units"},
+    "scenarios": {"sim", "tcp", "units", "fast"},
     "trace": {"tcp", "wire", "units"},
 }
 

@@ -38,26 +38,33 @@ class SocketError(Exception):
 
 
 class Waitable:
-    """Something an application can wait for; resolved once with a value or an error."""
+    """Something an application can wait for; resolved once with a value or an error.
+
+    Resolving it schedules the waiting application to resume at the current
+    virtual time, after the segments that arrive at the same instant.
+    """
+
+    __slots__ = ("done", "value", "error", "_waiters")
 
     def __init__(self) -> None:
         self.done = False
         self.value: Any = None
         self.error: BaseException | None = None
-        self._callbacks: list[Callable[["Waitable"], None]] = []
+        self._waiters: list[tuple["Host", Generator]] = []
 
     def resolve(self, value: Any = None, error: BaseException | None = None) -> None:
         if self.done:
             return
         self.done, self.value, self.error = True, value, error
-        for cb in self._callbacks:
-            cb(self)
+        for host, gen in self._waiters:
+            host.sched.call_at(host.sched.now, host._step, APPLICATION, gen, value, error)
+        self._waiters = []
 
-    def subscribe(self, cb: Callable[["Waitable"], None]) -> None:
+    def wait(self, host: "Host", gen: Generator) -> None:
         if self.done:
-            cb(self)
+            host.sched.call_at(host.sched.now, host._step, APPLICATION, gen, self.value, self.error)
         else:
-            self._callbacks.append(cb)
+            self._waiters.append((host, gen))
 
 
 #: What an application script is: a generator that yields waitables and is sent their results.
@@ -203,8 +210,7 @@ class Host:
         except SocketError as exc:
             self._record_event("app", call="exit", error=str(exc))
             return
-        waitable.subscribe(lambda w: self.sched.call_at(self.sched.now, self._step, APPLICATION, gen, w.value,
-                                                        w.error))
+        waitable.wait(self, gen)
 
     def _wait_until(self, predicate: Callable[[], Any]) -> Waitable:
         """A waitable resolved when ``predicate()`` returns something other than None."""
