@@ -212,6 +212,7 @@ class Connection:
         self._events: Any = [] if ctx.trace else deque(maxlen=0)
         self._ooo_bytes = 0
         self._ts_options: tuple[int, int, tuple[opt.Option, ...]] | None = None
+        self._last_adv = 0
         self.on_close: Callable[["Connection"], None] | None = None
 
     # ------------------------------------------------------------------ outputs
@@ -822,12 +823,30 @@ class Connection:
     def _window_field(self, syn: bool) -> int:
         if syn:
             mss = self.ctx.route_mss
+            if self.state is State.SYN_RECEIVED and self.tcb.ts_ok:
+                mss -= TS_OPTION_BYTES  # the SYN-ACK already knows timestamps will cost 12 bytes a segment
             # Linux rounds the initial window down to whole segments (tcp_select_initial_window).
-            return min(MAX_WINDOW_FIELD, (MAX_WINDOW_FIELD // mss) * mss) if mss <= MAX_WINDOW_FIELD else MAX_WINDOW_FIELD
-        return min(self._rcv_window() >> self.tcb.rcv_wscale, MAX_WINDOW_FIELD)
+            return (MAX_WINDOW_FIELD // mss) * mss if mss <= MAX_WINDOW_FIELD else MAX_WINDOW_FIELD
+        t = self.tcb
+        window = self._rcv_window()
+        if self.profile.adv_win_halved:
+            window >>= 1  # Linux keeps half the buffer for overhead (tcp_adv_win_scale = 1)
+        # Never move the right edge back (RFC 9293 3.8.6.2.2), and round up to the scale's unit
+        # as Linux does (__tcp_select_window), so a few unread bytes do not shrink the field.
+        remaining = self._last_adv - ((t.rcv_nxt - t.rcv_wup) & 0xFFFFFFFF)
+        if remaining > window:
+            window = remaining
+        unit = (1 << t.rcv_wscale) - 1
+        field = min((window + unit) >> t.rcv_wscale, MAX_WINDOW_FIELD)
+        self._last_adv = field << self.tcb.rcv_wscale
+        return field
 
     def _last_adv_window_small(self) -> bool:
-        return (self._rcv_window() - len(self.rcvbuf)) < self.tcb.snd_mss
+        """Whether reading opened the window enough to tell the peer (Linux tcp_cleanup_rbuf)."""
+        t = self.tcb
+        remaining = max(0, self._last_adv - seq_sub(t.rcv_nxt, t.rcv_wup))
+        window = self._rcv_window() >> (1 if self.profile.adv_win_halved else 0)
+        return 2 * remaining <= self.profile.rcv_buffer and window >= 2 * max(remaining, 1)
 
     def _tsval(self) -> int:
         return (self.now * self.profile.ts_hz // 1_000_000 + self.tcb.ts_offset) & 0xFFFFFFFF

@@ -25,8 +25,9 @@ class Profile:
     # Linux packs sackOK with TS into one word and pads with NOPs (tcp_options_write).
     linux_option_layout: bool = True
     ts_hz: int = 1000
-    # Receive buffer that sets the advertised window.
+    # Receive buffer that sets the advertised window; Linux advertises half of it.
     rcv_buffer: int = 131072
+    adv_win_halved: bool = True
     # Retransmission (RFC 6298): initial, floor and ceiling of the RTO.
     initial_rto_us: int = 1 * S
     rto_min_us: int = 200 * MS
@@ -80,6 +81,8 @@ RFC9293 = Profile(
     name="rfc9293",
     window_scale=7,
     linux_option_layout=False,
+    adv_win_halved=False,
+    rcv_buffer=65535,
     initial_rto_us=1 * S,
     rto_min_us=1 * S,  # RFC 6298 2.4: "RTO SHOULD be rounded up to 1 second"
     rto_max_us=60 * S,  # RFC 6298 2.5: "a maximum value MAY be placed ... at least 60 seconds"
