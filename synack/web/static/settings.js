@@ -159,9 +159,9 @@ export class SettingsForm {
       input.value = value;
     }
     return h(
-      "label",
+      "div",
       { class: `field${spec.type === "bool" ? " field-check" : ""}` },
-      h("span", { class: "field-label" }, paramLabel(spec.name)),
+      h("label", { class: "field-label", for: id }, paramLabel(spec.name)),
       input,
       h("span", { class: "field-help", id: helpId }, spec.help),
     );

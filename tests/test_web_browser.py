@@ -1,0 +1,434 @@
+"""The page end to end: Playwright drives Debian's chromium against a real server in a subprocess.
+
+Every test collects the console and page errors and fails on any; most run
+with reduced motion (the page jumps instead of animating, so checks are
+quick), and the animation tests run with motion on.  These are the only
+tests that use the wall clock, as STYLE.md allows for the server and page.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="chromium is not installed (make test installs it)"),
+]
+
+playwright_sync = pytest.importorskip("playwright.sync_api")
+expect = playwright_sync.expect
+
+
+@pytest.fixture(scope="session")
+def base_url():
+    """`synack serve` on a free port (port 0: the kernel picks one, the server prints its URL)."""
+    code = "from synack.web.server import serve; serve('127.0.0.1', 0, open_browser=False)"
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, cwd=Path(__file__).resolve().parent.parent)
+    line = proc.stdout.readline()
+    match = re.search(r"http://127\.0\.0\.1:\d+/", line)
+    if not match:
+        proc.kill()
+        pytest.fail(f"the server did not start: {line}{proc.stderr.read()}")
+    yield match.group(0).rstrip("/")
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    with playwright_sync.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+class Console:
+    """Console errors and warnings, and uncaught exceptions, of every page a test opens."""
+
+    # Chromium itself logs every 4xx answer to fetch(); a test that sends bad settings on purpose allows these.
+    REJECTED = "Failed to load resource: the server responded with a status of 422 (Unprocessable Entity)"
+
+    def __init__(self) -> None:
+        self.problems: list[str] = []
+        self.allow_rejections = False
+
+    def watch(self, page) -> None:
+        page.on("console", self.on_message)
+        page.on("pageerror", lambda e: self.problems.append(f"page error: {e}"))
+
+    def on_message(self, message) -> None:
+        if message.type not in ("error", "warning"):
+            return
+        if self.allow_rejections and message.text == self.REJECTED:
+            return
+        self.problems.append(f"{message.type}: {message.text}")
+
+
+def new_page(browser, console, *, motion="reduce", width=1280, scheme="light", downloads=False):
+    context = browser.new_context(viewport={"width": width, "height": 900}, reduced_motion=motion,
+                                  color_scheme=scheme, accept_downloads=downloads)
+    page = context.new_page()
+    console.watch(page)
+    return page
+
+
+@pytest.fixture
+def console():
+    watched = Console()
+    yield watched
+    assert watched.problems == [], "the console had errors"
+
+
+@pytest.fixture
+def page(browser, console):
+    p = new_page(browser, console)
+    yield p
+    p.context.close()
+
+
+@pytest.fixture
+def moving_page(browser, console):
+    p = new_page(browser, console, motion="no-preference")
+    yield p
+    p.context.close()
+
+
+def client(page):
+    return page.get_by_role("region", name="Client")
+
+
+def server(page):
+    return page.get_by_role("region", name="Server")
+
+
+def clock(page):
+    return page.get_by_label("RTT clock")
+
+
+def ladder_items(page):
+    return page.get_by_role("list", name="Ladder").get_by_role("listitem")
+
+
+def button(page, name):
+    return page.get_by_role("button", name=name, exact=True)
+
+
+def expect_moment(page, client_state, server_state, rtts, current_row):
+    expect(client(page)).to_contain_text(client_state)
+    expect(server(page)).to_contain_text(server_state)
+    expect(clock(page)).to_contain_text(re.compile(rf"(^|\s){re.escape(rtts)}\s"))
+    rows = ladder_items(page)
+    if current_row is None:
+        expect(page.locator("#ladder li[aria-current]")).to_have_count(0)
+    else:
+        expect(rows.nth(current_row)).to_have_attribute("aria-current", "step")
+        expect(page.locator("#ladder li[aria-current]")).to_have_count(1)
+
+
+HANDSHAKE = [
+    # client, server, RTT clock, current ladder row, after Step pressed k times
+    ("CLOSED", "LISTEN", "0.0", None),
+    ("SYN_SENT", "SYN_RECEIVED", "0.5", 0),
+    ("ESTABLISHED", "SYN_RECEIVED", "1.0", 1),
+    ("ESTABLISHED", "ESTABLISHED", "1.5", 2),
+    ("ESTABLISHED", "ESTABLISHED", "1.5", 3),
+    ("ESTABLISHED", "ESTABLISHED", "2.0", 3),
+    ("FIN_WAIT_1", "CLOSE_WAIT", "2.5", 4),
+    ("FIN_WAIT_2", "CLOSE_WAIT", "3.4", 5),
+    ("TIME_WAIT", "LAST_ACK", "6.0", 6),
+    ("TIME_WAIT", "CLOSED", "6.5", 7),
+]
+
+
+def test_stepping_through_the_handshake(page, base_url):
+    page.goto(f"{base_url}/?scenario=handshake")
+    expect(page.get_by_role("heading", level=1)).to_have_text("The three-way handshake, one request, and the teardown")
+    expect(ladder_items(page)).to_have_count(8)
+    expect(ladder_items(page).first).to_contain_text("01 SYN")
+    expect(ladder_items(page).last).to_contain_text("08 ACK")
+    step = button(page, "Step")
+    expect(step).to_be_enabled()
+    for k, (c, s, rtts, row) in enumerate(HANDSHAKE):
+        if k:
+            step.click()
+        expect_moment(page, c, s, rtts, row)
+        expect(page.locator("#position")).to_have_text(f"Step {k} of 9")
+    expect(step).to_be_disabled()
+    expect(client(page)).to_contain_text(re.compile(r"59\.95 s left of 60 s"))
+    assert "step=9" in page.url
+    expect(page.locator("#note")).to_contain_text("TIME_WAIT")
+
+
+def test_back_reset_and_ladder_jumps(page, base_url):
+    page.goto(f"{base_url}/?scenario=handshake&step=5")
+    expect_moment(page, *HANDSHAKE[5])
+    button(page, "Back").click()
+    expect_moment(page, *HANDSHAKE[4])
+    button(page, "Back").click()
+    expect_moment(page, *HANDSHAKE[3])
+    button(page, "Reset").click()
+    expect_moment(page, *HANDSHAKE[0])
+    expect(button(page, "Back")).to_be_disabled()
+    ladder_items(page).nth(6).click()  # 07 FIN: its segment has arrived
+    expect_moment(page, *HANDSHAKE[8])
+    ladder_items(page).nth(3).click()  # 04 data: the first of its two segments
+    expect_moment(page, *HANDSHAKE[4])
+    assert "step=4" in page.url
+
+
+def test_keyboard(page, base_url):
+    page.goto(f"{base_url}/?scenario=handshake")
+    expect(button(page, "Step")).to_be_enabled()
+    page.keyboard.press("ArrowRight")
+    expect_moment(page, *HANDSHAKE[1])
+    page.keyboard.press("Space")
+    expect_moment(page, *HANDSHAKE[2])
+    page.keyboard.press("ArrowRight")
+    expect_moment(page, *HANDSHAKE[3])
+    page.keyboard.press("ArrowLeft")
+    expect_moment(page, *HANDSHAKE[2])
+    page.keyboard.press("Home")
+    expect_moment(page, *HANDSHAKE[0])
+    page.keyboard.press("p")
+    expect(button(page, "Pause")).to_be_visible()
+    page.keyboard.press("p")
+    expect(button(page, "Play")).to_be_visible()
+    # Typing in a settings field is not a shortcut.
+    page.get_by_label("Seed").focus()
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("p")
+    expect(button(page, "Play")).to_be_visible()
+
+
+def test_play_pause_and_the_animation(moving_page, base_url):
+    page = moving_page
+    page.goto(f"{base_url}/?scenario=handshake&speed=4")
+    play = button(page, "Play")
+    expect(play).to_be_enabled()
+    play.click()
+    expect(button(page, "Pause")).to_be_visible()
+    expect(page.locator("#position")).to_have_text(re.compile(r"Step [2-9] of 9"), timeout=10_000)
+    button(page, "Pause").click()
+    expect(button(page, "Play")).to_be_visible()
+    held = page.locator("#position").text_content()
+    page.wait_for_timeout(1500)
+    assert page.locator("#position").text_content() == held
+    # Play from the end starts over and plays to the end, where Play comes back.
+    page.goto(f"{base_url}/?scenario=refused&step=2&speed=4")
+    expect(page.locator("#position")).to_have_text("Step 2 of 2")
+    button(page, "Play").click()
+    expect(button(page, "Play")).to_be_visible(timeout=10_000)
+    expect(page.locator("#position")).to_have_text("Step 2 of 2")
+
+
+def test_the_packet_travels_and_a_lost_one_dies(moving_page, base_url):
+    page = moving_page
+    page.goto(f"{base_url}/?scenario=syn_lost&speed=0.5")
+    packet = page.locator("#packet")
+    expect(button(page, "Step")).to_be_enabled()
+    button(page, "Step").click()
+    expect(packet).to_be_visible()
+    expect(packet).to_contain_text("SYN")
+    expect(packet).to_contain_text("seq 0")
+    first = packet.bounding_box()["x"]
+    page.wait_for_timeout(500)
+    second = packet.bounding_box()["x"]
+    assert second > first, "the SYN moves from the client towards the server"
+    expect(page.locator("#packet-lost")).to_be_visible(timeout=5000)
+    expect(page.locator("#packet")).to_have_class(re.compile(r"\bdead\b"))
+    expect(page.locator("#wire-caption")).to_contain_text("Lost")
+    wire = page.locator("#wire").bounding_box()
+    box = packet.bounding_box()
+    middle = box["x"] + box["width"] / 2
+    assert wire["x"] + wire["width"] * 0.3 < middle < wire["x"] + wire["width"] * 0.7, "it dies mid-wire"
+    # The retransmitted SYN arrives: the server answers, and the arrow points the other way for the SYN-ACK.
+    button(page, "Step").click()
+    expect(server(page)).to_contain_text("SYN_RECEIVED", timeout=8000)
+    button(page, "Step").click()
+    expect(packet).to_have_class(re.compile(r"\bdir-left\b"))
+
+
+def test_deep_links(page, base_url):
+    page.goto(f"{base_url}/?scenario=handshake&step=3")
+    expect_moment(page, *HANDSHAKE[3])
+    expect(page.locator("#position")).to_have_text("Step 3 of 9")
+    expect(button(page, "Step")).to_be_enabled()
+    page.goto(f"{base_url}/?scenario=handshake&rtt=20ms&step=2")
+    expect_moment(page, "ESTABLISHED", "SYN_RECEIVED", "1.0", 1)
+    expect(clock(page)).to_contain_text("20 ms")
+    expect(page.get_by_label("RTT", exact=True)).to_have_value("20ms")
+    page.reload()
+    expect_moment(page, "ESTABLISHED", "SYN_RECEIVED", "1.0", 1)
+    page.goto(f"{base_url}/?scenario=handshake&step=99")
+    expect_moment(page, *HANDSHAKE[9])
+
+
+def test_a_bad_link_says_why_and_still_works(page, console, base_url):
+    console.allow_rejections = True
+    page.goto(f"{base_url}/?scenario=handshake&rtt=fast&step=1")
+    expect(page.get_by_role("alert")).to_contain_text("RTT must be a duration")
+    expect_moment(page, *HANDSHAKE[1])
+    page.goto(f"{base_url}/?scenario=no_such_thing")
+    expect(page.get_by_role("alert")).to_contain_text("no_such_thing")
+    expect(button(page, "Step")).to_be_enabled()
+
+
+def test_switching_scenario_and_settings(page, console, base_url):
+    console.allow_rejections = True  # the last part sends a bad RTT on purpose
+    page.goto(f"{base_url}/?scenario=handshake&step=2")
+    expect_moment(page, *HANDSHAKE[2])
+    page.get_by_label("Scenario", exact=True).select_option("syn_lost")
+    expect(page.get_by_role("heading", level=1)).to_have_text("The first SYN is lost")
+    expect(ladder_items(page)).to_have_count(5)
+    expect(page.locator("#position")).to_have_text("Step 0 of 7")
+    assert "scenario=syn_lost" in page.url and "step=" not in page.url
+    button(page, "Step").click()
+    expect(page.locator("#packet-lost")).to_be_visible()
+    expect(client(page)).to_contain_text("SYN_SENT")
+
+    # Settings re-run the engine and keep the step.
+    page.get_by_label("Scenario", exact=True).select_option("handshake")
+    expect(ladder_items(page)).to_have_count(8)
+    ladder_items(page).nth(2).click()
+    rtt = page.get_by_label("RTT", exact=True)
+    rtt.fill("20ms")
+    rtt.press("Enter")
+    expect(clock(page)).to_contain_text("30 ms")
+    expect_moment(page, *HANDSHAKE[3])
+    assert "rtt=20ms" in page.url and "step=3" in page.url
+    page.get_by_label("request bytes").fill("250")
+    page.get_by_label("request bytes").press("Enter")
+    ladder_items(page).nth(3).click()
+    expect(page.locator("#packet")).to_contain_text("250 B")
+    assert "request_bytes=250" in page.url
+    page.get_by_label("Profile").select_option("rfc9293")
+    expect(page.locator("#form-status")).to_contain_text("Ran handshake")
+    assert "profile=rfc9293" in page.url
+
+    # A bad value gets the server's sentence and leaves the last good run on screen.
+    rtt.fill("soon")
+    rtt.press("Enter")
+    expect(page.get_by_role("alert")).to_contain_text("The RTT must be a duration with a unit")
+    expect(page.locator("#packet")).to_contain_text("250 B")
+    page.get_by_label("Loss").fill("0.2")
+    page.get_by_label("Loss").press("Tab")
+    expect(page.get_by_role("alert")).to_be_visible()  # the RTT is still wrong
+
+
+def test_inspector(page, base_url):
+    page.goto(f"{base_url}/?scenario=handshake")
+    inspector = page.locator("#inspector")
+    expect(inspector).to_contain_text("Nothing has been sent yet")
+    button(page, "Step").click()
+    expect(inspector.locator(".chip")).to_have_text("SYN")
+    expect(inspector).to_contain_text("Client → Server")
+    tcp = inspector.get_by_role("table").filter(has_text="TCP header")
+    expect(tcp.get_by_role("row", name=re.compile("Sequence number"))).to_contain_text("(relative 0)")
+    expect(tcp.get_by_role("row", name=re.compile("Flags"))).to_contain_text("SYN (0x02)")
+    expect(inspector.get_by_role("table").filter(has_text="IPv4 header")).to_contain_text("10.0.0.1")
+    expect(inspector.locator(".opts")).to_contain_text("mss 1460")
+    expect(inspector.locator(".opts")).to_contain_text("wscale")
+    hexdump = inspector.get_by_role("group", name="Segment bytes in hexadecimal")
+    expect(hexdump).to_contain_text(re.compile(r"^0000\s*45\s*00"))
+    # Any packet, not only the current one.
+    page.get_by_label("Segment to inspect").select_option("3")  # the 4th segment: the request's data
+    expect(inspector).to_contain_text("#4 · Client → Server")
+    expect(tcp).to_have_count(1)
+    expect(inspector.get_by_role("row", name=re.compile("Payload"))).to_contain_text("100 bytes")
+    expect(page.locator("#position")).to_have_text("Step 1 of 9")
+    # Hovering a field lights up its bytes.
+    inspector.get_by_role("row", name=re.compile("Destination port")).hover()
+    expect(inspector.locator(".b.hl")).to_have_count(2)
+
+
+def test_downloads(browser, console, base_url):
+    from synack.wire.pcap import read_pcap
+
+    page = new_page(browser, console, downloads=True)
+    page.goto(f"{base_url}/?scenario=handshake&rtt=20ms")
+    expect(button(page, "Step")).to_be_enabled()
+    with page.expect_download() as caught:
+        page.get_by_role("link", name="Download pcap").click()
+    download = caught.value
+    assert download.suggested_filename.endswith(".pcap")
+    assert len(read_pcap(Path(download.path()).read_bytes())) == 9
+    with page.expect_download() as caught:
+        page.get_by_role("link", name="Download JSON").click()
+    trace = json.loads(Path(caught.value.path()).read_text())
+    assert trace["rtt_us"] == 20_000 and trace["scenario"] == "handshake"
+    page.context.close()
+
+
+def test_exported_page_works_offline_from_a_file(browser, console, base_url, tmp_path):
+    from urllib.request import urlopen
+
+    from synack.web.export import export_html
+    from synack.wire.pcap import read_pcap
+
+    with urlopen(f"{base_url}/api/run?scenario=handshake") as r:
+        trace = json.load(r)
+    trace["steps"][0]["note"] = "<img src=x onerror=alert(1)> is text, not HTML."
+    path = tmp_path / "handshake.html"
+    export_html(trace, path)
+
+    page = new_page(browser, console, downloads=True)
+    requests = []
+    page.on("request", lambda r: requests.append(r.url))
+    page.goto(path.as_uri() + "?step=3")
+    expect_moment(page, *HANDSHAKE[3])
+    expect(page.get_by_role("heading", level=1)).to_have_text(trace["title"])
+    button(page, "Reset").click()
+    button(page, "Step").click()
+    expect(page.locator("#note")).to_have_text(trace["steps"][0]["note"])
+    expect(page.locator("#note img")).to_have_count(0)
+    expect(page.get_by_label("Scenario", exact=True)).to_be_disabled()
+    with page.expect_download() as caught:
+        page.get_by_role("link", name="Download pcap").click()
+    assert len(read_pcap(Path(caught.value.path()).read_bytes())) == 9
+    assert all(url.startswith(("file:", "blob:", "data:")) for url in requests), requests
+    page.context.close()
+
+
+@pytest.mark.parametrize("width", [1280, 768, 390])
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_layouts_keep_everything_on_screen(browser, console, base_url, width, scheme):
+    page = new_page(browser, console, width=width, scheme=scheme)
+    page.goto(f"{base_url}/?scenario=in_window_attacks&step=6")
+    expect(button(page, "Step")).to_be_enabled()
+    overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert overflow <= 0, f"the page scrolls sideways by {overflow}px at {width}px"
+    boxes = [page.locator(sel).bounding_box() for sel in ("#host-a", "#host-b", "#packet")]
+    a, b, pkt = boxes
+    assert a["x"] + a["width"] <= b["x"], "client and server boxes do not overlap"
+    for name in ("Step", "Back", "Play", "Reset"):
+        box = button(page, name).bounding_box()
+        assert box and box["x"] >= 0 and box["x"] + box["width"] <= width
+    background = page.evaluate("getComputedStyle(document.body).backgroundColor")
+    dark = scheme == "dark"
+    level = sum(int(v) for v in re.findall(r"\d+", background)[:3])
+    assert (level < 150) == dark, background
+    page.context.close()
+
+
+def test_assets_stay_under_200_kb(page, base_url):
+    sizes = []
+    page.on("response", lambda r: sizes.append(len(r.body())) if "/static/" in r.url or r.url.endswith("/") else None)
+    page.goto(f"{base_url}/")
+    expect(button(page, "Step")).to_be_enabled()
+    page.wait_for_load_state("networkidle")
+    assert 0 < sum(sizes) < 200_000, sizes
