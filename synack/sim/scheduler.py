@@ -19,10 +19,17 @@ TIMER = 1
 APPLICATION = 2
 
 
+# Time, priority and the tie-breaking counter are packed into one integer key, so the
+# heap holds plain ints and compares them directly: (time << 2 | priority) << 40 | counter.
+# The callbacks wait in a dict under their key.
+_COUNTER_BITS = 40
+
+
 class Scheduler:
     def __init__(self) -> None:
         self.now = 0
-        self._heap: list[tuple[int, int, int, Callable[..., Any], tuple]] = []
+        self._heap: list[int] = []
+        self._entries: dict[int, tuple[Callable[..., Any], tuple]] = {}
         self._counter = 0
         self.executed = 0
 
@@ -30,7 +37,9 @@ class Scheduler:
         if when < self.now:
             when = self.now
         self._counter += 1
-        heapq.heappush(self._heap, (when, priority, self._counter, fn, args))
+        key = (((when << 2) | priority) << _COUNTER_BITS) | self._counter
+        self._entries[key] = (fn, args)
+        heapq.heappush(self._heap, key)
 
     def call_later(self, delay: int, fn: Callable[..., Any], priority: int = APPLICATION, *args: Any) -> None:
         self.call_at(self.now + delay, fn, priority, *args)
@@ -39,12 +48,15 @@ class Scheduler:
         heap = self._heap
         pop = heapq.heappop
         limit = self.executed + max_events
+        entries = self._entries
+        shift = _COUNTER_BITS + 2
         while heap:
-            if until is not None and heap[0][0] > until:
+            if until is not None and (heap[0] >> shift) > until:
                 self.now = until
                 return
-            when, _prio, _n, fn, args = pop(heap)
-            self.now = when
+            key = pop(heap)
+            fn, args = entries.pop(key)
+            self.now = key >> shift
             self.executed += 1
             if self.executed > limit:
                 raise RuntimeError(f"simulation exceeded {max_events} events")
