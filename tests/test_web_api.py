@@ -77,12 +77,21 @@ def test_run_returns_the_trace(client):
 
 
 def test_runs_are_cached_and_deterministic(client):
-    server.cached_run.cache_clear()
+    runs = client.app.state.runs
+    hits, misses = runs.hits, runs.misses
     first = client.get("/api/run?scenario=syn_lost&seed=7").content
-    second = client.get("/api/run?scenario=syn_lost&seed=7").content
-    assert first == second
-    info = server.cached_run.cache_info()
-    assert info.hits == 1 and info.misses == 1
+    second = client.get("/api/pcap?scenario=syn_lost&seed=7")
+    third = client.get("/api/run?scenario=syn_lost&seed=7").content
+    assert first == third and second.status_code == 200
+    assert (runs.hits - hits, runs.misses - misses) == (2, 1)
+
+
+def test_the_cache_forgets_the_least_recently_used():
+    with TestClient(server.create_app()) as c:
+        c.app.state.runs.size = 2
+        for seed in (1, 2, 1, 3):
+            assert c.get(f"/api/run?scenario=refused&seed={seed}").status_code == 200
+        assert [key.seed for key in c.app.state.runs.runs] == [1, 3]
 
 
 def test_downloads(client):
@@ -132,12 +141,14 @@ def test_unknown_api_path_is_a_json_404(client):
     assert r.status_code == 404 and r.json()["error"].endswith(".")
 
 
-def test_engine_failure_is_a_500_sentence(client, monkeypatch):
+def test_engine_failure_is_a_500_sentence(monkeypatch, capsys):
     def broken(key):
         raise RuntimeError("boom")
-    monkeypatch.setattr(server, "cached_run", broken)
-    r = client.get("/api/run?scenario=handshake")
-    assert r.status_code == 500 and "bug" in r.json()["error"]
+    monkeypatch.setattr(server, "make_run", broken)
+    with TestClient(server.create_app()) as c:
+        r = c.get("/api/run?scenario=handshake")
+    assert r.status_code == 500 and "bug" in r.json()["error"] and "boom" not in r.text
+    assert "RuntimeError: boom" in capsys.readouterr().err  # the traceback goes to the server's log
 
 
 def test_loopback_server_refuses_other_host_names():

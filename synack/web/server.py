@@ -19,6 +19,7 @@ Every answer carries a Content-Security-Policy that allows only this server
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import json
 import os
@@ -27,6 +28,7 @@ import sys
 import threading
 import traceback
 import webbrowser
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -141,7 +143,13 @@ class CachedRun:
         self._pcap: bytes | None = None
         self._lock = threading.Lock()
 
+    @property
+    def has_pcap(self) -> bool:
+        return self._pcap is not None
+
     def pcap(self) -> bytes:
+        if self._pcap is not None:
+            return self._pcap
         with self._lock:
             if self._pcap is None:
                 self._pcap = pcap_from_trace(self.trace)
@@ -185,12 +193,52 @@ def parse_run_query(items: list[tuple[str, str]]) -> RunKey:
     return RunKey(scenario, profile, rtt_us, loss, seed, params)
 
 
-@functools.lru_cache(maxsize=CACHE_RUNS)
-def cached_run(key: RunKey) -> CachedRun:
-    # lru_cache does not keep exceptions, so a bad query is re-checked each time; only good runs stay.
+def make_run(key: RunKey) -> CachedRun:
     run = run_scenario(key.scenario, profile=key.profile, rtt_us=key.rtt_us, loss=key.loss, seed=key.seed,
                        params=dict(key.params) or None)
     return CachedRun(trace_json(run))
+
+
+class RunCache:
+    """Least-recently-used runs by their query, filled once per key however many ask at the same time.
+
+    Lives on the event loop's thread: a hit is answered without leaving it, and
+    a miss runs the engine once in the thread pool while every other request
+    for the same key awaits that one result.  Errors are not kept, so a bad
+    query is checked afresh each time.
+    """
+
+    def __init__(self, size: int = CACHE_RUNS) -> None:
+        self.size = size
+        self.runs: OrderedDict[RunKey, CachedRun] = OrderedDict()
+        self.pending: dict[RunKey, asyncio.Future] = {}
+        self.hits = 0
+        self.misses = 0
+
+    async def get(self, key: RunKey) -> CachedRun:
+        found = self.runs.get(key)
+        if found is not None:
+            self.hits += 1
+            self.runs.move_to_end(key)
+            return found
+        task = self.pending.get(key)
+        if task is None:
+            self.misses += 1
+            task = asyncio.ensure_future(run_in_threadpool(make_run, key))
+            self.pending[key] = task
+            task.add_done_callback(functools.partial(self._finished, key))
+        else:
+            self.hits += 1
+        # shield: one client hanging up must not cancel the run the others wait for
+        return await asyncio.shield(task)
+
+    def _finished(self, key: RunKey, task: asyncio.Future) -> None:
+        self.pending.pop(key, None)
+        if task.cancelled() or task.exception() is not None:
+            return
+        self.runs[key] = task.result()
+        while len(self.runs) > self.size:
+            self.runs.popitem(last=False)
 
 
 def error(status: int, sentence: str) -> JSONResponse:
@@ -200,7 +248,7 @@ def error(status: int, sentence: str) -> JSONResponse:
 async def run_for(request: Request) -> tuple[RunKey, CachedRun] | JSONResponse:
     try:
         key = parse_run_query(request.query_params.multi_items())
-        return key, await run_in_threadpool(cached_run, key)
+        return key, await request.app.state.runs.get(key)
     except (BadQuery, ScenarioError) as exc:
         return error(422, sentence(str(exc)))
     except Exception as exc:  # an engine bug: log it, answer in a sentence, keep serving
@@ -265,7 +313,7 @@ async def api_pcap(request: Request) -> Response:
     if isinstance(found, Response):
         return found
     key, cached = found
-    body = await run_in_threadpool(cached.pcap)
+    body = cached.pcap() if cached.has_pcap else await run_in_threadpool(cached.pcap)
     return Response(body, media_type="application/vnd.tcpdump.pcap",
                     headers={"Content-Disposition": f'attachment; filename="{key.filename("pcap")}"'})
 
@@ -304,8 +352,10 @@ def create_app(trusted_hosts: list[str] | None = None) -> Starlette:
         Route("/api/pcap", api_pcap),
         Mount("/static", StaticAssets(directory=STATIC_DIR), name="static"),
     ]
-    return Starlette(routes=routes, middleware=middleware,
-                     exception_handlers={HTTPException: not_found, Exception: internal_error})
+    app = Starlette(routes=routes, middleware=middleware,
+                    exception_handlers={HTTPException: not_found, Exception: internal_error})
+    app.state.runs = RunCache()
+    return app
 
 
 app = create_app()
