@@ -19,6 +19,7 @@ function trimNumber(value, decimals) {
 /** A duration for reading: "250 µs", "150 ms", "12.5 ms", "1.25 s", "60 s". */
 export function formatDuration(us) {
   const abs = Math.abs(us);
+  if (us === 0) return "0 ms";
   if (abs < 1000) return `${Math.round(us)} µs`;
   if (abs < 1_000_000) return `${trimNumber(us / 1000, abs < 10_000 ? 2 : 1)} ms`;
   return `${trimNumber(us / 1_000_000, 2)} s`;
