@@ -205,3 +205,10 @@ def test_bundle_keeps_every_module_once():
 
 def test_embed_json_escapes_line_separators():
     assert embed_json({"a": "\u2028</script>&"}) == '{"a":"\\u2028\\u003c/script\\u003e\\u0026"}'
+
+
+def test_page_code_never_parses_strings_as_html_or_code():
+    for path in server.STATIC_DIR.glob("*.js"):
+        source = path.read_text()
+        for sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(", "new Function"):
+            assert sink not in source, f"{path.name} uses {sink}"
