@@ -88,7 +88,9 @@ def main() -> None:
             errors: list[str] = []
             page.on("pageerror", lambda e: errors.append(str(e)))
             sizes: dict[str, int] = {}
-            page.on("response", lambda r: sizes.__setitem__(r.url, int(r.headers.get("content-length", 0))))
+            # Later loads revalidate (304, no body); the first load's 200s carry the bytes.
+            page.on("response", lambda r: sizes.__setitem__(r.url, int(r.headers.get("content-length", 0)))
+                    if r.status == 200 else None)
 
             # Navigation to a usable Step button; the first load also warms the server's run cache.
             ready = []
