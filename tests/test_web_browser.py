@@ -236,6 +236,20 @@ def test_play_pause_and_the_animation(moving_page, base_url):
     expect(page.locator("#position")).to_have_text("Step 2 of 2")
 
 
+def test_states_change_as_it_happens(moving_page, base_url):
+    page = moving_page
+    page.goto(f"{base_url}/?scenario=handshake&speed=0.5")
+    expect(button(page, "Step")).to_be_enabled()
+    button(page, "Step").click()
+    # The client is in SYN_SENT as soon as its SYN leaves; the server changes only when it arrives.
+    expect(client(page)).to_contain_text("SYN_SENT")
+    expect(server(page)).to_contain_text("LISTEN")
+    expect(clock(page)).not_to_contain_text(re.compile(r"(^|\s)0\.5\s"))
+    expect(server(page)).to_contain_text("SYN_RECEIVED", timeout=8000)
+    expect(server(page)).to_contain_text("was LISTEN")
+    expect(clock(page)).to_contain_text(re.compile(r"(^|\s)0\.5\s"))
+
+
 def test_the_packet_travels_and_a_lost_one_dies(moving_page, base_url):
     page = moving_page
     page.goto(f"{base_url}/?scenario=syn_lost&speed=0.5")
