@@ -19,7 +19,8 @@ from ..tcp.errors import TcpError
 from ..tcp.events import ErrorReported, SegmentDropped, SegmentSent, StateChanged
 from ..tcp.listener import Listener
 from ..tcp.segment import Flags, Segment
-from ..tcp.states import State
+from ..tcp.states import (CLOSE_WAIT, CLOSED, CLOSING, ESTABLISHED, FIN_WAIT_1, FIN_WAIT_2, LAST_ACK, LISTEN,
+                          TIME_WAIT, State)
 from .scheduler import APPLICATION, TIMER, Scheduler
 
 if TYPE_CHECKING:
@@ -86,7 +87,7 @@ class Host:
         self._timer_handles: dict[int, int] = {}  # id(connection) -> deadline of its wake-up
         self._conditions: list[tuple[Callable[[], Any], Waitable]] = []
         self._next_port = rng.randint(EPHEMERAL_LOW, EPHEMERAL_HIGH)
-        self.display_state = State.CLOSED
+        self.display_state = CLOSED
         self._primary: object | None = None
         self.all_connections: list[Connection] = []
         network.attach(self)
@@ -101,7 +102,7 @@ class Host:
             self.pump(conn)
         else:
             listener = self.listeners.get(seg.dst_port)
-            if listener is not None and listener.state is State.LISTEN:
+            if listener is not None and listener.state is LISTEN:
                 child = listener.receive((src_ip, seg.src_port), seg, now)
                 self.pump_listener(listener)
                 if child is not None:
@@ -132,7 +133,7 @@ class Host:
             for seg in out:
                 self.network.transmit(self.name, self.ip, conn.remote[0], seg, "")
         key = id(conn)
-        if conn.state is State.CLOSED:
+        if conn.state is CLOSED:
             self.connections.pop((conn.local[1], conn.remote[0], conn.remote[1]), None)
             self._timer_handles.pop(key, None)
             return
@@ -254,7 +255,7 @@ class Host:
         self.listeners[port] = listener
         if self._primary is None:
             self._primary = listener
-            self.display_state = State.LISTEN
+            self.display_state = LISTEN
         self._record_event("app", call="listen", port=port)
         self.pump_listener(listener)
         return ListeningSocket(self, listener)
@@ -274,10 +275,10 @@ class Host:
         sock = Socket(self, conn)
 
         def ready():
-            if conn.state in (State.ESTABLISHED, State.CLOSE_WAIT, State.FIN_WAIT_1, State.FIN_WAIT_2,
-                              State.CLOSING, State.TIME_WAIT, State.LAST_ACK):
+            if conn.state in (ESTABLISHED, CLOSE_WAIT, FIN_WAIT_1, FIN_WAIT_2,
+                              CLOSING, TIME_WAIT, LAST_ACK):
                 return (sock,)
-            if conn.state is State.CLOSED:
+            if conn.state is CLOSED:
                 return (None, SocketError(conn.error or "connection closed", _errno(conn)))
             return None
         return self._wait_until(ready)
@@ -356,7 +357,7 @@ class Socket:
             if conn.eof:
                 host._record_event("app", call="recv", bytes=0, eof=True)
                 return (b"",)
-            if conn.state is State.CLOSED:
+            if conn.state is CLOSED:
                 return (None, SocketError(conn.error or "connection closed", _errno(conn)))
             return None
         return host._wait_until(ready)

@@ -33,8 +33,9 @@ from .events import (DataDelivered, EofReceived, ErrorReported, Established, Eve
                      SegmentSent, StateChanged, TimerFired)
 from .profiles import Profile
 from .segment import Flags, Segment
-from .seq import seq_add, seq_between, seq_ge, seq_gt, seq_le, seq_lt, seq_sub
-from .states import RECEIVING, SYNCHRONIZED, Input, State, TRANSITIONS
+from .seq import seq_add, seq_ge, seq_gt, seq_le, seq_lt, seq_sub
+from .states import (CLOSE_WAIT, CLOSED, CLOSING, ESTABLISHED, FIN_WAIT_1, FIN_WAIT_2, LAST_ACK, LISTEN,
+                     RECEIVING, SYN_RECEIVED, SYN_SENT, SYNCHRONIZED, TIME_WAIT, TRANSITIONS, Input)
 from .tcb import Tcb
 
 if TYPE_CHECKING:
@@ -50,7 +51,7 @@ ACK_PSH_FIN = Flags.ACK | Flags.PSH | Flags.FIN
 RST_ACK = Flags.RST | Flags.ACK
 SYN = Flags.SYN
 SYN_ACK = Flags.SYN | Flags.ACK
-_OUTPUT_STATES = frozenset({State.ESTABLISHED, State.CLOSE_WAIT, State.FIN_WAIT_1, State.CLOSING, State.LAST_ACK})
+_OUTPUT_STATES = frozenset({ESTABLISHED, CLOSE_WAIT, FIN_WAIT_1, CLOSING, LAST_ACK})
 _DATA_FLAGS = {(False, False): ACK, (True, False): ACK_PSH, (True, True): ACK_PSH_FIN, (False, True): ACK_FIN}
 TS_OPTION_BYTES = 12  # nop, nop, TS: what every segment carries once timestamps are agreed
 
@@ -167,7 +168,7 @@ class Connection:
         self.profile = ctx.profile
         self.local = local
         self.remote = remote
-        self.state = State.CLOSED
+        self.state = CLOSED
         self.tcb = Tcb(cwnd=ctx.profile.initial_cwnd, rto=ctx.profile.initial_rto_us)
         self.now = 0
         # Send side: unacknowledged and unsent bytes; sndbuf[0] has sequence number sndbuf_seq.
@@ -245,7 +246,7 @@ class Connection:
     def open_active(self, now: int, *, fastopen_data: bytes | None = None) -> None:
         """OPEN, active (RFC 9293 3.10.1); with Fast Open data when ``fastopen_data`` is given."""
         self.now = now
-        if self.state is not State.CLOSED:
+        if self.state is not CLOSED:
             raise ConnectionAlreadyExists()
         t = self.tcb
         t.iss = self.ctx.isn_gen.isn(self.local, self.remote, now)
@@ -270,12 +271,12 @@ class Connection:
     def send(self, data: bytes, now: int) -> None:
         """SEND (RFC 9293 3.10.2)."""
         self.now = now
-        if self.state is State.CLOSED:
+        if self.state is CLOSED:
             raise ConnectionDoesNotExist()
-        if self.state is State.LISTEN:
+        if self.state is LISTEN:
             raise ConnectionDoesNotExist()
-        if self.fin_queued or self.state not in (State.SYN_SENT, State.SYN_RECEIVED, State.ESTABLISHED,
-                                                  State.CLOSE_WAIT):
+        if self.fin_queued or self.state not in (SYN_SENT, SYN_RECEIVED, ESTABLISHED,
+                                                  CLOSE_WAIT):
             raise ConnectionClosing()
         self.sndbuf += data
         self._output()
@@ -283,7 +284,7 @@ class Connection:
     def read(self, now: int, max_bytes: int | None = None) -> bytes:
         """RECEIVE (RFC 9293 3.10.3): bytes in order; b"" with ``eof`` set at end of stream."""
         self.now = now
-        if self.state is State.CLOSED and not self.rcvbuf:
+        if self.state is CLOSED and not self.rcvbuf:
             raise ConnectionDoesNotExist()
         n = len(self.rcvbuf) if max_bytes is None else min(max_bytes, len(self.rcvbuf))
         data = bytes(self.rcvbuf[:n])
@@ -304,32 +305,32 @@ class Connection:
         Unread data turns the close into a reset (RFC 1122 4.2.2.13).
         """
         self.now = now
-        if self.state is State.CLOSED:
+        if self.state is CLOSED:
             raise ConnectionDoesNotExist()
         if self.orphaned:
             raise ConnectionClosing()
         if self.rcvbuf and self.profile.rst_on_unread_close and self.state in (
-                State.ESTABLISHED, State.CLOSE_WAIT, State.FIN_WAIT_1, State.FIN_WAIT_2, State.SYN_RECEIVED):
+                ESTABLISHED, CLOSE_WAIT, FIN_WAIT_1, FIN_WAIT_2, SYN_RECEIVED):
             self.orphaned = True
             self._reset_and_close("close() with unread data", Input.ABORT)
             return
         self.orphaned = True
-        if self.state is State.SYN_SENT:
+        if self.state is SYN_SENT:
             self._transition(Input.CLOSE, "close() before the handshake finished")
             return
-        if not self.fin_queued and self.state in (State.SYN_RECEIVED, State.ESTABLISHED, State.CLOSE_WAIT):
+        if not self.fin_queued and self.state in (SYN_RECEIVED, ESTABLISHED, CLOSE_WAIT):
             self._close_send_side(now)
-        elif self.state is State.FIN_WAIT_2:
+        elif self.state is FIN_WAIT_2:
             self._arm_fin_wait_2()
 
     def abort(self, now: int) -> None:
         """ABORT (RFC 9293 3.10.5), as close() with SO_LINGER {on, 0} does it."""
         self.now = now
-        if self.state is State.CLOSED:
+        if self.state is CLOSED:
             raise ConnectionDoesNotExist()
         self.orphaned = True
-        if self.state in (State.SYN_RECEIVED, State.ESTABLISHED, State.FIN_WAIT_1, State.FIN_WAIT_2,
-                          State.CLOSE_WAIT):
+        if self.state in (SYN_RECEIVED, ESTABLISHED, FIN_WAIT_1, FIN_WAIT_2,
+                          CLOSE_WAIT):
             self._reset_and_close("abort()", Input.ABORT)
         else:
             self._transition(Input.ABORT, "abort()")
@@ -356,7 +357,7 @@ class Connection:
         p, t = self.profile, self.tcb
         self.retries += 1
         self.rtt_seq = None  # Karn: no RTT sample from a retransmitted segment
-        if self.state is State.SYN_SENT:
+        if self.state is SYN_SENT:
             if self.retries >= len(p.syn_schedule_us):
                 self._fail("connection timed out", "ETIMEDOUT", Input.TIMEOUT)
                 return
@@ -367,7 +368,7 @@ class Connection:
             self._send_syn(reason=RETRANSMIT)
             self._arm(RETRANSMIT, self.now + p.syn_schedule_us[self.retries])
             return
-        if self.state is State.SYN_RECEIVED and seq_le(t.snd_una, t.iss):
+        if self.state is SYN_RECEIVED and seq_le(t.snd_una, t.iss):
             if self.retries >= len(p.synack_schedule_us):
                 self._fail("connection timed out", "ETIMEDOUT", Input.TIMEOUT)
                 return
@@ -397,12 +398,12 @@ class Connection:
         self._transition(Input.TIME_WAIT_EXPIRED, "TIME_WAIT expired")
 
     def _fire_fin_wait_2(self) -> None:
-        if self.state is State.FIN_WAIT_2:
+        if self.state is FIN_WAIT_2:
             self._transition(Input.FIN_WAIT_2_EXPIRED, "FIN_WAIT_2 timed out (tcp_fin_timeout)")
 
     def _fire_keepalive(self) -> None:
         ka = self.keepalive
-        if ka is None or self.state not in (State.ESTABLISHED, State.CLOSE_WAIT, State.FIN_WAIT_2):
+        if ka is None or self.state not in (ESTABLISHED, CLOSE_WAIT, FIN_WAIT_2):
             return
         t = self.tcb
         if seq_sub(t.snd_max, t.snd_una) > 0 or len(self.sndbuf) > 0:
@@ -435,14 +436,14 @@ class Connection:
         if not seg.checksum_ok:
             self._drop(seg, "bad checksum")
             return
-        if self.state is State.CLOSED:
+        if self.state is CLOSED:
             self._drop(seg, "connection is closed")
             return
-        if self.state is State.SYN_SENT:
+        if self.state is SYN_SENT:
             self._receive_syn_sent(seg)
         else:
             self._receive_synchronized(seg)
-        if self.state is not State.CLOSED:
+        if self.state is not CLOSED:
             self._output()
             self._ack_if_due()
 
@@ -498,12 +499,12 @@ class Connection:
     def _receive_synchronized(self, seg: Segment) -> None:
         """RFC 9293 3.10.7.4, the ordered checks for SYN-RECEIVED and the synchronized states."""
         t, p = self.tcb, self.profile
-        if self.state is State.TIME_WAIT and seg.fin and not seg.rst and seg.end_seq == t.rcv_nxt:
+        if self.state is TIME_WAIT and seg.fin and not seg.rst and seg.end_seq == t.rcv_nxt:
             # A retransmitted FIN: the peer lost our ACK.  Re-ACK and restart 2MSL (RFC 9293 3.10.7.4 eighth).
             self._send_ack("ack")
             self._arm(TIME_WAIT_TIMER, self.now + p.time_wait_us)
             return
-        if (self.state is State.SYN_RECEIVED and not self.passive and seg.syn and seg.has_ack
+        if (self.state is SYN_RECEIVED and not self.passive and seg.syn and seg.has_ack
                 and not seg.rst and seq_add(seg.seq, 1) == t.rcv_nxt and seg.ack == t.snd_nxt):
             # Simultaneous open: the peer's SYN-ACK repeats its SYN and acknowledges ours.  Linux
             # (tcp_validate_incoming) lets it through as the ACK of our SYN; so does RFC 9293 figure 8.
@@ -516,7 +517,7 @@ class Connection:
             if seg.syn and self.state in SYNCHRONIZED:
                 self._challenge_ack(seg, "SYN outside the window")
                 return
-            if self.state is State.SYN_RECEIVED and seg.syn and seg.seq == t.irs and self.passive:
+            if self.state is SYN_RECEIVED and seg.syn and seg.seq == t.irs and self.passive:
                 self._retransmit_synack(seg)
                 return
             self._drop(seg, "sequence number outside the window")
@@ -534,7 +535,7 @@ class Connection:
             return
         # Fourth: SYN.  (Third, security, does not apply.)
         if seg.syn:
-            if self.state is State.SYN_RECEIVED and self.passive and seg.seq == t.irs:
+            if self.state is SYN_RECEIVED and self.passive and seg.seq == t.irs:
                 self._retransmit_synack(seg)
                 return
             self._challenge_ack(seg, "SYN in a synchronized state (RFC 5961 4.2)")
@@ -543,7 +544,7 @@ class Connection:
         if not seg.has_ack:
             self._drop(seg, "no ACK bit")
             return
-        if self.state is State.SYN_RECEIVED:
+        if self.state is SYN_RECEIVED:
             if seq_lt(t.snd_una, seg.ack) and seq_le(seg.ack, t.snd_max):
                 t.snd_wnd = seg.window << t.snd_wscale
                 t.max_snd_wnd = max(t.max_snd_wnd, t.snd_wnd)
@@ -557,13 +558,13 @@ class Connection:
                 return
         elif not self._process_ack(seg):
             return
-        if self.state is State.CLOSED:
+        if self.state is CLOSED:
             return
         # Sixth (URG) is not implemented: urgent data is obsolete (RFC 6093).
         # Seventh: segment text.
         if seg.payload:
-            if self.state in RECEIVING or self.state is State.SYN_RECEIVED:
-                if self.orphaned and self.state in (State.FIN_WAIT_1, State.FIN_WAIT_2):
+            if self.state in RECEIVING or self.state is SYN_RECEIVED:
+                if self.orphaned and self.state in (FIN_WAIT_1, FIN_WAIT_2):
                     # Nobody will read this: reset (RFC 1122 4.2.2.13, Linux tcp_rcv_state_process).
                     self._reset_and_close("data arrived after close()", Input.RCV_DATA_AFTER_CLOSE)
                     return
@@ -636,14 +637,14 @@ class Connection:
             if t.snd_wnd > 0:
                 self._cancel(PERSIST)
         if self.fin_acked:
-            if self.state is State.FIN_WAIT_1:
+            if self.state is FIN_WAIT_1:
                 self._transition(Input.RCV_ACK_OF_FIN, "our FIN was acknowledged")
                 if self.orphaned:
                     self._arm_fin_wait_2()
-            elif self.state is State.CLOSING:
+            elif self.state is CLOSING:
                 self._transition(Input.RCV_ACK_OF_FIN, "our FIN was acknowledged")
                 self._enter_time_wait()
-            elif self.state is State.LAST_ACK:
+            elif self.state is LAST_ACK:
                 self._transition(Input.RCV_ACK_OF_FIN, "our FIN was acknowledged")
                 return False
         return True
@@ -766,7 +767,7 @@ class Connection:
             self._events.append(EofReceived())
         self.last_rcv = self.now
         state = self.state
-        if state in (State.SYN_RECEIVED, State.ESTABLISHED):
+        if state in (SYN_RECEIVED, ESTABLISHED):
             self._transition(Input.RCV_FIN, "FIN received")
             self.ack_pending = True
             if p.delay_ack_of_fin:
@@ -775,10 +776,10 @@ class Connection:
                 self.timers.setdefault(DELAYED_ACK, self.now + p.delack_min_us)
             else:
                 self._send_ack("ack")
-        elif state is State.FIN_WAIT_1:
+        elif state is FIN_WAIT_1:
             self._transition(Input.RCV_FIN, "FIN received before our FIN was acknowledged")
             self._send_ack("ack")
-        elif state is State.FIN_WAIT_2:
+        elif state is FIN_WAIT_2:
             self._transition(Input.RCV_FIN, "FIN received")
             self._send_ack("ack")
             self._enter_time_wait()
@@ -787,11 +788,11 @@ class Connection:
 
     def _reset_received(self, seg: Segment) -> None:
         state = self.state
-        if state is State.SYN_RECEIVED and self.passive:
+        if state is SYN_RECEIVED and self.passive:
             self._transition(Input.RCV_RST, "RST received in SYN_RECEIVED")
-        elif state is State.SYN_RECEIVED:
+        elif state is SYN_RECEIVED:
             self._fail("connection refused", "ECONNREFUSED", Input.RCV_RST)
-        elif state in (State.ESTABLISHED, State.FIN_WAIT_1, State.FIN_WAIT_2, State.CLOSE_WAIT):
+        elif state in (ESTABLISHED, FIN_WAIT_1, FIN_WAIT_2, CLOSE_WAIT):
             self._fail("connection reset", "ECONNRESET", Input.RCV_RST)
         else:
             self._transition(Input.RCV_RST, "RST received")
@@ -823,7 +824,7 @@ class Connection:
     def _window_field(self, syn: bool) -> int:
         if syn:
             mss = self.ctx.route_mss
-            if self.state is State.SYN_RECEIVED and self.tcb.ts_ok:
+            if self.state is SYN_RECEIVED and self.tcb.ts_ok:
                 mss -= TS_OPTION_BYTES  # the SYN-ACK already knows timestamps will cost 12 bytes a segment
             # Linux rounds the initial window down to whole segments (tcp_select_initial_window).
             return (MAX_WINDOW_FIELD // mss) * mss if mss <= MAX_WINDOW_FIELD else MAX_WINDOW_FIELD
@@ -889,7 +890,7 @@ class Connection:
     def _send_syn(self, *, reason: str, fastopen_cookie: bytes | None = None) -> None:
         """SYN (SYN_SENT) or SYN-ACK (SYN_RECEIVED), always from ISS with the full options."""
         t, p = self.tcb, self.profile
-        synack = self.state is State.SYN_RECEIVED
+        synack = self.state is SYN_RECEIVED
         flags = SYN_ACK if synack else SYN
         tsecr = t.ts_recent if synack else 0
         if synack:
@@ -940,7 +941,7 @@ class Connection:
         if not self.sndbuf and not self.fin_queued:
             return  # the common case after an ACK: nothing waits to be sent
         if self.state not in _OUTPUT_STATES:
-            if not (self.state is State.SYN_RECEIVED and self.passive and self.parent is not None
+            if not (self.state is SYN_RECEIVED and self.passive and self.parent is not None
                     and self.parent.fastopen_child(self)):
                 return
         sent_any = False
@@ -1014,7 +1015,7 @@ class Connection:
         old, self.state = self.state, new
         if self._trace:
             self._events.append(StateChanged(old=old, new=new, cause=cause))
-        if new is State.CLOSED:
+        if new is CLOSED:
             self._closed()
 
     def _became_established(self) -> None:
@@ -1028,24 +1029,24 @@ class Connection:
             self._arm(KEEPALIVE, self.now + self.keepalive.idle_us)
         if self.parent is not None:
             self.parent.child_established(self)
-        if self.fin_queued and self.state is State.ESTABLISHED:
+        if self.fin_queued and self.state is ESTABLISHED:
             # close() during SYN_RECEIVED queued a FIN; RFC 9293 3.10.4 sends it now.
             self._transition(Input.CLOSE, "queued close() after the handshake")
 
     def _close_send_side(self, now: int) -> None:
         state = self.state
-        if state is State.CLOSED:
+        if state is CLOSED:
             raise ConnectionDoesNotExist()
         if self.fin_queued:
             raise ConnectionClosing()
-        if state is State.SYN_SENT:
+        if state is SYN_SENT:
             self._transition(Input.CLOSE, "close() before the handshake finished")
             return
-        if state not in (State.SYN_RECEIVED, State.ESTABLISHED, State.CLOSE_WAIT):
+        if state not in (SYN_RECEIVED, ESTABLISHED, CLOSE_WAIT):
             raise ConnectionClosing()
         self.fin_queued = True
         self.fin_seq = seq_add(self.sndbuf_seq, len(self.sndbuf))
-        if state is not State.SYN_RECEIVED:
+        if state is not SYN_RECEIVED:
             self._transition(Input.CLOSE, "close()" if self.orphaned else "shutdown(SHUT_WR)")
         self._output()
 

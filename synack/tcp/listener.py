@@ -20,7 +20,7 @@ from .errors import ConnectionDoesNotExist
 from .events import Event, SegmentDropped, SegmentSent, StateChanged
 from .segment import Flags, Segment
 from .seq import seq_add
-from .states import Input, State, TRANSITIONS
+from .states import CLOSED, LISTEN, TRANSITIONS, Input
 
 
 class Listener:
@@ -29,7 +29,7 @@ class Listener:
         self.profile = ctx.profile
         self.local = local
         self.backlog = backlog
-        self.state = State.CLOSED
+        self.state = CLOSED
         self.syn_queue: dict[tuple[str, int], Connection] = {}
         self.accept_queue: deque[Connection] = deque()
         self.fastopen_children: set[int] = set()
@@ -42,7 +42,7 @@ class Listener:
         self._transition(Input.PASSIVE_OPEN, "listen()")
 
     def close(self, now: int) -> None:
-        if self.state is State.CLOSED:
+        if self.state is CLOSED:
             raise ConnectionDoesNotExist()
         self._transition(Input.CLOSE, "close() on the listening socket")
 
@@ -98,7 +98,7 @@ class Listener:
         child.now = now
         child.passive = True
         child.parent = self
-        child.state = State.LISTEN
+        child.state = LISTEN
         t = child.tcb
         peer = PeerOptions.parse(seg)
         t.irs = seg.seq
@@ -159,7 +159,6 @@ class Listener:
         peer = PeerOptions.parse(seg)
         client_mss = peer.mss if peer.mss is not None else 536
         isn = cookies.make_syn_cookie(ctx.syncookie_secret, self.local, remote, seg.seq, client_mss, now)
-        mss = cookies.MSS_TABLE[cookies.mss_index(client_mss)]
         if peer.ts is not None and p.timestamps:
             ts_now = (now * p.ts_hz // 1_000_000 + ctx.isn_gen.ts_offset(self.local, remote)) & 0xFFFFFFFF
             tsval = cookies.cookie_tsval(ts_now, peer.wscale, peer.sack)
@@ -174,10 +173,9 @@ class Listener:
                          options)
         self.cookies_sent += 1
         self._send(remote, synack, "syn-ack-cookie")
-        del mss
 
     def _child_from_cookie(self, remote: tuple[str, int], seg: Segment, now: int) -> Connection | None:
-        p, ctx = self.profile, self.ctx
+        ctx = self.ctx
         mss = cookies.check_syn_cookie(ctx.syncookie_secret, self.local, remote, seg.ack, seg.seq, now)
         if mss is None:
             return None
@@ -189,7 +187,7 @@ class Listener:
         child.now = now
         child.passive = True
         child.parent = self
-        child.state = State.LISTEN
+        child.state = LISTEN
         t = child.tcb
         t.irs = seq_add(seg.seq, -1)
         t.rcv_nxt = t.rcv_wup = seg.seq

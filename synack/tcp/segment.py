@@ -14,7 +14,6 @@ from enum import IntFlag
 from typing import NamedTuple
 
 from .options import Option, options_size
-from .seq import seq_add
 
 
 class Flags(IntFlag):

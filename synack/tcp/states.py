@@ -27,8 +27,27 @@ class State(str, Enum):
     LAST_ACK = "LAST_ACK"
     TIME_WAIT = "TIME_WAIT"
 
+    # Hash as the plain string, in C: Enum's own __hash__ is Python code, and the engine
+    # looks up TRANSITIONS on every state change.
+    __hash__ = str.__hash__
+
     def __str__(self) -> str:
         return self.value
+
+
+# Module-level names for the states: reading ``State.X`` goes through Enum's descriptor
+# machinery on every access, and the engine compares states on every segment.
+CLOSED = State.CLOSED
+LISTEN = State.LISTEN
+SYN_SENT = State.SYN_SENT
+SYN_RECEIVED = State.SYN_RECEIVED
+ESTABLISHED = State.ESTABLISHED
+FIN_WAIT_1 = State.FIN_WAIT_1
+FIN_WAIT_2 = State.FIN_WAIT_2
+CLOSE_WAIT = State.CLOSE_WAIT
+CLOSING = State.CLOSING
+LAST_ACK = State.LAST_ACK
+TIME_WAIT = State.TIME_WAIT
 
 
 #: States in which both sequence spaces are known (RFC 9293 3.10.7.4, "synchronized").
@@ -63,6 +82,8 @@ class Input(str, Enum):
     FIN_WAIT_2_EXPIRED = "FIN_WAIT_2 timer expired"
     KEEPALIVE_EXPIRED = "keepalive probes unanswered"
     SYN_COOKIE_ACK = "valid SYN cookie ACK"
+
+    __hash__ = str.__hash__
 
 
 S, I = State, Input

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..tcp.segment import Flags, Segment
+from ..tcp.segment import Segment
 from ..wire.codec import encode_ipv4
 
 FORMAT_VERSION = 1
