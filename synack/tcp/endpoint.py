@@ -214,6 +214,7 @@ class Connection:
         self._ooo_bytes = 0
         self._ts_options: tuple[int, int, tuple[opt.Option, ...]] | None = None
         self._last_adv = 0
+        self.snd_sml = 0  # end of the last small data segment sent (Minshall's Nagle)
         self.on_close: Callable[["Connection"], None] | None = None
 
     # ------------------------------------------------------------------ outputs
@@ -254,6 +255,7 @@ class Connection:
         t.snd_una = t.iss
         t.snd_nxt = t.snd_max = seq_add(t.iss, 1)
         self.sndbuf_seq = seq_add(t.iss, 1)
+        self.snd_sml = t.iss
         self._transition(Input.ACTIVE_OPEN, "connect()")
         cookie = None
         if fastopen_data is not None and self.profile.fastopen & 1:
@@ -959,9 +961,12 @@ class Connection:
                     if t.snd_wnd == 0 and t.snd_una == t.snd_max:
                         self._arm(PERSIST, self.now + self._backed_off_rto())
                     break
-                in_flight = seq_sub(t.snd_max, t.snd_una) > 0 and seq_ge(t.snd_nxt, t.snd_max)
-                if n < t.snd_mss and n == avail and in_flight and not self.fin_queued:
-                    break  # Nagle (RFC 9293 3.7.4): one small segment in flight at a time
+                if (n < t.snd_mss and n == avail and not self.fin_queued and seq_ge(t.snd_nxt, t.snd_max)
+                        and seq_gt(self.snd_sml, t.snd_una)):
+                    # Nagle (RFC 9293 3.7.4) with Minshall's refinement, as Linux has it
+                    # (tcp_minshall_check): hold a small segment only while an earlier small one
+                    # is unacknowledged.
+                    break
                 end = offset + n
                 last = end == len(self.sndbuf)
                 fin = last and self.fin_queued
@@ -988,6 +993,8 @@ class Connection:
         t.snd_nxt = end
         if seq_gt(end, t.snd_max):
             t.snd_max = end
+        if payload and len(payload) < t.snd_mss:
+            self.snd_sml = end
         if not retransmission and self.rtt_seq is None:
             self.rtt_seq, self.rtt_start = end, self.now
         if payload and self.now - self.lrcvtime < self.profile.delack_min_us and self.profile.pingpong \

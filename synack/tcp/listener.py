@@ -108,6 +108,7 @@ class Listener:
         t.snd_una = t.iss
         t.snd_nxt = t.snd_max = seq_add(t.iss, 1)
         child.sndbuf_seq = seq_add(t.iss, 1)
+        child.snd_sml = t.iss
         t.snd_wnd = seg.window
         t.max_snd_wnd = seg.window
         t.snd_wl1 = seg.seq
@@ -195,6 +196,7 @@ class Listener:
         t.ts_offset = ctx.isn_gen.ts_offset(self.local, remote)
         t.snd_una = t.snd_nxt = t.snd_max = seg.ack
         child.sndbuf_seq = seg.ack
+        child.snd_sml = seg.ack
         child._negotiate(PeerOptions(mss, wscale, sack,
                                      (peer_ts.tsval, peer_ts.tsecr) if peer_ts else None, None),
                          we_offered=True)
