@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, Final
 
 from . import options as opt
 from .errors import ConnectionAlreadyExists, ConnectionClosing, ConnectionDoesNotExist
@@ -41,26 +41,26 @@ from .tcb import Tcb
 if TYPE_CHECKING:
     from .listener import Listener
 
-MAX_WINDOW_FIELD = 0xFFFF
+MAX_WINDOW_FIELD: Final = 0xFFFF
 
 # Flag combinations built once: combining IntFlag members on every segment is slow.
-ACK = Flags.ACK
-ACK_PSH = Flags.ACK | Flags.PSH
-ACK_FIN = Flags.ACK | Flags.FIN
-ACK_PSH_FIN = Flags.ACK | Flags.PSH | Flags.FIN
-RST_ACK = Flags.RST | Flags.ACK
-SYN = Flags.SYN
-SYN_ACK = Flags.SYN | Flags.ACK
-_OUTPUT_STATES = frozenset({ESTABLISHED, CLOSE_WAIT, FIN_WAIT_1, CLOSING, LAST_ACK})
-_DATA_FLAGS = {(False, False): ACK, (True, False): ACK_PSH, (True, True): ACK_PSH_FIN, (False, True): ACK_FIN}
-TS_OPTION_BYTES = 12  # nop, nop, TS: what every segment carries once timestamps are agreed
+ACK: Final = Flags.ACK
+ACK_PSH: Final = Flags.ACK | Flags.PSH
+ACK_FIN: Final = Flags.ACK | Flags.FIN
+ACK_PSH_FIN: Final = Flags.ACK | Flags.PSH | Flags.FIN
+RST_ACK: Final = Flags.RST | Flags.ACK
+SYN: Final = Flags.SYN
+SYN_ACK: Final = Flags.SYN | Flags.ACK
+_OUTPUT_STATES: Final = frozenset({ESTABLISHED, CLOSE_WAIT, FIN_WAIT_1, CLOSING, LAST_ACK})
+_DATA_FLAGS: Final = {(False, False): ACK, (True, False): ACK_PSH, (True, True): ACK_PSH_FIN, (False, True): ACK_FIN}
+TS_OPTION_BYTES: Final = 12  # nop, nop, TS: what every segment carries once timestamps are agreed
 
-RETRANSMIT = "retransmit"
-DELAYED_ACK = "delayed-ack"
-TIME_WAIT_TIMER = "time-wait"
-KEEPALIVE = "keepalive"
-FIN_WAIT_2_TIMER = "fin-wait-2"
-PERSIST = "persist"
+RETRANSMIT: Final = "retransmit"
+DELAYED_ACK: Final = "delayed-ack"
+TIME_WAIT_TIMER: Final = "time-wait"
+KEEPALIVE: Final = "keepalive"
+FIN_WAIT_2_TIMER: Final = "fin-wait-2"
+PERSIST: Final = "persist"
 
 
 @dataclass(slots=True)
