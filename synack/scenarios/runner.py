@@ -55,7 +55,12 @@ def run_scenario(name: str, *, profile: str = "linux", rtt_us: int | None = None
     if not isinstance(seed, int) or not 0 <= seed < 2**32:
         raise ScenarioError("the seed must be a whole number from 0 to 4294967295.")
     values = resolve_params(scenario, params)
-    prof = PROFILES[profile].with_settings(**{**scenario.profile_settings, **(profile_settings or {})})
+    settings = {**scenario.profile_settings, **(profile_settings or {})}
+    # Parameters that are profile knobs (a scenario's backlog or syncookies mode) reach the profile.
+    for knob, field in (("backlog", "max_syn_backlog"), ("syncookies", "syncookies")):
+        if knob in values:
+            settings[field] = values[knob]
+    prof = PROFILES[profile].with_settings(**settings)
     world = World(scenario, prof, rtt_us, float(loss), seed, values, tracing)
     scenario.script(world)
     try:

@@ -97,13 +97,19 @@ class Host:
         now = self.sched.now
         key = (seg.dst_port, src_ip, seg.src_port)
         conn = self.connections.get(key)
+        isn = None
+        if conn is not None and conn.state is TIME_WAIT and seg.dst_port in self.listeners:
+            isn = conn.reopening_isn(seg, now)
+            if isn is not None:
+                self.pump(conn)  # records the end of TIME_WAIT and forgets the old connection
+                conn = None
         if conn is not None:
             conn.receive(seg, now)
             self.pump(conn)
         else:
             listener = self.listeners.get(seg.dst_port)
             if listener is not None and listener.state is LISTEN:
-                child = listener.receive((src_ip, seg.src_port), seg, now)
+                child = listener.receive((src_ip, seg.src_port), seg, now, isn=isn)
                 self.pump_listener(listener)
                 if child is not None:
                     self._register(child)

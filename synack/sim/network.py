@@ -101,6 +101,8 @@ class Network:
                 lost_reason = imp.description
                 break
         rng = self.rng
+        if lost_reason is None and dst_ip not in self.hosts:
+            lost_reason = f"no host has the address {dst_ip}"
         if lost_reason is None and link.loss and rng.random() < link.loss:
             lost_reason = f"random loss ({link.loss:.0%})"
         delay = link.delay_us

@@ -433,6 +433,28 @@ class Connection:
             self.retries += 1
 
     # ------------------------------------------------------- segment arrives
+    def reopening_isn(self, seg: Segment, now: int) -> int | None:
+        """A SYN that may take over this TIME_WAIT 4-tuple: the ISN the new connection must use.
+
+        RFC 6191 and Linux (tcp_timewait_state_process): a SYN whose timestamp, or
+        without timestamps whose sequence number, is newer than the old
+        connection's ends TIME_WAIT early; the new ISN starts above anything
+        the old incarnation sent: SND.NXT + 65535 + 2.  Otherwise None.
+        """
+        t = self.tcb
+        if self.state is not TIME_WAIT or not seg.syn or seg.has_ack or seg.rst:
+            return None
+        ts = next((o for o in seg.options if isinstance(o, opt.Timestamps)), None)
+        if t.ts_ok and ts is not None:
+            newer = seq_gt(ts.tsval, t.ts_recent)
+        else:
+            newer = seq_gt(seg.seq, t.rcv_nxt)
+        if not newer:
+            return None
+        self.now = now
+        self._transition(Input.REOPENED, "a new SYN reuses the 4-tuple, ending TIME_WAIT early")
+        return seq_add(t.snd_nxt, 65535 + 2)
+
     def receive(self, seg: Segment, now: int) -> None:
         self.now = now
         if not seg.checksum_ok:

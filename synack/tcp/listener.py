@@ -64,8 +64,11 @@ class Listener:
         return self.accept_queue.popleft() if self.accept_queue else None
 
     # ------------------------------------------------------------------ input
-    def receive(self, remote: tuple[str, int], seg: Segment, now: int) -> Connection | None:
-        """RFC 9293 3.10.7.2.  Returns a new child connection when the segment makes one."""
+    def receive(self, remote: tuple[str, int], seg: Segment, now: int, *, isn: int | None = None) -> Connection | None:
+        """RFC 9293 3.10.7.2.  Returns a new child connection when the segment makes one.
+
+        ``isn`` is given when the SYN took over a TIME_WAIT connection.
+        """
         p = self.profile
         if not seg.checksum_ok:
             self._drop(seg, "bad checksum")
@@ -90,9 +93,9 @@ class Listener:
         if len(self.syn_queue) >= p.max_syn_backlog or len(self.accept_queue) >= self.backlog:
             self._drop(seg, "SYN queue full")
             return None
-        return self._child_from_syn(remote, seg, now)
+        return self._child_from_syn(remote, seg, now, isn)
 
-    def _child_from_syn(self, remote: tuple[str, int], seg: Segment, now: int) -> Connection:
+    def _child_from_syn(self, remote: tuple[str, int], seg: Segment, now: int, isn: int | None = None) -> Connection:
         p, ctx = self.profile, self.ctx
         child = Connection(ctx, self.local, remote)
         child.now = now
@@ -103,7 +106,7 @@ class Listener:
         peer = PeerOptions.parse(seg)
         t.irs = seg.seq
         t.rcv_nxt = t.rcv_wup = seq_add(seg.seq, 1)
-        t.iss = ctx.isn_gen.isn(self.local, remote, now)
+        t.iss = ctx.isn_gen.isn(self.local, remote, now) if isn is None else isn
         t.ts_offset = ctx.isn_gen.ts_offset(self.local, remote)
         t.snd_una = t.iss
         t.snd_nxt = t.snd_max = seq_add(t.iss, 1)

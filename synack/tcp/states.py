@@ -83,6 +83,7 @@ class Input(str, Enum):
     FIN_WAIT_2_EXPIRED = "FIN_WAIT_2 timer expired"
     KEEPALIVE_EXPIRED = "keepalive probes unanswered"
     SYN_COOKIE_ACK = "valid SYN cookie ACK"
+    REOPENED = "new SYN reuses the 4-tuple"
 
     __hash__ = str.__hash__
 
@@ -143,6 +144,7 @@ TRANSITIONS: dict[tuple[State, Input], tuple[State, str]] = {
     (S.TIME_WAIT, I.TIME_WAIT_EXPIRED): (S.CLOSED, "RFC 9293 3.10.8 time-wait timeout"),
     (S.TIME_WAIT, I.RCV_RST): (S.CLOSED, "RFC 9293 3.10.7.4 second check (RFC 1337 hazard noted)"),
     (S.TIME_WAIT, I.ABORT): (S.CLOSED, "RFC 9293 3.10.5 ABORT call"),
+    (S.TIME_WAIT, I.REOPENED): (S.CLOSED, "RFC 6191 (Linux tcp_timewait_state_process, TCP_TW_SYN)"),
 }
 
 

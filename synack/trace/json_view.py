@@ -28,15 +28,24 @@ class RelativeNumbers:
     def __init__(self) -> None:
         self.base: dict[tuple[str, int, str, int], int] = {}
         self.syn_seen: set[tuple[str, int, str, int]] = set()
+        self.ended: set[tuple[str, int, str, int]] = set()  # directions that sent FIN or RST
 
     def relative(self, src_ip: str, dst_ip: str, seg: Segment) -> tuple[int, int]:
         key = (src_ip, seg.src_port, dst_ip, seg.dst_port)
+        reverse = (dst_ip, seg.dst_port, src_ip, seg.src_port)
+        if seg.syn and not seg.has_ack and (key in self.ended or reverse in self.ended):
+            # A SYN on a 4-tuple whose connection ended starts a new one: new bases both ways.
+            for k in (key, reverse):
+                self.base.pop(k, None)
+                self.syn_seen.discard(k)
+                self.ended.discard(k)
         if key not in self.base or (seg.syn and key not in self.syn_seen):
             self.base[key] = seg.seq
         if seg.syn:
             self.syn_seen.add(key)
+        if seg.fin or seg.rst:
+            self.ended.add(key)
         seq = (seg.seq - self.base[key]) & 0xFFFFFFFF
-        reverse = (dst_ip, seg.dst_port, src_ip, seg.src_port)
         if not seg.has_ack:
             ack = 0
         elif reverse in self.base:
