@@ -851,7 +851,9 @@ class Connection:
             if self.state is SYN_RECEIVED and self.tcb.ts_ok:
                 mss -= TS_OPTION_BYTES  # the SYN-ACK already knows timestamps will cost 12 bytes a segment
             # Linux rounds the initial window down to whole segments (tcp_select_initial_window).
-            return (MAX_WINDOW_FIELD // mss) * mss if mss <= MAX_WINDOW_FIELD else MAX_WINDOW_FIELD
+            field = (MAX_WINDOW_FIELD // mss) * mss if mss <= MAX_WINDOW_FIELD else MAX_WINDOW_FIELD
+            self._last_adv = field
+            return field
         t = self.tcb
         window = self._rcv_window()
         if self.profile.adv_win_halved:
