@@ -21,15 +21,16 @@ from synack.scenarios.bench import bench_lifecycles, run_benchmark  # noqa: E402
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=20000)
+    parser.add_argument("--workers", type=int, default=2, help="simulations run at once for the last figure")
     args = parser.parse_args()
     python_rate = bench_lifecycles(args.n)
-    print(f"pure Python: {python_rate:,.0f} lifecycles/s")
-    result = run_benchmark(args.n)
-    if result["build"] == "mypyc":
-        print(f"mypyc build: {result['per_second']:,.0f} lifecycles/s")
-    else:
-        print("mypyc build: not built (python tools/build_fast.py)")
+    print(f"pure Python, 1 process:  {python_rate:,.0f} lifecycles/s")
+    single = run_benchmark(args.n)
+    print(f"{single['build']}, 1 process: {single['per_second']:,.0f} lifecycles/s")
+    result = run_benchmark(args.n, workers=args.workers)
+    print(f"{result['build']}, {result['workers']} processes: {result['per_second']:,.0f} lifecycles/s")
     result["python_per_second"] = round(python_rate, 1)
+    result["single_process_per_second"] = single["per_second"]
     print(json.dumps(result))
 
 

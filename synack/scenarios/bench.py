@@ -67,23 +67,33 @@ def compiled() -> bool:
     return not endpoint.__file__.endswith(".py")
 
 
-def run_benchmark(n: int, *, prefer_compiled: bool = True) -> dict:
-    """``{"benchmark": "lifecycles", "n": n, "per_second": x, "build": ...}``.
+def run_benchmark(n: int, *, workers: int = 1, prefer_compiled: bool = True) -> dict:
+    """``{"benchmark": "lifecycles", "n": n, "per_second": x, "build": ..., "workers": w}``.
 
-    With a fresh mypyc build (``tools/build_fast.py``) the measurement runs in a
-    child process that imports it; otherwise, or when it is not wanted, here.
+    With a fresh mypyc build (``tools/build_fast.py``) the simulation runs in
+    child processes that import it.  ``workers`` > 1 splits the N lifecycles
+    over that many independent simulations running at once (one per core),
+    and the rate is N over the wall time until the last one finishes.
     """
     from ..fast import fresh_build
-    build = fresh_build() if prefer_compiled and not compiled() else None
-    if build is not None:
-        code = ("import json,sys; from synack.scenarios.bench import bench_lifecycles, compiled; "
-                f"print(json.dumps([bench_lifecycles({int(n)}), compiled()]))")
-        out = subprocess.run([sys.executable, "-c", code], cwd=build, capture_output=True, text=True,
-                             env={"PYTHONPATH": str(build), "PATH": "/usr/bin:/bin"})
-        if out.returncode == 0:
-            rate, was_compiled = json.loads(out.stdout.strip().splitlines()[-1])
-            if was_compiled:
-                return {"benchmark": "lifecycles", "n": n, "per_second": round(rate, 1), "build": "mypyc"}
-    rate = bench_lifecycles(n)
-    return {"benchmark": "lifecycles", "n": n, "per_second": round(rate, 1),
-            "build": "mypyc" if compiled() else "python"}
+    build = fresh_build() if prefer_compiled else None
+    if workers <= 1 and (build is None or compiled()):
+        rate = bench_lifecycles(n)
+        return {"benchmark": "lifecycles", "n": n, "per_second": round(rate, 1),
+                "build": "mypyc" if compiled() else "python", "workers": 1}
+    from pathlib import Path
+    root = build if build is not None else Path(__file__).resolve().parents[2]
+    shares = [n // workers + (1 if i < n % workers else 0) for i in range(max(workers, 1))]
+    code = ("import sys, json; from synack.scenarios.bench import simulate_lifecycles, compiled; "
+            "import gc; gc.disable(); simulate_lifecycles(int(sys.argv[1])); print(json.dumps(compiled()))")
+    env = {"PYTHONPATH": str(root), "PATH": "/usr/bin:/bin"}
+    start = time.perf_counter()
+    procs = [subprocess.Popen([sys.executable, "-c", code, str(k)], cwd=root, env=env, stdout=subprocess.PIPE,
+                              text=True) for k in shares if k]
+    outputs = [p.communicate()[0] for p in procs]
+    elapsed = time.perf_counter() - start
+    if any(p.returncode for p in procs):
+        raise RuntimeError("a benchmark worker failed")
+    was_compiled = all(json.loads(o.strip().splitlines()[-1]) for o in outputs)
+    return {"benchmark": "lifecycles", "n": n, "per_second": round(n / elapsed, 1),
+            "build": "mypyc" if was_compiled else "python", "workers": len(procs)}
