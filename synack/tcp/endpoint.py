@@ -61,6 +61,7 @@ TIME_WAIT_TIMER: Final = "time-wait"
 KEEPALIVE: Final = "keepalive"
 FIN_WAIT_2_TIMER: Final = "fin-wait-2"
 PERSIST: Final = "persist"
+LOSS_PROBE: Final = "loss-probe"
 
 
 @dataclass(slots=True)
@@ -215,6 +216,7 @@ class Connection:
         self._ts_options: tuple[int, int, tuple[opt.Option, ...]] | None = None
         self._last_adv = 0
         self.snd_sml = 0  # end of the last small data segment sent (Minshall's Nagle)
+        self.tlp_high: int | None = None  # SND.MAX when the loss probe went out (one probe per tail)
         self.on_close: Callable[["Connection"], None] | None = None
 
     # ------------------------------------------------------------------ outputs
@@ -388,6 +390,41 @@ class Connection:
         self._output(reason=RETRANSMIT)
         self._arm(RETRANSMIT, self.now + self._backed_off_rto())
 
+    def _schedule_loss_probe(self) -> None:
+        """Arm the tail loss probe (RFC 8985 7.2; Linux tcp_schedule_loss_probe)."""
+        t, p = self.tcb, self.profile
+        if not p.tail_loss_probe or t.srtt is None or self.tlp_high is not None or self.retries:
+            return
+        if self.state not in _OUTPUT_STATES:
+            return
+        pto = 2 * t.srtt
+        if seq_sub(t.snd_max, t.snd_una) <= t.snd_mss:
+            # A lone segment: leave room for the peer's delayed ACK before probing.
+            pto = max(pto, t.srtt + t.srtt // 2 + p.delack_max_us)
+        pto = max(pto, 10_000)
+        # The probe takes the retransmission timer's place and never comes later than it would
+        # have; firing, it re-arms the RTO from then on.
+        rto_at = self.timers.pop(RETRANSMIT, None)
+        at = self.now + pto if rto_at is None else min(self.now + pto, rto_at)
+        self._arm(LOSS_PROBE, at)
+
+    def _fire_loss_probe(self) -> None:
+        """Send the last segment again so its ACK (or SACK) reveals a tail loss without an RTO."""
+        t = self.tcb
+        if t.snd_una == t.snd_max:
+            return
+        self.tlp_high = t.snd_max
+        end = self.fin_seq if self.fin_sent else t.snd_max
+        in_flight_data = max(0, seq_sub(end, t.snd_una))
+        start = seq_add(end, -min(t.snd_mss, in_flight_data))
+        saved = t.snd_nxt
+        t.snd_nxt = start
+        self.rtt_seq = None
+        self._output(reason=RETRANSMIT)
+        if seq_lt(t.snd_nxt, saved):
+            t.snd_nxt = saved
+        self._arm(RETRANSMIT, self.now + self._backed_off_rto())
+
     def _fire_delayed_ack(self) -> None:
         if not self.ack_pending:
             return
@@ -510,7 +547,11 @@ class Connection:
                 t.snd_nxt = t.snd_una
             if self._unsent() > 0:
                 # Data waiting (Fast Open without cookie): it carries the ACK (Linux tcp_rcv_fastopen_synack).
+                # Data sent the moment the SYN-ACK arrived makes the exchange interactive: the
+                # recordings show Linux delaying the ACK of the answer after this (ping-pong mode).
                 self._output()
+                if self.profile.pingpong:
+                    self.pingpong = True
             else:
                 self._send_ack("ack")
         else:
@@ -698,6 +739,9 @@ class Connection:
             if self.cwnd_acks >= t.cwnd:
                 t.cwnd += 1
                 self.cwnd_acks = 0
+        self._cancel(LOSS_PROBE)
+        if self.tlp_high is not None and seq_ge(ack, self.tlp_high):
+            self.tlp_high = None
         if t.snd_una == t.snd_max:
             self._cancel(RETRANSMIT)
         else:
@@ -1007,6 +1051,8 @@ class Connection:
                 break  # after a timeout, one segment; the ACK clock sends the rest
         if sent_any:
             self.timers.setdefault(RETRANSMIT, self.now + self._backed_off_rto())
+            if reason != RETRANSMIT:
+                self._schedule_loss_probe()
 
     def _send_data(self, flags: Flags, payload: bytes, reason: str | None) -> None:
         t = self.tcb

@@ -55,6 +55,8 @@ class Profile:
     # RFC 5961: exact-match RST, challenge ACKs, per-socket rate limit.
     rfc5961: bool = True
     invalid_ratelimit_us: int = 500 * MS
+    # Tail loss probe (RFC 8985 7; Linux tcp_schedule_loss_probe): one probe before the RTO.
+    tail_loss_probe: bool = True
     # Congestion control (RFC 5681): initial window in segments.
     initial_cwnd: int = 10
     # Listen queues and SYN cookies (Linux tcp_syncookies: 0 off, 1 on overflow, 2 always).
@@ -99,6 +101,7 @@ RFC9293 = Profile(
     syncookies=0,
     fastopen=0,
     abort_rst_ack=False,
+    tail_loss_probe=False,
 )
 
 PROFILES: dict[str, Profile] = {p.name: p for p in (LINUX, RFC9293)}
