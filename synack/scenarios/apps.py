@@ -6,7 +6,7 @@ sizes match the Linux recordings: requests of 100 bytes, answers of 200.
 
 from __future__ import annotations
 
-from ..sim.host import App, Host, SocketError
+from ..sim.host import App, Host, Socket, SocketError
 
 REQUEST = 100
 ANSWER = 200
@@ -44,15 +44,30 @@ def reading_server(host: Host, port: int = PORT, *, close_delay_us: int = 0) -> 
         pass
 
 
-def requesting_client(host: Host, server_ip: str, port: int = PORT, *, request: int = REQUEST,
-                      answer: int = ANSWER) -> App:
-    """Connect, send the request, close as soon as the whole answer is in."""
-    sock = yield host.connect(server_ip, port)
-    sock.send(b"q" * request)
+def read_at_least(sock: Socket, n: int) -> App:
+    """``got = yield from read_at_least(sock, n)``: read until ``n`` bytes or end of stream."""
     got = 0
-    while got < answer:
+    while got < n:
         data = yield sock.recv()
         if not data:
             break
         got += len(data)
+    return got
+
+
+def requesting_client(host: Host, server_ip: str, port: int = PORT, *, request: int = REQUEST,
+                      answer: int = ANSWER, fastopen: bool = False) -> App:
+    """Connect, send the request (in the SYN with Fast Open), close as soon as the whole answer is in."""
+    if fastopen:
+        sock = yield host.connect(server_ip, port, fastopen_data=b"q" * request)
+    else:
+        sock = yield host.connect(server_ip, port)
+        sock.send(b"q" * request)
+    yield from read_at_least(sock, answer)
+    sock.close()
+
+
+def connect_then_close(host: Host, server_ip: str, port: int = PORT) -> App:
+    """Connect and close as soon as the handshake is done."""
+    sock = yield host.connect(server_ip, port)
     sock.close()

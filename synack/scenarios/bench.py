@@ -17,7 +17,7 @@ import time
 
 from ..sim.host import Host
 from ..tcp.profiles import LINUX
-from .apps import ANSWER, PORT, REQUEST, answering_server
+from .apps import PORT, answering_server, requesting_client
 from .base import World
 from .client_close import SCENARIO
 
@@ -30,17 +30,8 @@ def simulate_lifecycles(n: int, *, seed: int = 1, rtt_us: int = 50) -> World:
     server.spawn(answering_server, PORT, connections=n)
 
     def client_app(host: Host):
-        request = b"q" * REQUEST
         for _ in range(n):
-            sock = yield host.connect(server.ip, PORT)
-            sock.send(request)
-            got = 0
-            while got < ANSWER:
-                data = yield sock.recv()
-                if not data:
-                    break
-                got += len(data)
-            sock.close()
+            yield from requesting_client(host, server.ip, PORT)
 
     client.spawn(client_app)
     world.sched.run()

@@ -1,7 +1,7 @@
 """``fast_open``: TCP Fast Open, a cookie first, then data in the SYN (RFC 7413)."""
 
 from ..sim.host import Host
-from .apps import ANSWER, PORT, REQUEST, answering_server
+from .apps import PORT, answering_server, requesting_client
 from .base import Scenario, World
 
 
@@ -12,14 +12,7 @@ def script(world: World) -> None:
 
     def client_app(host: Host):
         for _ in range(2):
-            sock = yield host.connect(server.ip, PORT, fastopen_data=b"q" * REQUEST)
-            got = 0
-            while got < ANSWER:
-                data = yield sock.recv()
-                if not data:
-                    break
-                got += len(data)
-            sock.close()
+            yield from requesting_client(host, server.ip, PORT, fastopen=True)
 
     client.spawn(client_app)
 

@@ -1,9 +1,8 @@
 """``syn_lost``: the first SYN is lost; the client retransmits it after the initial RTO of 1 s (RFC 6298 2.1)."""
 
-from ..sim.host import Host
 from ..sim.network import Impairment, has_flags
 from ..tcp.segment import Flags
-from .apps import PORT, reading_server
+from .apps import PORT, connect_then_close, reading_server
 from .base import MS, Param, Scenario, World
 
 
@@ -13,12 +12,7 @@ def script(world: World) -> None:
     world.impair(Impairment("the network loses SYNs for the first 0.5 s", has_flags(Flags.SYN, Flags.ACK),
                             sender="client", end_us=world.params["loss_window"]))
     server.spawn(reading_server, PORT)
-
-    def client_app(host: Host):
-        sock = yield host.connect(server.ip, PORT)
-        sock.close()
-
-    client.spawn(client_app)
+    client.spawn(connect_then_close, server.ip, PORT)
 
 
 SCENARIO = Scenario(

@@ -1,9 +1,8 @@
 """``synack_lost``: the server's SYN-ACK is lost; both ends time out and retransmit (RFC 9293 3.8.1)."""
 
-from ..sim.host import Host
 from ..sim.network import Impairment, has_flags
 from ..tcp.segment import Flags
-from .apps import PORT, reading_server
+from .apps import PORT, connect_then_close, reading_server
 from .base import MS, Param, Scenario, World
 
 
@@ -13,12 +12,7 @@ def script(world: World) -> None:
     world.impair(Impairment("the network loses SYN-ACKs for the first 0.5 s", has_flags(Flags.SYN | Flags.ACK),
                             sender="server", end_us=world.params["loss_window"]))
     server.spawn(reading_server, PORT)
-
-    def client_app(host: Host):
-        sock = yield host.connect(server.ip, PORT)
-        sock.close()
-
-    client.spawn(client_app)
+    client.spawn(connect_then_close, server.ip, PORT)
 
 
 SCENARIO = Scenario(
