@@ -205,3 +205,13 @@ def test_misuse_on_every_state_never_corrupts(tmp_path):
             except TcpError:
                 assert pair.client.state is before
             pair.run(until=pair.now + 2 * pair.delay)
+
+
+def test_segments_are_immutable_values():
+    seg = Segment(1, 2, 3, 4, Flags.SYN, 100)
+    with pytest.raises(AttributeError):
+        seg.seq = 5
+    assert seg.replace(seq=5).seq == 5 and seg.seq == 3
+    assert seg == Segment(1, 2, 3, 4, Flags.SYN, 100, checksum_ok=False)  # a damaged copy is the same segment
+    assert len({seg, Segment(1, 2, 3, 4, Flags.SYN, 100)}) == 1
+    assert str(seg) == "S 3:3(0) win 100"

@@ -11,7 +11,7 @@ packetdrill's notation, the clearest one for a log line or a test:
 from __future__ import annotations
 
 from enum import IntFlag
-from typing import NamedTuple
+from typing import Any, Final
 
 from .options import Option, options_size
 
@@ -43,23 +43,60 @@ class Flags(IntFlag):
         return letters or "none"
 
 
-class Segment(NamedTuple):
-    """One segment.  A NamedTuple: immutable like a frozen dataclass, and far cheaper to build,
-    which counts when a simulation makes millions of them.  ``checksum_ok`` takes part in
-    equality: a segment that arrived damaged is not the segment that was sent."""
+_FIELDS = ("src_port", "dst_port", "seq", "ack", "flags", "window", "options", "payload", "urgent", "checksum_ok")
 
-    src_port: int
-    dst_port: int
-    seq: int
-    ack: int
-    flags: Flags
-    window: int
-    options: tuple[Option, ...] = ()
-    payload: bytes = b""
-    urgent: int = 0
-    # Set by decoders when the checksum or header was bad; the engine drops such
-    # segments (RFC 9293 3.10.7: "If the checksum is bad, discard").
-    checksum_ok: bool = True
+
+class Segment:
+    """One segment, immutable: its fields are ``Final`` and assigning one raises AttributeError.
+
+    A plain slotted class rather than a frozen dataclass or a NamedTuple: built
+    and read several times faster, which counts when a run makes millions of
+    segments (and mypyc turns it into a C struct).  ``checksum_ok`` is set by
+    decoders when the checksum or header was bad, and takes no part in equality;
+    the engine drops such segments (RFC 9293 3.10.7: "If the checksum is bad,
+    discard").
+    """
+
+    __slots__ = _FIELDS
+
+    def __init__(self, src_port: int, dst_port: int, seq: int, ack: int, flags: Flags, window: int,
+                 options: tuple[Option, ...] = (), payload: bytes = b"", urgent: int = 0,
+                 checksum_ok: bool = True) -> None:
+        self.src_port: Final = src_port
+        self.dst_port: Final = dst_port
+        self.seq: Final = seq
+        self.ack: Final = ack
+        self.flags: Final = flags
+        self.window: Final = window
+        self.options: Final = options
+        self.payload: Final = payload
+        self.urgent: Final = urgent
+        self.checksum_ok: Final = checksum_ok
+
+    def __setattr__(self, name: str, value: object) -> None:
+        # Each field may be set once, by __init__; after that the segment is frozen.
+        if hasattr(self, name):
+            raise AttributeError(f"Segment is immutable; use replace({name}=...)")
+        object.__setattr__(self, name, value)
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError("Segment is immutable")
+
+    def _key(self) -> tuple:
+        return (self.src_port, self.dst_port, self.seq, self.ack, int(self.flags), self.window, self.options,
+                self.payload, self.urgent)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Segment):
+            return NotImplemented
+        return self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in _FIELDS)
+        return f"Segment({fields})"
 
     # The flag tests read the raw integer: IntFlag's own operators are slow enough
     # to dominate a simulation that handles millions of segments.
@@ -92,8 +129,10 @@ class Segment(NamedTuple):
     def header_len(self) -> int:
         return 20 + options_size(self.options)
 
-    def replace(self, **changes) -> "Segment":
-        return self._replace(**changes)
+    def replace(self, **changes: Any) -> "Segment":
+        values = {name: getattr(self, name) for name in _FIELDS}
+        values.update(changes)
+        return Segment(**values)
 
     def __str__(self) -> str:
         return self.notation()
