@@ -172,23 +172,22 @@ def sc_refused() -> str:
     return "connect to a port with no listener"
 
 
-def sc_syn_lost() -> str:
+def _handshake_under_loss(*match: str) -> None:
+    """Connect and close at once while ``match`` segments are dropped for 0.5 s; the server reads to EOF."""
     srv = listener()
     t = in_thread(reading_server, srv)
-    drop_for(0.5, "--dport", str(PORT), "--tcp-flags", "SYN,ACK", "SYN")
-    c = socket.create_connection((HOST, PORT))
-    c.close()
+    drop_for(0.5, *match)
+    socket.create_connection((HOST, PORT)).close()
     t.join()
+
+
+def sc_syn_lost() -> str:
+    _handshake_under_loss("--dport", str(PORT), "--tcp-flags", "SYN,ACK", "SYN")
     return "client SYNs dropped for 0.5 s; connect, close at once; server reads to EOF and closes"
 
 
 def sc_synack_lost() -> str:
-    srv = listener()
-    t = in_thread(reading_server, srv)
-    drop_for(0.5, "--sport", str(PORT), "--tcp-flags", "SYN,ACK", "SYN,ACK")
-    c = socket.create_connection((HOST, PORT))
-    c.close()
-    t.join()
+    _handshake_under_loss("--sport", str(PORT), "--tcp-flags", "SYN,ACK", "SYN,ACK")
     return "server SYN-ACKs dropped for 0.5 s; connect, close at once; server reads to EOF and closes"
 
 
