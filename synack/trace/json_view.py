@@ -197,8 +197,8 @@ def make_note(step, kind: str, seq: int, ack: int, before: dict[str, str], after
                 f"moved yet.")
     if after.get(who) == "TIME_WAIT" and (after.get(to) == "CLOSED" or step.lost_reason):
         tw = _ms(run.profile.time_wait_us)
-        return (f"{who} acknowledges the last FIN and stays in TIME_WAIT for {tw} in case that ACK is lost; "
-                f"{to} is done.{lost}{change_text}")
+        return (f"{who} acknowledges the last FIN and stays in TIME_WAIT for {tw} in case that ACK is lost, "
+                f"while {to} is already CLOSED.{lost}")
     if reason == "delayed-ack":
         return f"{who}'s delayed-ACK timer fires and the ACK goes out on its own (ack {ack}).{lost}{change_text}"
     if reason == "dup-ack":
