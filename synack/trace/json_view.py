@@ -197,8 +197,11 @@ def make_note(step, kind: str, seq: int, ack: int, before: dict[str, str], after
                 f"moved yet.")
     if after.get(who) == "TIME_WAIT" and (after.get(to) == "CLOSED" or step.lost_reason):
         tw = _ms(run.profile.time_wait_us)
+        if step.lost_reason:
+            return (f"{who} acknowledges the last FIN and waits in TIME_WAIT for {tw}; this ACK is lost, so "
+                    f"{to} will send its FIN again and TIME_WAIT is there to answer it.")
         return (f"{who} acknowledges the last FIN and stays in TIME_WAIT for {tw} in case that ACK is lost, "
-                f"while {to} is already CLOSED.{lost}")
+                f"while {to} is already CLOSED.")
     if reason == "delayed-ack":
         return f"{who}'s delayed-ACK timer fires and the ACK goes out on its own (ack {ack}).{lost}{change_text}"
     if reason == "dup-ack":
