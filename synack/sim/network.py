@@ -61,7 +61,7 @@ def has_flags(all_of: Flags, none_of: Flags = Flags(0)) -> Callable[[Segment], b
     need, refuse = int(all_of), int(none_of)
 
     def match(seg: Segment) -> bool:
-        bits = seg.flags._value_
+        bits = seg.bits
         return (bits & need) == need and not (bits & refuse)
     return match
 

@@ -942,7 +942,7 @@ class Connection:
         return Segment(self.local[1], self.remote[1], seq, ack, flags, self._window_field(False), options, payload)
 
     def _emit(self, seg: Segment, reason: str) -> None:
-        if seg.flags._value_ & 0x10:
+        if seg.bits & 0x10:
             self.tcb.rcv_wup = self.tcb.rcv_nxt
             self.ack_pending = False
             self._cancel(DELAYED_ACK)

@@ -57,7 +57,7 @@ class Segment:
     discard").
     """
 
-    __slots__ = _FIELDS
+    __slots__ = (*_FIELDS, "bits")
 
     def __init__(self, src_port: int, dst_port: int, seq: int, ack: int, flags: Flags, window: int,
                  options: tuple[Option, ...] = (), payload: bytes = b"", urgent: int = 0,
@@ -72,6 +72,9 @@ class Segment:
         self.payload: Final = payload
         self.urgent: Final = urgent
         self.checksum_ok: Final = checksum_ok
+        # The flags as a plain int, read by every flag test: IntFlag's own attribute
+        # and operators cost more than the arithmetic they wrap.
+        self.bits: Final[int] = int(flags)
 
     def __setattr__(self, name: str, value: object) -> None:
         # Each field may be set once, by __init__; after that the segment is frozen.
@@ -102,24 +105,24 @@ class Segment:
     # to dominate a simulation that handles millions of segments.
     @property
     def syn(self) -> bool:
-        return (self.flags._value_ & 0x02) != 0
+        return (self.bits & 0x02) != 0
 
     @property
     def fin(self) -> bool:
-        return (self.flags._value_ & 0x01) != 0
+        return (self.bits & 0x01) != 0
 
     @property
     def rst(self) -> bool:
-        return (self.flags._value_ & 0x04) != 0
+        return (self.bits & 0x04) != 0
 
     @property
     def has_ack(self) -> bool:
-        return (self.flags._value_ & 0x10) != 0
+        return (self.bits & 0x10) != 0
 
     @property
     def seg_len(self) -> int:
         """SEG.LEN of RFC 9293: payload octets plus one each for SYN and FIN."""
-        return len(self.payload) + (self.flags._value_ & 0x01) + ((self.flags._value_ >> 1) & 1)
+        return len(self.payload) + (self.bits & 0x01) + ((self.bits >> 1) & 1)
 
     @property
     def end_seq(self) -> int:
