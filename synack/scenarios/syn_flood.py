@@ -186,8 +186,7 @@ SCENARIO = Scenario(
             Param("clients_from", "duration", 5 * S, "when the first real client connects", 0, 3_600_000_000)),
     settings_from_params=settings,
     crowd_every_us=1 * S,
-    crowd_plot=("server.syn_queue", "server.SYN_RECEIVED", "server.ESTABLISHED", "client.SYN_SENT",
-                "client.ESTABLISHED", "client.TIME_WAIT"),
+    crowd_plot=("server.syn_queue", "client.SYN_SENT", "client.ESTABLISHED", "client.TIME_WAIT"),
     golden_params={"rate": "20", "flood_for": "150s", "clients": "3", "client_every": "2s", "backlog": "16"},
 )
 
