@@ -1,0 +1,115 @@
+/**
+ * The crowd: sockets per state and the lesson's counters over time, from the
+ * trace's "crowd" columns (docs/trace-format.md), drawn with uPlot. uPlot is
+ * served from static/vendor and loaded only when a run has a crowd, so the
+ * other lessons do not pay for it. The ladder beside it follows the one
+ * featured connection; this card says which.
+ */
+
+import { $, h, setText } from "./dom.js";
+
+const UPLOT_JS = "/static/vendor/uPlot.iife.min.js";
+const UPLOT_CSS = "/static/vendor/uPlot.min.css";
+const COLOURS = ["#2563eb", "#dc2626", "#16a34a", "#d97706", "#7c3aed", "#0891b2"];
+// The summary figures worth showing beside the chart, in this order, when a run has them.
+const FIGURES = [
+  ["legit_success_rate", "real clients served"], ["legit_served", "served"], ["legit_clients", "real clients"],
+  ["forged_syns", "forged SYNs"], ["synacks_sent", "SYN-ACKs sent"], ["cookies_sent", "cookies sent"],
+  ["cookies_validated", "cookies validated"], ["syns_dropped_queue_full", "SYNs dropped, queue full"],
+  ["first_failure_s", "first EADDRNOTAVAIL (s)"], ["requests_served", "requests served"],
+  ["connect_failures", "connect() failures"], ["tw_reused", "TIME_WAIT ports reused"],
+  ["leaked_sockets", "sockets leaked in CLOSE_WAIT"], ["client_timeouts", "clients that gave up"],
+  ["error", "error"], ["error_at_s", "error at (s)"], ["gave_up_after_first_write_s", "gave up after (s)"],
+  ["writes_after_crash", "writes that still succeeded"],
+];
+
+let loading = null;
+
+function loadUplot() {
+  if (window.uPlot) return Promise.resolve(window.uPlot);
+  if (!loading) {
+    loading = new Promise((resolve, reject) => {
+      document.head.append(h("link", { rel: "stylesheet", href: UPLOT_CSS }));
+      const script = h("script", { src: UPLOT_JS });
+      script.addEventListener("load", () => resolve(window.uPlot));
+      script.addEventListener("error", () => reject(new Error("the chart library did not load")));
+      document.head.append(script);
+    });
+  }
+  return loading;
+}
+
+function figureText(value) {
+  if (value === null || value === undefined) return "none";
+  if (typeof value === "number") return Number.isInteger(value) ? value.toLocaleString("en") : String(value);
+  if (typeof value === "object") return Object.entries(value).map(([k, v]) => `${k} ${v}`).join(", ") || "none";
+  return String(value);
+}
+
+export class Crowd {
+  constructor() {
+    this.card = $("crowd-card");
+    this.plotBox = $("crowd-plot");
+    this.chart = null;
+    this.trace = null;
+    window.addEventListener("resize", () => this.resize());
+  }
+
+  setTrace(trace) {
+    this.trace = trace;
+    const crowd = trace.crowd;
+    if (this.chart) {
+      this.chart.destroy();
+      this.chart = null;
+    }
+    this.card.hidden = !crowd;
+    if (!crowd) return;
+    const featured = (trace.featured || [])[0];
+    setText($("crowd-note"), featured
+      ? `The ladder follows one connection, ${featured.a} ⇄ ${featured.b}; every other one is counted here.`
+      : "Every connection is in the ladder; here they are counted.");
+    this.showFigures(trace.summary || {});
+    const byKey = new Map(crowd.series.map((s) => [s.key, s]));
+    const shown = (crowd.plot.length ? crowd.plot : crowd.series.filter((s) => s.kind !== "counter").map((s) => s.key))
+      .map((k) => byKey.get(k)).filter(Boolean);
+    this.plotBox.setAttribute("aria-label",
+      `Chart over ${Math.round(crowd.t_us[crowd.t_us.length - 1] / 1e6)} s: ` +
+      shown.map((s) => `${s.host} ${s.label} peaks at ${Math.max(...s.values)}`).join("; "));
+    const data = [crowd.t_us.map((t) => t / 1e6), ...shown.map((s) => s.values)];
+    const series = [{ label: "time (s)" }, ...shown.map((s, i) => ({
+      label: `${s.host} ${s.label}`, stroke: COLOURS[i % COLOURS.length], width: 2,
+    }))];
+    const token = trace;
+    loadUplot().then((uPlot) => {
+      if (this.trace !== token) return;
+      this.plotBox.replaceChildren();
+      this.chart = new uPlot({
+        width: this.width(), height: 260, series,
+        scales: { x: { time: false } },
+        axes: [{ label: "time (s)" }, { label: "sockets / count" }],
+        legend: { live: true },
+      }, data, this.plotBox);
+      this.card.dataset.ready = "true";
+    }, (error) => {
+      this.plotBox.replaceChildren(h("p", { class: "crowd-missing" }, `No chart: ${error.message}.`));
+    });
+  }
+
+  showFigures(summary) {
+    const items = [];
+    for (const [key, label] of FIGURES) {
+      if (!(key in summary)) continue;
+      items.push(h("div", { class: "crowd-figure", dataset: { key } },
+        h("dt", {}, label), h("dd", {}, figureText(summary[key]))));
+    }
+    $("crowd-figures").replaceChildren(...items);
+  }
+
+  width() {
+    return Math.max(280, this.plotBox.clientWidth || this.card.clientWidth - 40);
+  }
+
+  resize() {
+    if (this.chart) this.chart.setSize({ width: this.width(), height: 260 });
+  }
+}
