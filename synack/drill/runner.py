@@ -114,6 +114,18 @@ def letters_of(flags: Flags) -> str:
     return text + ("." if flags & Flags.ACK else "")
 
 
+@dataclass
+class _Blocked:
+    """A blocking call written ``a...b``: started at a, checked when the script next calls or ends."""
+
+    event: Event
+    call: Syscall
+    args: dict[str, Any]
+    pending: Pending
+    end: int
+    tolerance: int
+
+
 class Runner:
     def __init__(self, script: Script, stack: Stack, *, tolerance_us: int | None = None) -> None:
         self.script = script
@@ -125,6 +137,7 @@ class Runner:
         self.tick_us = int(script.options.get("tcp_ts_tick_usecs", "0") or 0)
         self.last_time = 0
         self.last_fd: int | None = None
+        self.blocked: _Blocked | None = None
         self.outcome = Outcome(script.path, "pass")
 
     # -------------------------------------------------------------- main loop
@@ -142,6 +155,8 @@ class Runner:
             if isinstance(event.body, Shell):
                 continue
             try:
+                if self.blocked is not None and not isinstance(event.body, PacketLine):
+                    self._finish(self.blocked)
                 self._event(event)
             except Mismatch as exc:
                 out.status, out.line, out.message = "fail", event.line, f"script line {event.line}: {exc}"
@@ -149,6 +164,12 @@ class Runner:
             except NotSupported as exc:
                 out.status, out.line, out.message = "unsupported", event.line, f"unsupported: {exc}"
                 return out
+        if self.blocked is not None:
+            line = self.blocked.event.line
+            try:
+                self._finish(self.blocked)
+            except Mismatch as exc:
+                out.status, out.line, out.message = "fail", line, f"script line {line}: {exc}"
         return out
 
     def _shell(self, event: Event, body: Shell) -> None:
@@ -183,7 +204,8 @@ class Runner:
             self._syscall(event, body, start, end if t.blocking else None, tolerance)
         elif isinstance(body, Code):
             self._code(body)
-        self.last_time = self.stack.now() if t.kind == "any" or t.blocking else start
+        # From when it really happened: a real stack under test reacts a little later than asked.
+        self.last_time = max(start, self.stack.now())
 
     def _log(self, direction: str, text: str, line: int) -> None:
         self.outcome.log.append({"t_us": self.stack.now(), "dir": direction, "line": line, "text": text})
@@ -309,20 +331,31 @@ class Runner:
         if isinstance(fd, int) and call.name in CONNECTION_CALLS:
             self.last_fd = fd
         result = self.stack.call(call.name, args)
-        if not isinstance(result, CallResult):
-            pending = result
-            deadline = (end if end is not None else start) + ANY_TIME_LIMIT_US
-            self.stack.wait(deadline, lambda: pending.result() is not None)
-            done = pending.result()
-            if done is None:
-                raise Mismatch(f"{call.name}() still blocked at {_secs(self.stack.now())}")
-            result = done
-            finished = self.stack.now()
-            expect_end = end if end is not None else start
-            if abs(finished - expect_end) > tolerance:
-                raise Mismatch(f"{call.name}() returned at {_secs(finished)}, expected at {_secs(expect_end)}")
-        elif end is not None:
-            raise Mismatch(f"{call.name}() returned at once, expected it to block until {_secs(end)}")
+        if isinstance(result, CallResult):
+            if end is not None:
+                raise Mismatch(f"{call.name}() returned at once, expected it to block until {_secs(end)}")
+            self._check_result(event, call, args, result)
+            return
+        blocked = _Blocked(event, call, args, result, end if end is not None else start, tolerance)
+        if end is not None:
+            # packetdrill runs a blocking call beside the script: later packets still flow.
+            self.blocked = blocked
+            return
+        self._finish(blocked)
+
+    def _finish(self, blocked: "_Blocked") -> None:
+        self.blocked = None
+        pending = blocked.pending
+        self.stack.wait(blocked.end + blocked.tolerance + ANY_TIME_LIMIT_US, lambda: pending.result() is not None)
+        done = pending.result()
+        if done is None:
+            raise Mismatch(f"{blocked.call.name}() still blocked at {_secs(self.stack.now())}")
+        finished = self.stack.now()
+        if abs(finished - blocked.end) > blocked.tolerance:
+            raise Mismatch(f"{blocked.call.name}() returned at {_secs(finished)}, expected at {_secs(blocked.end)}")
+        self._check_result(blocked.event, blocked.call, blocked.args, done)
+
+    def _check_result(self, event: Event, call: Syscall, args: dict[str, Any], result: CallResult) -> None:
         self._log("call", f"{call.text}", event.line)
         want = int(call.result)
         if result.value != want or (want == -1 and call.errno and result.errno != call.errno):
@@ -331,9 +364,9 @@ class Runner:
             raise Mismatch(f"expected {call.name}() = {wanted} got {got}")
         if call.name == "accept" and result.value >= 0:
             self.last_fd = result.value
-        if call.name == "getsockopt" and "expect_value" in args and args.get("value") is not None:
-            if args["value"] != args["expect_value"]:
-                raise Mismatch(f"expected getsockopt() value {args['expect_value']} got {args['value']}")
+        if call.name == "getsockopt" and args.get("expect_value") is not None:
+            if args.get("value") != args["expect_value"]:
+                raise Mismatch(f"expected getsockopt() value {args['expect_value']} got {args.get('value')}")
 
     def _decode_args(self, call: Syscall) -> dict[str, Any]:
         a = call.args
