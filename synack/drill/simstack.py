@@ -127,7 +127,9 @@ class _ScriptPeer:
     def __init__(self, stack: "SimStack") -> None:
         self.stack = stack
         self.ip = REMOTE_IP
-        self.name = "script"
+        self.name = "remote"
+        self.all_connections: list = []
+        self.listeners: dict = {}
 
     def deliver(self, src_ip: str, seg: Segment, step: int | None, duplicate: bool = False) -> None:
         stack = self.stack
