@@ -50,6 +50,7 @@ def build_parser() -> Parser:
     _add_settings(p)
     p.add_argument("--format", choices=("ladder", "tcpdump", "json", "none"), default="ladder")
     p.add_argument("--pcap", help="also write the run as a pcap file (for Wireshark)")
+    p.add_argument("--plot", help="also save the crowd chart (sockets per state over time) as .svg, .png or .pdf")
     p = sub.add_parser("play", help="step through a scenario in the terminal")
     _add_settings(p)
     p = sub.add_parser("bench", help="benchmarks")
@@ -149,7 +150,21 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     pcap = _writable(args.pcap, "--pcap") if args.pcap else None
+    plot = _writable(args.plot, "--plot") if args.plot else None
+    if plot is not None:
+        from .trace.crowd_view import PLOT_SUFFIXES
+        if plot.suffix.lower() not in PLOT_SUFFIXES:
+            raise UsageError(f"--plot {args.plot}: give a file name ending in {', '.join(PLOT_SUFFIXES)}.")
     trace = _trace(args)
+    if plot is not None:
+        from .trace.crowd_view import save_plot
+        if not trace.get("crowd"):
+            raise UsageError(f"scenario {trace['scenario']} has no crowd of connections to plot; "
+                             "try syn_flood or time_wait_exhaustion.")
+        try:
+            save_plot(trace, plot)
+        except OSError as exc:
+            raise UsageError(f"--plot {args.plot} cannot be written: {exc.strerror or exc}.") from None
     if pcap is not None:
         from .wire.pcap import pcap_from_trace
         try:
@@ -164,7 +179,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     elif args.format == "ladder":
         from rich.console import Console
         from .trace.ladder import ladder_table
-        Console().print(ladder_table(trace))
+        console = Console()
+        console.print(ladder_table(trace))
+        if trace.get("crowd"):
+            from rich.text import Text
+            from .trace.crowd_view import crowd_chart
+            console.print(Text(crowd_chart(trace, width=min(console.width, 100))))
     return 0
 
 
