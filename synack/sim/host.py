@@ -170,7 +170,7 @@ class Host:
         out = conn.segments_to_send()
         if self.recorder is not None:
             reasons = self._drain_events(conn)
-            for seg, reason in zip(out, reasons):
+            for seg, reason in zip(out, reasons, strict=True):
                 self.network.transmit(self.name, self.ip, conn.remote[0], seg, reason)
         else:
             for seg in out:

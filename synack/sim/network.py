@@ -57,7 +57,10 @@ class Impairment:
         return True
 
 
-def has_flags(all_of: Flags, none_of: Flags = Flags(0)) -> Callable[[Segment], bool]:
+NO_FLAGS = Flags(0)
+
+
+def has_flags(all_of: Flags, none_of: Flags = NO_FLAGS) -> Callable[[Segment], bool]:
     need, refuse = int(all_of), int(none_of)
 
     def match(seg: Segment) -> bool:

@@ -152,7 +152,8 @@ def make_note(step, kind: str, seq: int, ack: int, before: dict[str, str], after
                 f"(seq {seg.seq}).{lost}{change_text}").strip()
     if kind == "SYN":
         if again:
-            return f"No answer yet, so {who} sends its SYN again at {_ms(t)}, after the retransmission timeout.{lost}{change_text}"
+            return (f"No answer yet, so {who} sends its SYN again at {_ms(t)}, after the retransmission timeout."
+                    f"{lost}{change_text}")
         data = f" with {n} bytes of data (Fast Open)" if n else ""
         tfo = ""
         if any(o.name == "tfo" for o in seg.options):
@@ -249,7 +250,7 @@ def trace_json(run) -> dict[str, Any]:
 
     steps = []
     before = dict(initial)
-    for (step, seq, ack), kind, phase in zip(raw_steps, kinds, phase_of):
+    for (step, seq, ack), kind, phase in zip(raw_steps, kinds, phase_of, strict=True):
         seg = step.segment
         receiver = by_ip.get(step.dst_ip, step.dst_ip)
         after = step.states or step.states_sent
