@@ -207,6 +207,8 @@ class Host:
                 reasons = self._drain_events(listener)
             else:
                 listener.events()  # about the crowd: not traced
+        else:
+            listener.events()  # nobody reads them; a flood must not pile them up
         for i, ((remote_ip, _port), seg) in enumerate(listener.segments_to_send()):
             self.network.transmit(self.name, self.ip, remote_ip, seg, reasons[i] if i < len(reasons) else "")
 
