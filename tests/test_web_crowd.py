@@ -44,6 +44,9 @@ def test_syn_flood_figures_change_with_the_cookies_control(page, base_url):  # n
     page.wait_for_selector("#crowd-card[data-ready=true]", timeout=30_000)
     rate = page.locator('.crowd-figure[data-key="legit_success_rate"] dd')
     assert rate.inner_text() == "0"
+    # The chart marks the moment of the ladder's step: the first real client's SYN leaves at 5 s.
+    page.locator("#btn-step").click()
+    expect(page.locator("#crowd-card")).to_have_attribute("data-mark-us", "5000000")
     page.locator("select[name=cookies]").select_option("on")
     expect(rate).to_have_text("1", timeout=30_000)  # the page's CSP forbids wait_for_function's eval
 

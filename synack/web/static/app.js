@@ -186,6 +186,7 @@ class App {
     this.step = frame.step;
     this.ladder.update(this.step);
     this.inspector.follow(this.step);
+    this.crowd.mark(this.step ? trace.steps[this.step - 1].sent_us : 0);
     setText($("note"), frame.note || this.openingNote());
     setText($("position"), `Step ${this.step} of ${stepCount(trace)}`);
     this.buttons.step.disabled = frame.atEnd;

@@ -52,6 +52,7 @@ export class Crowd {
     this.plotBox = $("crowd-plot");
     this.chart = null;
     this.trace = null;
+    this.markUs = 0;
     window.addEventListener("resize", () => this.resize());
   }
 
@@ -88,11 +89,33 @@ export class Crowd {
         scales: { x: { time: false } },
         axes: [{ label: "time (s)" }, { label: "sockets / count" }],
         legend: { live: true },
+        hooks: { draw: [(u) => this.drawMark(u)] },
       }, data, this.plotBox);
       this.card.dataset.ready = "true";
     }, (error) => {
       this.plotBox.replaceChildren(h("p", { class: "crowd-missing" }, `No chart: ${error.message}.`));
     });
+  }
+
+  /** Where the ladder's current step stands on the chart's time axis. */
+  mark(us) {
+    this.markUs = us;
+    this.card.dataset.markUs = String(us);
+    if (this.chart) this.chart.redraw(false, false);
+  }
+
+  drawMark(u) {
+    const x = Math.round(u.valToPos(this.markUs / 1e6, "x", true));
+    const { ctx } = u;
+    ctx.save();
+    ctx.strokeStyle = "#64748b";
+    ctx.setLineDash([4, 4]);
+    ctx.lineWidth = 1;
+    ctx.beginPath();
+    ctx.moveTo(x, u.bbox.top);
+    ctx.lineTo(x, u.bbox.top + u.bbox.height);
+    ctx.stroke();
+    ctx.restore();
   }
 
   showFigures(summary) {
