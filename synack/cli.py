@@ -183,8 +183,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         console.print(ladder_table(trace))
         if trace.get("crowd"):
             from rich.text import Text
-            from .trace.crowd_view import crowd_chart
+            from .trace.crowd_view import crowd_chart, figures_text
             console.print(Text(crowd_chart(trace, width=min(console.width, 100))))
+            console.print(Text(figures_text(trace)))
     return 0
 
 

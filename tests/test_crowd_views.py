@@ -91,3 +91,13 @@ def test_plot_refuses_with_one_sentence(argv, message, capsys, tmp_path, monkeyp
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert message in err and err.count("\n") == 1 and re.search(r"\.$", err.strip())
+
+
+def test_figures_under_the_chart_say_what_the_cookie_carried():
+    from synack.trace.crowd_view import figures_text
+    trace = trace_json(run_scenario("syn_flood", params={"flood_for": "30s", "clients": "2"}))
+    text = figures_text(trace)
+    cookie = trace["summary"]["cookie"]
+    assert f"legit_success_rate {trace['summary']['legit_success_rate']}" in text
+    assert f"cookie ISN {cookie['isn']}" in text and "MSS index 3 = 1460" in text
+    assert "wscale 10, SACK True" in text and "lost: " in text

@@ -13,14 +13,15 @@ const UPLOT_CSS = "/static/vendor/uPlot.min.css";
 const COLOURS = ["#2563eb", "#dc2626", "#16a34a", "#d97706", "#7c3aed", "#0891b2"];
 // The summary figures worth showing beside the chart, in this order, when a run has them.
 const FIGURES = [
-  ["legit_success_rate", "real clients served"], ["legit_served", "served"], ["legit_clients", "real clients"],
+  ["legit_success_rate", "share of real clients served"], ["legit_served", "real clients served"],
+  ["legit_clients", "real clients"],
   ["forged_syns", "forged SYNs"], ["synacks_sent", "SYN-ACKs sent"], ["cookies_sent", "cookies sent"],
   ["cookies_validated", "cookies validated"], ["syns_dropped_queue_full", "SYNs dropped, queue full"],
   ["first_failure_s", "first EADDRNOTAVAIL (s)"], ["requests_served", "requests served"],
   ["connect_failures", "connect() failures"], ["tw_reused", "TIME_WAIT ports reused"],
   ["leaked_sockets", "sockets leaked in CLOSE_WAIT"], ["client_timeouts", "clients that gave up"],
   ["error", "error"], ["error_at_s", "error at (s)"], ["gave_up_after_first_write_s", "gave up after (s)"],
-  ["writes_after_crash", "writes that still succeeded"],
+  ["writes_after_crash", "writes that still succeeded"], ["cookie", "what the SYN cookie carries"],
 ];
 
 let loading = null;
@@ -42,7 +43,11 @@ function loadUplot() {
 function figureText(value) {
   if (value === null || value === undefined) return "none";
   if (typeof value === "number") return Number.isInteger(value) ? value.toLocaleString("en") : String(value);
-  if (typeof value === "object") return Object.entries(value).map(([k, v]) => `${k} ${v}`).join(", ") || "none";
+  if (Array.isArray(value)) return value.map(figureText).join("; ") || "none";
+  if (typeof value === "object") {
+    return Object.entries(value).map(([k, v]) => `${k} ${typeof v === "object" && v ? `(${figureText(v)})` : figureText(v)}`)
+      .join(", ") || "none";
+  }
   return String(value);
 }
 
