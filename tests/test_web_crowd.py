@@ -67,3 +67,26 @@ def test_other_lessons_hide_the_crowd_and_never_load_the_chart(browser, base_url
         assert page_bytes < 200_000  # the whole page, chart library included, runs excluded
     finally:
         p.context.close()
+
+
+def test_exported_crowd_page_draws_its_chart_offline(browser, console, base_url, tmp_path):  # noqa: F811
+    import json
+    from urllib.request import urlopen
+
+    from synack.web.export import export_html
+
+    with urlopen(f"{base_url}/api/run?scenario=close_wait_leak") as r:
+        trace = json.load(r)
+    path = tmp_path / "leak.html"
+    export_html(trace, path)
+    p = new_page(browser, console)
+    requests = []
+    p.on("request", lambda r: requests.append(r.url))
+    try:
+        p.goto(path.as_uri())
+        p.wait_for_selector("#crowd-card[data-ready=true]", timeout=30_000)
+        assert "server CLOSE_WAIT" in p.locator("#crowd-card .u-legend").inner_text()
+        assert p.locator('.crowd-figure[data-key="leaked_sockets"] dd').inner_text() == "10"
+        assert all(url.startswith("file:") or url.startswith("data:") for url in requests), requests
+    finally:
+        p.context.close()
