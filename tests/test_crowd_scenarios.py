@@ -202,3 +202,16 @@ def test_half_open_keepalive_notices_an_idle_peer():
     assert s["error_at_s"] == pytest.approx((last_rx + 10 * S + 3 * 5 * S) / S, abs=1e-3)
     probes = [st for st in trace["steps"] if st["segment"]["reason"] == "keepalive"]
     assert len(probes) == 3
+
+
+@pytest.mark.parametrize("name, params, message", [
+    ("time_wait_exhaustion", {"port_low": "60000", "port_high": "50000"}, "port_high must not be below"),
+    ("time_wait_exhaustion", {"rate": "100000", "duration": "3600s"}, "bench/crowd.py"),
+    ("syn_flood", {"rate": "10000000", "flood_for": "3600s"}, "bench/crowd.py"),
+    ("syn_flood", {"cookies": "maybe"}, "one of off, on, always"),
+])
+def test_bad_crowd_settings_are_one_sentence(name, params, message):
+    from synack.scenarios import ScenarioError
+    with pytest.raises(ScenarioError, match=message) as info:
+        run_scenario(name, params=params)
+    assert str(info.value).endswith(".") and "\n" not in str(info.value)

@@ -20,9 +20,10 @@ from ..sim.scheduler import TIMER
 from ..tcp import cookies
 from ..tcp.segment import Flags
 from .apps import ANSWER, PORT, REQUEST, read_at_least
-from .base import S, Param, Scenario, World
+from .base import S, Param, Scenario, ScenarioError, World
 
 COOKIE_MODES = {"off": 0, "on": 1, "always": 2}
+MAX_TRACED_SYNS = 500_000  # the run must settle within the runner's event budget
 
 
 def settings(values: dict[str, Any]) -> dict[str, Any]:
@@ -39,6 +40,9 @@ def script(world: World) -> None:
     server = world.host("server", "10.0.0.2")
     attacker = world.host("attacker", "10.0.0.66", tcp=False)
     flood_syns = int(p["rate"] * p["flood_for"] / S)
+    if world.recorder is not None and flood_syns > MAX_TRACED_SYNS:
+        raise ScenarioError(f"rate x flood_for makes {flood_syns:,} forged SYNs; a traced run takes at most "
+                            f"{MAX_TRACED_SYNS:,} (bench/crowd.py runs a million with tracing off).")
     gap_us = S / p["rate"]
     legit = {"tried": 0, "ok": 0, "connect_us": []}
 
