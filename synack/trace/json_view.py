@@ -292,6 +292,8 @@ def trace_json(run) -> dict[str, Any]:
         summary[f"{name}_bytes_received"] = delivered
         summary[f"{name}_final_state"] = run.hosts[name].display_state.value
     summary["segments"] = len(steps)
+    if rec.truncated:
+        summary["trace_truncated"] = True  # the featured connection went on; its first steps are shown
     summary["lost"] = sum(1 for s in steps if s["segment"]["lost"])
 
     return {
@@ -313,4 +315,7 @@ def trace_json(run) -> dict[str, Any]:
         "steps": steps,
         "events": rec.events,
         "summary": summary,
+        # The connections a crowd scenario traces (the rest are counted in "crowd"); empty: all of them.
+        "featured": [{"a": f"{a[0]}:{a[1]}", "b": f"{b[0]}:{b[1]}"} for a, b in rec.featured_pairs],
+        "crowd": run.crowd,
     }
