@@ -128,6 +128,7 @@ class _ScriptPeer:
         self.stack = stack
         self.ip = REMOTE_IP
         self.name = "remote"
+        self.down = False  # the network asks whether a host is switched off
         self.all_connections: list = []
         self.listeners: dict = {}
 
