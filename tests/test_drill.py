@@ -254,6 +254,7 @@ KERNEL_SAMPLE = ("handshake_server.pkt", "closed_port_syn.pkt", "rst_in_window_c
                  "data_out_of_order_sack.pkt", "close_simultaneous.pkt", "syncookies_always.pkt")
 
 
+@pytest.mark.root
 @pytest.mark.skipif(os.geteuid() != 0 or not Path("/dev/net/tun").exists() or not shutil.which("ip"),
                     reason="re-checking scripts against the kernel needs root, /dev/net/tun and ip(8)")
 def test_root_scripts_still_pass_against_this_kernel():

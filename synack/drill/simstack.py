@@ -27,7 +27,7 @@ from ..tcp.endpoint import Connection, Context
 from ..tcp.isn import Rfc6528Isn
 from ..tcp.profiles import MS, S, Profile
 from ..tcp.segment import Segment
-from ..tcp.seq import seq_gt, seq_sub
+from ..tcp.seq import seq_sub
 from ..tcp.states import (CLOSE_WAIT, CLOSED, CLOSING, ESTABLISHED, FIN_WAIT_1, FIN_WAIT_2, LAST_ACK, LISTEN,
                           SYN_RECEIVED, SYN_SENT, TIME_WAIT)
 from .runner import CallResult, NotSupported
