@@ -6,9 +6,10 @@
 - ``time_wait_exhaustion``: 120 s at 1,000 connections a second over Linux's
   ephemeral range 32768-60999 (28,232 ports): first EADDRNOTAVAIL at 28.232 s.
 
-Each run is a child process, on the mypyc build when ``tools/build_fast.py``
-has made a fresh one (``--python`` forces the plain source).  Wall time is
-printed with the CPU time the child used: on a shared machine the two differ.
+Each run is a child process, on the mypyc build when a fresh one is installed
+(see ``synack/compiled.py``; ``--python`` sets SYNACK_PURE=1 and runs the
+sources).  Wall time is printed with the CPU time the child used: on a shared
+machine the two differ.
 
     .venv/bin/python bench/crowd.py
     .venv/bin/python bench/crowd.py --only syn_flood --syns 200000
@@ -28,28 +29,24 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from synack.fast import fresh_build  # noqa: E402
-
 CHILD = """
 import gc, json, sys, time
+from synack.compiled import build_name
 from synack.scenarios import run_scenario
-from synack.scenarios.bench import compiled
 name, params = sys.argv[1], json.loads(sys.argv[2])
 gc.collect()
 gc.disable()  # thousands of live connections: reference counting frees them, the collector only re-walks them
 wall, cpu = time.perf_counter(), time.process_time()
 run = run_scenario(name, params=params, tracing=False, max_events=500_000_000)
 wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-print(json.dumps({"wall_s": round(wall, 2), "cpu_s": round(cpu, 2), "build": "mypyc" if compiled() else "python",
+print(json.dumps({"wall_s": round(wall, 2), "cpu_s": round(cpu, 2), "build": build_name(),
                   "summary": run.summary}, default=str))
 """
 
 
 def run_child(name: str, params: dict[str, str], use_build: bool) -> dict:
-    build = fresh_build() if use_build else None
-    root = build if build is not None else ROOT
-    env = {**os.environ, "PYTHONPATH": str(root)}
-    out = subprocess.run([sys.executable, "-c", CHILD, name, json.dumps(params)], cwd=root, env=env,
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "SYNACK_PURE": "0" if use_build else "1"}
+    out = subprocess.run([sys.executable, "-c", CHILD, name, json.dumps(params)], cwd=ROOT, env=env,
                          capture_output=True, text=True, check=False)
     if out.returncode != 0:
         raise SystemExit(f"bench/crowd.py: the {name} run failed:\n{out.stderr[-2000:]}")
