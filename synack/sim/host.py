@@ -115,6 +115,9 @@ class Host:
     # --------------------------------------------------------------- segments
     def deliver(self, src_ip: str, seg: Segment, step: int | None, duplicate: bool = False) -> None:
         if self.down:
+            # In flight when the power went: it arrives at a host that cannot hear it.
+            if step is not None:
+                self._record_event("drop", reason=f"{self.name} is down", step=step)
             return
         now = self.sched.now
         self._src_ip = src_ip
