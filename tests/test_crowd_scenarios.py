@@ -204,6 +204,14 @@ def test_half_open_keepalive_notices_an_idle_peer():
     assert len(probes) == 3
 
 
+def test_half_open_crowd_shows_one_side_still_established():
+    trace = trace_json(run_scenario("half_open"))
+    crash = trace["summary"]["crash_at_s"] * S
+    before, after = crash - 1 * S, crash + 10 * S
+    assert at(trace, "client.ESTABLISHED", before) == at(trace, "server.ESTABLISHED", before) == 1
+    assert at(trace, "client.ESTABLISHED", after) == 1 and at(trace, "server.ESTABLISHED", after) == 0
+
+
 @pytest.mark.parametrize("name, params, message", [
     ("time_wait_exhaustion", {"port_low": "60000", "port_high": "50000"}, "port_high must not be below"),
     ("time_wait_exhaustion", {"rate": "100000", "duration": "3600s"}, "bench/crowd.py"),
