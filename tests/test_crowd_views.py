@@ -101,3 +101,12 @@ def test_figures_under_the_chart_say_what_the_cookie_carried():
     assert f"legit_success_rate {trace['summary']['legit_success_rate']}" in text
     assert f"cookie ISN {cookie['isn']}" in text and "MSS index 3 = 1460" in text
     assert "wscale 10, SACK True" in text and "lost: " in text
+
+
+def test_long_runs_keep_a_bounded_number_of_samples():
+    # half_open lasts about 938 s, sampled every second: past 600 samples every other one is
+    # dropped and the period doubles, so the columns stay small and still span the whole run.
+    crowd = run_scenario("half_open").crowd
+    assert len(crowd["t_us"]) <= 601
+    assert crowd["every_us"] == 2_000_000
+    assert crowd["t_us"][0] == 0 and crowd["t_us"][-1] > 930_000_000
