@@ -27,7 +27,7 @@ from ..tcp.endpoint import Connection, Context
 from ..tcp.isn import Rfc6528Isn
 from ..tcp.profiles import MS, S, Profile
 from ..tcp.segment import Segment
-from ..tcp.seq import seq_gt, seq_sub
+from ..tcp.seq import seq_add, seq_gt, seq_sub
 from ..tcp.states import (CLOSE_WAIT, CLOSED, CLOSING, ESTABLISHED, FIN_WAIT_1, FIN_WAIT_2, LAST_ACK, LISTEN,
                           SYN_RECEIVED, SYN_SENT, TIME_WAIT)
 from .runner import CallResult, NotSupported
@@ -231,16 +231,16 @@ class SimStack:
         conn = sock.conn
         t = conn.tcb
         options = (1 if t.ts_ok else 0) | (2 if t.sack_ok else 0) | (4 if t.snd_wscale or t.rcv_wscale else 0)
-        if conn.syn_data and seq_gt(t.snd_una, (t.iss + 1) & 0xFFFFFFFF):
+        if conn.syn_data and seq_gt(t.snd_una, seq_add(t.iss, 1)):
             options |= 32
         in_flight = max(0, seq_sub(t.snd_max, t.snd_una))
         unacked = math_ceil(in_flight, max(t.snd_mss, 1))
         return {"tcpi_state": TCP_STATE_NUMBERS[conn.state], "tcpi_options": options,
                 "tcpi_unacked": unacked, "tcpi_retrans": min(unacked, conn.retries),
-                "tcpi_snd_mss": t.snd_mss, "tcpi_rcv_mss": t.snd_mss, "tcpi_rtt": t.srtt or 0,
-                "tcpi_rttvar": t.rttvar, "tcpi_rto": t.rto, "tcpi_snd_cwnd": t.cwnd,
+                "tcpi_snd_mss": t.snd_mss, "tcpi_rcv_mss": t.snd_mss, "tcpi_rtt": conn.rtt.srtt or 0,
+                "tcpi_rttvar": conn.rtt.rttvar, "tcpi_rto": conn.rtt.rto, "tcpi_snd_cwnd": conn.cc.cwnd,
                 "tcpi_snd_wscale": t.snd_wscale, "tcpi_rcv_wscale": t.rcv_wscale,
-                "tcpi_snd_ssthresh": min(t.ssthresh, 0x7FFFFFFF), "tcpi_retransmits": conn.retries}
+                "tcpi_snd_ssthresh": min(conn.cc.ssthresh, 0x7FFFFFFF), "tcpi_retransmits": conn.retries}
 
     # --------------------------------------------------------------- syscalls
     def call(self, name: str, args: dict[str, Any]) -> CallResult | _Wait:

@@ -32,6 +32,8 @@ class Profile:
     initial_rto_us: int = 1 * S
     rto_min_us: int = 200 * MS
     rto_max_us: int = 120 * S
+    # Linux's floor bounds only the variance term (tcp_set_rto); RFC 6298 2.4 bounds the whole RTO.
+    rto_min_on_variance: bool = True
     # Gaps between SYN transmissions, then the last wait before connect() fails.
     syn_schedule_us: tuple[int, ...] = (1 * S, 1 * S, 1 * S, 1 * S, 1 * S, 2 * S, 4 * S, 8 * S, 16 * S, 32 * S, 64 * S)
     synack_schedule_us: tuple[int, ...] = (1 * S, 2 * S, 4 * S, 8 * S, 16 * S, 32 * S)
@@ -91,6 +93,7 @@ RFC9293 = Profile(
     initial_rto_us=1 * S,
     rto_min_us=1 * S,  # RFC 6298 2.4: "RTO SHOULD be rounded up to 1 second"
     rto_max_us=60 * S,  # RFC 6298 2.5: "a maximum value MAY be placed ... at least 60 seconds"
+    rto_min_on_variance=False,
     syn_schedule_us=(1 * S, 2 * S, 4 * S, 8 * S, 16 * S, 32 * S, 64 * S),
     synack_schedule_us=(1 * S, 2 * S, 4 * S, 8 * S, 16 * S, 32 * S, 64 * S),
     data_retries=12,

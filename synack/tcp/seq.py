@@ -11,6 +11,11 @@ MASK = MOD - 1
 HALF = 1 << 31
 
 
+def wrap(n: int) -> int:
+    """``n`` reduced to 32 bits: a sequence number, timestamp or hash from any integer."""
+    return n & MASK
+
+
 def seq_add(a: int, n: int) -> int:
     """``a + n`` in sequence space (``n`` may be negative)."""
     return (a + n) & MASK
@@ -45,7 +50,3 @@ def seq_between(low: int, x: int, high: int) -> bool:
 
 def seq_max(a: int, b: int) -> int:
     return b if seq_lt(a, b) else a
-
-
-def seq_min(a: int, b: int) -> int:
-    return a if seq_lt(a, b) else b
