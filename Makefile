@@ -28,6 +28,7 @@ check: $(STAMP) lint
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/vulture
 
 setup: $(STAMP)
 

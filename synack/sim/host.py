@@ -213,7 +213,7 @@ class Host:
 
     def _drain_events(self, source: Connection | Listener) -> list[str]:
         """Record the engine's events; returns the reasons of the segments it sent, in order."""
-        reasons = []
+        reasons: list[str] = []
         if isinstance(source, Connection) and self.recorder is not None and self.recorder.featured is not None \
                 and not self._featured(source):
             return [event.reason for event in source.events() if isinstance(event, SegmentSent)]

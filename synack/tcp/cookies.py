@@ -13,7 +13,6 @@ scale (4 bits, 0xF for none), SACK and ECN, which the ACK echoes back in TSecr.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 import hashlib
 
 from .isn import keyed_hash32
@@ -29,16 +28,6 @@ TS_OPT_BITS = 6
 TS_WSCALE_NONE = 0xF
 TS_SACK = 1 << 4
 TS_ECN = 1 << 5
-
-
-@dataclass(frozen=True, slots=True)
-class CookieOptions:
-    """What the cookie remembers of the SYN."""
-
-    mss: int
-    wscale: int | None = None
-    sack: bool = False
-    timestamps: bool = False
 
 
 def _tuple(local: tuple[str, int], remote: tuple[str, int]) -> tuple:

@@ -314,16 +314,8 @@ class Connection:
         return min(self.timers.values()) if self.timers else None
 
     @property
-    def unread(self) -> int:
-        return len(self.rcvbuf)
-
-    @property
     def fin_sent(self) -> bool:
         return self.fin_queued and seq_gt(self.tcb.snd_max, self.fin_seq)
-
-    @property
-    def fin_acked(self) -> bool:
-        return self.fin_queued and seq_gt(self.tcb.snd_una, self.fin_seq)
 
     # ------------------------------------------------------------- user calls
     def open_active(self, now: int, *, fastopen_data: bytes | None = None, isn: int | None = None) -> None:
@@ -438,9 +430,6 @@ class Connection:
 
     def _arm(self, timer: Timer, deadline: int) -> None:
         self.timers[timer] = deadline
-
-    def _cancel(self, timer: Timer) -> None:
-        self.timers.pop(timer, None)
 
     def _flight_segments(self) -> int:
         t = self.tcb

@@ -9,7 +9,7 @@ RFCs it cites (RFC 6298 timers, RFC 1122 delayed ACKs, 2 x MSL TIME-WAIT).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, replace
 
 MS = 1000
 S = 1_000_000
@@ -76,10 +76,6 @@ class Profile:
 
     def with_settings(self, **changes) -> "Profile":
         return replace(self, **changes)
-
-    @classmethod
-    def setting_names(cls) -> list[str]:
-        return [f.name for f in fields(cls) if f.name != "name"]
 
 
 LINUX = Profile(name="linux")

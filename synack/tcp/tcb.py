@@ -26,7 +26,6 @@ class Tcb:
     # Receive sequence space (figure 4).
     irs: int = 0
     rcv_nxt: int = 0
-    rcv_wnd: int = 0
     rcv_wup: int = 0  # rcv_nxt when we last sent an ACK (Linux's name): what "unacked" counts from
     # Negotiated at the handshake (RFC 7323, RFC 2018, RFC 9293 3.7.1).
     snd_wscale: int = 0  # the peer's shift, applied to windows it sends
