@@ -269,6 +269,7 @@ def _add_drill_parser(sub: Any) -> None:
     p.add_argument("--profile", default="linux", help="linux (default) or rfc9293")
     p.add_argument("--format", choices=("text", "json"), default="text")
     p.add_argument("--pcap", help="also write the run of one script as a pcap file")
+    p.add_argument("--html", help="also write the run of one script as the simulator page, in one file")
     p.add_argument("--tolerance_usecs", help="timing tolerance (default: the script's, else 4000)")
     p.add_argument("-D", dest="defines", action="append", default=[], metavar="NAME=VALUE",
                    help="a definition the script may use, as packetdrill's -D")
@@ -296,8 +297,9 @@ def cmd_drill(args: argparse.Namespace) -> int:
     options = _drill_options(args)
     target = Path(args.path)
     if target.is_dir():
-        if args.pcap:
-            raise UsageError("--pcap writes the run of one script; give a .pkt file, not a folder.")
+        if args.pcap or args.html:
+            flag = "--pcap" if args.pcap else "--html"
+            raise UsageError(f"{flag} writes the run of one script; give a .pkt file, not a folder.")
         if not scripts_under(target):
             raise UsageError(f"{args.path} holds no *.pkt scripts.")
         outcomes = run_tree(target, args.profile, **options)
@@ -305,17 +307,23 @@ def cmd_drill(args: argparse.Namespace) -> int:
     if not target.is_file():
         raise UsageError(f"{args.path} is neither a script nor a folder.")
     pcap = _writable(args.pcap, "--pcap") if args.pcap else None
-    outcome, stack = run_file(target, args.profile, trace=pcap is not None, **options)
+    html = _writable(args.html, "--html") if args.html else None
+    outcome, stack = run_file(target, args.profile, trace=bool(pcap or html), **options)
     if outcome.status == "error":
         print(f"synack: error: {outcome.message}", file=sys.stderr)
         return EXIT_USAGE
-    if pcap is not None and stack is not None:
+    if (pcap or html) and stack is not None:
         from .drill.trace import drill_trace
-        from .wire.pcap import pcap_from_trace
+        trace = drill_trace(target, outcome, stack)
         try:
-            pcap.write_bytes(pcap_from_trace(drill_trace(target, outcome, stack)))
+            if pcap is not None:
+                from .wire.pcap import pcap_from_trace
+                pcap.write_bytes(pcap_from_trace(trace))
+            if html is not None:
+                from .web.export import export_html
+                export_html(trace, html)
         except OSError as exc:
-            raise UsageError(f"--pcap {args.pcap} cannot be written: {exc.strerror or exc}.") from None
+            raise UsageError(f"{exc.filename or 'the output'} cannot be written: {exc.strerror or exc}.") from None
     if args.format == "json":
         print(json.dumps({"profile": args.profile, **outcome.as_json()}, indent=1))
     else:

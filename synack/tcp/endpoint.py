@@ -218,6 +218,7 @@ class Connection:
         self.probes_out = 0
         # Fast Open and the handshake's negotiation.
         self.syn_data = 0
+        self.syn_data_acked = False  # the SYN-ACK covered our SYN's data (Linux's TCPI_OPT_SYN_DATA)
         self.fastopen_requested = False
         self.synack_cookie: bytes | None = None  # a Fast Open cookie our SYN-ACK hands out
         self.wscale_agreed = False
@@ -228,6 +229,8 @@ class Connection:
         self._events: Any = [] if ctx.trace else deque(maxlen=0)
         self._ts_options: tuple[int, int, tuple[opt.Option, ...]] | None = None
         self._last_adv = 0
+        self._syn_window = 0  # the window our SYN or SYN-ACK offered: Linux's first rcv_ssthresh
+        self._dsack: tuple[int, int] | None = None  # a duplicate to report in the next ACK
 
     # ------------------------------------------------------- listener's children
     @classmethod
@@ -599,6 +602,8 @@ class Connection:
         if bits & ACK_BIT and (seq_le(seg.ack, t.iss) or seq_gt(seg.ack, t.snd_max)):
             if not bits & RST_BIT:
                 self._emit(Segment(self.local[1], self.remote[1], seg.ack, 0, RST, 0), R_RST)
+                if self.profile.syn_resend_after_bad_synack_us is not None and self.retries == 0:
+                    self._arm(RETRANSMIT, self.now + self.profile.syn_resend_after_bad_synack_us)
             self._drop(seg, "ACK does not acknowledge our SYN")
             return
         # Second: the RST bit.
@@ -619,6 +624,7 @@ class Connection:
         if bits & ACK_BIT:
             if self.fastopen_requested and peer.fastopen:
                 self.ctx.fastopen_cache[self.remote[0]] = peer.fastopen
+            self.syn_data_acked = self.syn_data > 0 and seq_gt(seg.ack, seq_add(t.iss, 1))
             self._ack_advanced(seg.ack)
             t.snd_wnd = seg.window  # never scaled in a SYN-ACK (RFC 7323 2.2)
             t.max_snd_wnd = max(t.max_snd_wnd, t.snd_wnd)
@@ -654,6 +660,14 @@ class Connection:
             self._send_ack(R_ACK)
             self._arm(TIME_WAIT_TIMER, self.now + p.time_wait_us)
             return
+        if (state is TIME_WAIT and p.time_wait_acks_segments and not bits & (RST_BIT | SYN_BIT)
+                and not (seg.seq == t.rcv_nxt and seg.seg_len == 0)):
+            # Linux answers anything else but a bare ACK with an ACK of where it is (rate limited).
+            if bits & ACK_BIT:
+                self._arm(TIME_WAIT_TIMER, self.now + p.time_wait_us)
+            if not self._oow_rate_limited():
+                self._send_ack(R_DUP_ACK)
+            return
         if (state is SYN_RECEIVED and not self.passive and (bits & (SYN_BIT | ACK_BIT | RST_BIT)) == SYN_BIT | ACK_BIT
                 and seq_add(seg.seq, 1) == t.rcv_nxt and seg.ack == t.snd_nxt):
             # Simultaneous open: the peer's SYN-ACK repeats its SYN and acknowledges ours.  Linux
@@ -672,6 +686,8 @@ class Connection:
                 self._retransmit_synack(seg)
                 return
             self._drop(seg, "sequence number outside the window")
+            if p.dsack and t.sack_ok and seg.payload and seq_lt(seg.seq, t.rcv_nxt):
+                self._dsack = (seg.seq, seg.end_seq if seq_le(seg.end_seq, t.rcv_nxt) else t.rcv_nxt)
             if seg.seg_len > 0 or not self._oow_rate_limited():
                 self._send_ack(R_DUP_ACK)
             return
@@ -838,6 +854,8 @@ class Connection:
         if len(data) > room:
             data = data[:room]
         if not data:
+            if p.dsack and t.sack_ok and seg.payload:
+                self._dsack = (seg.seq, seg.end_seq)  # RFC 2883: tell the sender it sent this twice
             self._send_ack(R_DUP_ACK)
             return
         d.last_data_at = self.now
@@ -893,8 +911,11 @@ class Connection:
             self.delack.pending = True
             if p.delay_ack_of_fin:
                 # Linux tcp_fin: enter ping-pong mode, so the ACK waits and can ride on our own FIN.
+                # Before any data the ACK timeout (icsk_ack.ato) is still 0: the wait is one tick
+                # (tests/drill/close_passive.pkt), long enough for an application's close() at once.
                 self.delack.pingpong = True
-                self.timers.setdefault(DELAYED_ACK, self.now + p.delack_min_us)
+                wait = p.delack_min_us if self.delack.received_data else p.delack_before_data_us
+                self.timers.setdefault(DELAYED_ACK, self.now + wait)
             else:
                 self._send_ack(R_ACK)
         elif state is FIN_WAIT_1:
@@ -949,7 +970,7 @@ class Connection:
             mss -= TS_OPTION_BYTES  # the SYN-ACK already knows timestamps will cost 12 bytes a segment
         # Linux rounds the initial window down to whole segments (tcp_select_initial_window).
         field = (MAX_WINDOW_FIELD // mss) * mss if mss <= MAX_WINDOW_FIELD else MAX_WINDOW_FIELD
-        self._last_adv = field
+        self._last_adv = self._syn_window = field
         return field
 
     def _window_field(self) -> int:
@@ -957,6 +978,13 @@ class Connection:
         window = self._rcv_window()
         if self.profile.adv_win_halved:
             window >>= 1  # Linux keeps half the buffer for overhead (tcp_adv_win_scale = 1)
+        if self.profile.rcv_ssthresh_clamp and self._syn_window:
+            # Linux offers no more than rcv_ssthresh, which starts at the SYN's window and, in a
+            # short exchange, leaves out what sits unread; the right edge then stays put, rounded
+            # up to the scale unit (tests/drill: data_read, data_out_of_order_sack).
+            clamp = self._syn_window - len(self.rcvbuf) - self.reasm.nbytes
+            if clamp < window:
+                window = clamp
         # Never move the right edge back (RFC 9293 3.8.6.2.2), and round up to the scale's unit
         # as Linux does (__tcp_select_window), so a few unread bytes do not shrink the field.
         remaining = self._last_adv - wrap(t.rcv_nxt - t.rcv_wup)
@@ -993,8 +1021,12 @@ class Connection:
         bits = int(flags)
         if bits & ACK_BIT:
             ack = t.rcv_nxt
-            if t.sack_ok and self.reasm.pieces and not bits & RST_BIT:
-                options = options + (opt.NOP, opt.NOP, opt.Sack(self.reasm.sack_blocks(ack)))
+            if t.sack_ok and (self.reasm.pieces or self._dsack) and not bits & RST_BIT:
+                blocks = self.reasm.sack_blocks(ack)
+                if self._dsack:
+                    blocks = ((self._dsack,) + blocks)[:3]  # a D-SACK block goes first (RFC 2883 4)
+                    self._dsack = None
+                options = options + (opt.NOP, opt.NOP, opt.Sack(blocks))
         else:
             ack = 0
         return Segment(self.local[1], self.remote[1], seq, ack, flags, self._window_field(), options, payload)
@@ -1016,7 +1048,9 @@ class Connection:
         """SYN (SYN_SENT) or SYN-ACK (SYN_RECEIVED), always from ISS with the full options."""
         t, p = self.tcb, self.profile
         synack = self.state is SYN_RECEIVED
-        if synack:
+        if synack and not self.passive and p.simultaneous_synack_full_options:
+            options = syn_options(p, self.ctx.route_mss, self._tsval(), t.ts_recent, offer_wscale=p.window_scale)
+        elif synack:
             options = syn_options(p, self.ctx.route_mss, self._tsval(), t.ts_recent, offer_sack=t.sack_ok,
                                   offer_ts=t.ts_ok, offer_wscale=t.rcv_wscale if self.wscale_agreed else None,
                                   fastopen=self.synack_cookie)

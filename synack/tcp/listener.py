@@ -16,7 +16,7 @@ from typing import Any
 
 from . import cookies
 from . import options as opt
-from .endpoint import RST, SYN_ACK, Connection, Context, PeerOptions, syn_options
+from .endpoint import RST, SYN_ACK, TS_OPTION_BYTES, Connection, Context, PeerOptions, syn_options
 from .errors import ConnectionDoesNotExist
 from .events import R_RST, R_SYN_ACK_COOKIE, Event, Reason, SegmentDropped, SegmentSent, StateChanged
 from .segment import Segment
@@ -44,10 +44,8 @@ class Listener:
         self._trace = ctx.trace
         # Untraced, events are swallowed at once (a flood would otherwise keep one per SYN).
         self._events: Any = [] if ctx.trace else deque(maxlen=0)
-        route_mss = ctx.route_mss
-        # What every cookie SYN-ACK shares: the MSS option and the window (Linux cookie_v4_init).
-        self._mss_only = (opt.Mss(route_mss),)
-        self._synack_window = min(0xFFFF, (0xFFFF // route_mss) * route_mss) if route_mss <= 0xFFFF else 0xFFFF
+        # What every cookie SYN-ACK shares: the MSS option (Linux cookie_v4_init).
+        self._mss_only = (opt.Mss(ctx.route_mss),)
 
     def open_passive(self, now: int) -> None:
         """OPEN, passive (RFC 9293 3.10.1)."""
@@ -116,7 +114,10 @@ class Listener:
 
     def _child_from_syn(self, remote: tuple[str, int], seg: Segment, now: int, isn: int | None) -> Connection:
         fastopen_data = synack_cookie = None
-        if self.profile.fastopen & 2:
+        if self.profile.fastopen & 0x202 == 0x202 and seg.payload:
+            # TFO_SERVER_COOKIE_NOT_REQD: data on any SYN is taken, and no cookie is handed out.
+            fastopen_data = seg.payload
+        elif self.profile.fastopen & 2:
             peer_cookie = next((o.cookie for o in seg.options if isinstance(o, opt.FastOpen)), None)
             if peer_cookie is not None:
                 good = cookies.fastopen_cookie(self.ctx.fastopen_key, remote[0])
@@ -168,7 +169,10 @@ class Listener:
         else:
             # Without timestamps there is nowhere to keep wscale or SACK: MSS only (Linux cookie_v4_init).
             options = self._mss_only
-        synack = Segment(self.local[1], remote[1], isn, seq_add(seg.seq, 1), SYN_ACK, self._synack_window, options)
+        # The window is whole segments, less the 12 bytes a segment's timestamps will take.
+        seg_room = ctx.route_mss - (TS_OPTION_BYTES if peer.ts is not None and p.timestamps else 0)
+        window = min(0xFFFF, (0xFFFF // seg_room) * seg_room) if seg_room <= 0xFFFF else 0xFFFF
+        synack = Segment(self.local[1], remote[1], isn, seq_add(seg.seq, 1), SYN_ACK, window, options)
         self.cookies_sent += 1
         self._send(remote, synack, R_SYN_ACK_COOKIE)
 
