@@ -127,6 +127,25 @@ class PeerOptions:
         return cls(mss, wscale, sack, ts, fastopen)
 
 
+# Options are immutable values: the few MSS and window-scale options a run uses are built once.
+_MSS_OPTIONS: dict[int, opt.Mss] = {}
+_WSCALE_OPTIONS: dict[int, opt.WindowScale] = {}
+
+
+def _mss_option(mss: int) -> opt.Mss:
+    option = _MSS_OPTIONS.get(mss)
+    if option is None:
+        option = _MSS_OPTIONS[mss] = opt.Mss(mss)
+    return option
+
+
+def _wscale_option(shift: int) -> opt.WindowScale:
+    option = _WSCALE_OPTIONS.get(shift)
+    if option is None:
+        option = _WSCALE_OPTIONS[shift] = opt.WindowScale(shift)
+    return option
+
+
 def syn_options(profile: Profile, mss: int, tsval: int, tsecr: int, *, offer_sack: bool = True,
                 offer_ts: bool = True, offer_wscale: int | None = None,
                 fastopen: bytes | None = None) -> tuple[opt.Option, ...]:
@@ -138,7 +157,7 @@ def syn_options(profile: Profile, mss: int, tsval: int, tsecr: int, *, offer_sac
     """
     sack = profile.sack and offer_sack
     ts = profile.timestamps and offer_ts
-    out: list[opt.Option] = [opt.Mss(mss)]
+    out: list[opt.Option] = [_mss_option(mss)]
     if profile.linux_option_layout:
         if sack and ts:
             out += [opt.SACK_PERMITTED, opt.Timestamps(tsval, tsecr)]
@@ -147,10 +166,10 @@ def syn_options(profile: Profile, mss: int, tsval: int, tsecr: int, *, offer_sac
         elif sack:
             out += [opt.NOP, opt.NOP, opt.SACK_PERMITTED]
         if offer_wscale is not None:
-            out += [opt.NOP, opt.WindowScale(offer_wscale)]
+            out += [opt.NOP, _wscale_option(offer_wscale)]
     else:
         if offer_wscale is not None:
-            out += [opt.NOP, opt.WindowScale(offer_wscale)]
+            out += [opt.NOP, _wscale_option(offer_wscale)]
         if sack:
             out += [opt.NOP, opt.NOP, opt.SACK_PERMITTED]
         if ts:
@@ -751,9 +770,11 @@ class Connection:
     def _update_ts_recent(self, seg: Segment) -> None:
         """RFC 7323 4.3: remember the peer's TSval from a segment that covers the last ACK we sent."""
         t = self.tcb
+        if not seq_le(seg.seq, t.rcv_wup):
+            return
         for o in seg.options:
             if isinstance(o, opt.Timestamps):
-                if seq_le(seg.seq, t.rcv_wup) and seq_ge(o.tsval, t.ts_recent):
+                if seq_ge(o.tsval, t.ts_recent):
                     t.ts_recent = o.tsval
                 return
 
