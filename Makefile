@@ -1,28 +1,44 @@
 # Two commands: `make run` and `make test`. Everything lands in .venv inside the
 # checkout; Debian packages the tests need are installed with apt-get when missing.
+# `make run` installs only what running needs; `make test` adds the test tools.
 
 PYTHON ?= python3
+PORT ?= 8765
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+RUN_STAMP := $(VENV)/.installed-run
 
 .PHONY: run test setup system-deps bench clean
 
-run: $(STAMP)
-	$(VENV)/bin/synack serve
+run: $(RUN_STAMP)
+	$(VENV)/bin/synack serve --port $(PORT)
 
-test: $(STAMP) system-deps
+test: system-deps $(STAMP)
 	$(PY) -m pytest
 
 setup: $(STAMP)
 
-$(STAMP): pyproject.toml
-	$(PYTHON) -m venv $(VENV)
+define make_venv
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null || { \
+	  echo "make: synack needs Python 3.11 or newer as '$(PYTHON)' (make PYTHON=python3.12 picks another)." >&2; exit 1; }
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || { rm -rf $(VENV); \
+	  echo "make: '$(PYTHON) -m venv' failed; on Debian or Ubuntu install python3-venv (sudo apt-get install python3-venv)." >&2; exit 1; }
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test,fast]'
-	touch $(STAMP)
+endef
 
-# chromium drives the page tests, tshark checks our pcaps, tcpdump records Linux.
+$(RUN_STAMP): pyproject.toml
+	$(make_venv)
+	$(PY) -m pip install --quiet -e .
+	touch $(RUN_STAMP)
+
+$(STAMP): pyproject.toml
+	$(make_venv)
+	$(PY) -m pip install --quiet -e '.[test,fast]'
+	touch $(STAMP) $(RUN_STAMP)
+
+# chromium drives the page tests, tshark checks our pcaps, tcpdump records Linux,
+# nodejs runs the page's model tests, iproute2 makes network namespaces.
 system-deps:
 	@bash tools/system-deps.sh
 

@@ -36,7 +36,7 @@ def test_keys_step_back_and_quit():
         assert "step 1 of 9" in read_until(main, "step 1 of 9")
         os.write(main, b"\r\r")  # Enter twice
         screen = read_until(main, "step 3 of 9")
-        assert "step 3 of 9" in screen and "RTT clock 1.50 RTT" in screen
+        assert "step 3 of 9" in screen and "clock 1.00 RTT" in screen
         os.write(main, b"\x1b[D")  # Left
         assert "step 2 of 9" in read_until(main, "step 2 of 9")
         os.write(main, b"q")

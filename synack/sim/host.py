@@ -90,6 +90,7 @@ class Host:
         self.display_state = CLOSED
         self._primary: object | None = None
         self.all_connections: list[Connection] = []
+        self._serial: dict[int, int] = {}  # id(connection) -> its index in all_connections (kept alive there)
         network.attach(self)
 
     # --------------------------------------------------------------- segments
@@ -125,6 +126,7 @@ class Host:
 
     def _register(self, conn: Connection) -> None:
         self.connections[(conn.local[1], conn.remote[0], conn.remote[1])] = conn
+        self._serial[id(conn)] = len(self.all_connections)
         self.all_connections.append(conn)
         self._primary = conn
 
@@ -185,8 +187,15 @@ class Host:
         if rec is None:
             return
         if isinstance(event, StateChanged):
+            # Which socket changed: the views follow each connection's own states, not the host's.
+            if isinstance(source, Connection):
+                where = {"local": f"{source.local[0]}:{source.local[1]}",
+                         "remote": f"{source.remote[0]}:{source.remote[1]}",
+                         "socket": self._serial.get(id(source), -1)}
+            else:
+                where = {"listener": source.local[1]}
             rec.event(self.sched.now, "state", self.name, old=event.old.value, new=event.new.value,
-                      cause=event.cause, primary=source is self._primary)
+                      cause=event.cause, primary=source is self._primary, **where)
         elif isinstance(event, SegmentDropped):
             rec.event(self.sched.now, "drop", self.name, reason=event.reason,
                       segment=event.segment.notation())
