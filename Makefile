@@ -9,13 +9,20 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 RUN_STAMP := $(VENV)/.installed-run
 
-.PHONY: run test setup system-deps bench clean
+.PHONY: run test check lint setup system-deps bench clean
 
 run: $(RUN_STAMP)
 	$(VENV)/bin/synack serve --port $(PORT)
 
-test: system-deps $(STAMP)
+test: system-deps $(STAMP) lint
 	$(PY) -m pytest
+
+# The quick loop: lint and every test that needs neither a browser nor root.
+check: $(STAMP) lint
+	$(PY) -m pytest -q -m "not browser and not root"
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
 
 setup: $(STAMP)
 

@@ -78,14 +78,20 @@ def test_no_state_is_shown_before_the_event_that_causes_it():
                         assert caused, (scenario, loss, i, end["name"], shown, host_ports)
 
 
-def test_syn_flood_keeps_the_client_out_of_forged_rows():
+def test_syn_flood_shows_each_end_as_it_is_when_the_row_happens():
     trace = trace_json(run_scenario("syn_flood"))
-    client_connect = next(e["t_us"] for e in trace["events"] if e["endpoint"] == "client" and e.get("call") == "connect")
+    client_connect = next(e["t_us"] for e in trace["events"]
+                          if e["endpoint"] == "client" and e.get("call") == "connect")
     for step in trace["steps"]:
         if "client" in step["states_sent"] and step["states_sent"]["client"] != "CLOSED":
             assert step["sent_us"] >= client_connect
         if step["segment"]["reason"] == "spoofed":
             assert "client" not in step["states_sent"]
+    # SYN cookies: the server keeps no state for the client until its ACK comes back; it is LISTEN.
+    synack = next(s for s in trace["steps"] if s["segment"]["flags"] == ["SYN", "ACK"])
+    assert synack["states_sent"]["server"] == "LISTEN" and synack["segment"]["reason"] == "syn-ack-cookie"
+    conn = trace["connections"][0]
+    assert conn["initial_states"] == {"client": "CLOSED", "server": "LISTEN"}
 
 
 # ------------------------------------------------------------- one connection each
@@ -214,6 +220,18 @@ def test_tcpdump_marks_a_loss_with_a_comment_tcpdump_never_prints():
     body, comment = lost[0].split("  # ", 1)
     assert body.endswith("length 0") and comment.startswith("synack: lost on the wire")
     assert not lines[-1].count("#")
+
+
+def test_time_wait_ladder_says_the_new_isns_are_above_the_old_connection():
+    trace = trace_json(run_scenario("time_wait"))
+    old, new = trace["connections"]
+    assert new["reuses"] == 0 and old["reuses"] is None
+    text = " ".join(ladder_text(trace, width=80).split())  # the title wraps at 80 columns
+    assert "same ports as connection 1" in text
+    for before, after in zip(old["ends"], new["ends"], strict=True):
+        assert f"{after['name']} ISN {after['isn']} (the old one ended at {before['next_seq']})" in text
+    server_old, server_new = old["ends"][1], new["ends"][1]
+    assert 0 < (server_new["isn"] - server_old["next_seq"]) % 2**32 < 2**31
 
 
 def test_time_wait_shows_the_new_isn_above_the_old_connection():

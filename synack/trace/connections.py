@@ -158,9 +158,14 @@ class StateBook:
                 chosen = earlier[-1] if earlier else candidates[0]
             self.owner.setdefault((chosen.id, sock.host), []).append(sock)
 
-    def _listener_state(self, host: str, port: int, pos: int) -> str:
+    def _listener_state(self, host: str, port: int, pos: int, born_from: str | None = None) -> str:
+        """The listener's state on ``port``; without its events (a crowd run records none), what the
+        connection's own socket says it was born from: LISTEN for a listener's child."""
+        changes = self.listeners.get((host, port))
+        if not changes:
+            return "LISTEN" if born_from == "LISTEN" else "CLOSED"
         state = "CLOSED"
-        for at, new in self.listeners.get((host, port), []):
+        for at, new in changes:
             if at > pos:
                 break
             state = new
@@ -174,7 +179,7 @@ class StateBook:
         sockets = self.owner.get((conn.id, host), [])
         live = [s for s in sockets if s.changes[0][0] <= pos]
         if not live:
-            return self._listener_state(host, end[1], pos)
+            return self._listener_state(host, end[1], pos, sockets[0].first_old if sockets else None)
         sock = live[-1]
         state = sock.first_old
         for at, new in sock.changes:
@@ -202,7 +207,8 @@ class StateBook:
             if sockets and sockets[0].changes[0][0] < conn.first_send_pos:
                 out[names[end]] = sockets[0].first_old
             else:
-                out[names[end]] = self._listener_state(host, end[1], conn.first_send_pos)
+                out[names[end]] = self._listener_state(host, end[1], conn.first_send_pos,
+                                                       sockets[0].first_old if sockets else None)
         return out
 
 
@@ -216,7 +222,8 @@ class Phase:
     steps: list[int] = field(default_factory=list)
 
 
-def phases_of(conn: Conversation, items: list[dict[str, Any]], fixed: tuple[str, ...]) -> tuple[list[Phase], dict[int, tuple[int, str]]]:
+def phases_of(conn: Conversation, items: list[dict[str, Any]],
+              fixed: tuple[str, ...]) -> tuple[list[Phase], dict[int, tuple[int, str]]]:
     """The phases of one connection, and each step's (phase number in this list, role).
 
     ``items[i]`` describes step ``i``: ``sender`` (end name), ``kind``, ``seq``,

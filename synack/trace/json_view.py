@@ -131,7 +131,8 @@ def make_note(step, kind: str, seq: int, ack: int, before: dict[str, str], after
                 f"(seq {seg.seq}).{lost}{change_text}").strip()
     if kind == "SYN":
         if again:
-            return f"No answer yet, so {who} sends its SYN again at {_ms(t)}, after the retransmission timeout.{lost}{change_text}"
+            return (f"No answer yet, so {who} sends its SYN again at {_ms(t)}, after the retransmission timeout."
+                    f"{lost}{change_text}")
         data = f" with {n} bytes of data (Fast Open)" if n else ""
         tfo = ""
         if any(o.name == "tfo" for o in seg.options):
@@ -210,7 +211,7 @@ def _end_names(steps, conns: list[Conversation], by_ip: dict[str, str]) -> dict[
 
 
 def _connection_entry(conn: Conversation, phases, base: int, book: StateBook, names, steps,
-                      by_ip_tcp: dict[str, str]) -> dict[str, Any]:
+                      by_ip_tcp: dict[str, str], reuses: int | None) -> dict[str, Any]:
     last = conn.steps[-1]
     end_pos = max(max(book.deliver_pos.get(i, -1), book.send_pos.get(i, -1)) for i in conn.steps)
     end_us = max((steps[i].arrives_us if steps[i].arrives_us is not None and not steps[i].lost_reason
@@ -220,8 +221,14 @@ def _connection_entry(conn: Conversation, phases, base: int, book: StateBook, na
     ends = []
     for ip, port in conn.ends:
         name = names[(ip, port)]
+        sent = [steps[i].segment for i in conn.steps if (steps[i].src_ip, steps[i].segment.src_port) == (ip, port)]
+        isn = next((seg.seq for seg in sent if seg.syn), None)
+        # SND.NXT once everything it sent is counted: how far this end used its sequence space.
+        reach = max((((seg.seq - isn) & 0xFFFFFFFF) + seg.seg_len for seg in sent), default=0) if isn is not None \
+            else 0
         ends.append({"name": name, "ip": ip, "port": port, "tcp": ip in by_ip_tcp,
-                     **({"initial_state": initial[name]} if name in initial else {})})
+                     **({"initial_state": initial[name]} if name in initial else {}),
+                     "isn": isn, "next_seq": (isn + reach) & 0xFFFFFFFF if isn is not None else None})
     left, right = ends
     return {
         "id": conn.id,
@@ -233,6 +240,7 @@ def _connection_entry(conn: Conversation, phases, base: int, book: StateBook, na
         "final_states": final,
         "end_us": end_us,
         "last_step": last,
+        "reuses": reuses,
     }
 
 
@@ -255,7 +263,6 @@ def trace_json(run) -> dict[str, Any]:
         if name in tcp_names:
             entry["initial_state"] = "LISTEN" if name in listening_early else "CLOSED"
         endpoints.append(entry)
-    initial = {e["name"]: e["initial_state"] for e in endpoints if e["tcp"]}
 
     by_ip_tcp = {run.hosts[name].ip: name for name in tcp_names}
     numbers = RelativeNumbers()
@@ -268,7 +275,7 @@ def trace_json(run) -> dict[str, Any]:
     end_names = _end_names(rec.steps, conns, by_ip)
 
     kinds, raw_steps, items = [], [], []
-    for step, (src, _dst, seg) in zip(rec.steps, segments):
+    for step, (src, _dst, seg) in zip(rec.steps, segments, strict=True):
         seq, ack = numbers.relative(step.src_ip, step.dst_ip, seg)
         kind = step_kind(seg, step.reason)
         kinds.append(kind)
@@ -287,12 +294,14 @@ def trace_json(run) -> dict[str, Any]:
             place[i] = (base + p, role)
         phases.extend({"label": ph.label, "connection": conn.id, "from": ph.sender, "kind": ph.kind}
                       for ph in conn_phases)
-        connections.append(_connection_entry(conn, conn_phases, base, book, end_names, rec.steps, by_ip_tcp))
+        earlier = [c.id for c in conns[:conn.id] if set(c.ends) == set(conn.ends)]
+        connections.append(_connection_entry(conn, conn_phases, base, book, end_names, rec.steps, by_ip_tcp,
+                                             earlier[-1] if earlier else None))
 
     steps = []
     before_of: dict[int, dict[str, str]] = {c.id: dict(c_entry["initial_states"])
-                                            for c, c_entry in zip(conns, connections)}
-    for (step, seq, ack), kind in zip(raw_steps, kinds):
+                                            for c, c_entry in zip(conns, connections, strict=True)}
+    for (step, seq, ack), kind in zip(raw_steps, kinds, strict=True):
         seg = step.segment
         conn = conns[conn_of[step.index]]
         receiver = by_ip.get(step.dst_ip, step.dst_ip)
@@ -344,6 +353,8 @@ def trace_json(run) -> dict[str, Any]:
         summary[f"{name}_bytes_received"] = delivered
         summary[f"{name}_final_state"] = run.hosts[name].display_state.value
     summary["segments"] = len(steps)
+    if rec.truncated:
+        summary["trace_truncated"] = True  # the featured connection went on; its first steps are shown
     summary["lost"] = sum(1 for s in steps if s["segment"]["lost"])
 
     return {
@@ -366,4 +377,7 @@ def trace_json(run) -> dict[str, Any]:
         "steps": steps,
         "events": rec.events,
         "summary": summary,
+        # The connections a crowd scenario traces (the rest are counted in "crowd"); empty: all of them.
+        "featured": [{"a": f"{a[0]}:{a[1]}", "b": f"{b[0]}:{b[1]}"} for a, b in rec.featured_pairs],
+        "crowd": run.crowd,
     }

@@ -42,7 +42,7 @@ def connection_view(trace: dict[str, Any], connection: int = 0) -> dict[str, Any
         step["phase"] = step["phase"] - base
         steps.append(step)
     return dict(trace, endpoints=conn["ends"], phases=[trace["phases"][p] for p in conn["phases"]],
-                steps=steps, connection=conn, connections_total=len(conns))
+                steps=steps, connection=conn, connections_total=len(conns), connections_all=conns)
 
 
 def tcp_endpoints(view: dict[str, Any]) -> list[str]:
@@ -181,7 +181,7 @@ def ladder_table(view: dict[str, Any], highlight: int | None = None, width: int 
         kept = max(last_rows - 2, 1)
         hidden = len(rows) - 1 - kept
         visible = [rows[0], ("⋮", "", "", f"{hidden} earlier rows", "")] + rows[-kept:]
-    for n, (when, phase, lstate, step, rstate) in enumerate(visible):
+    for when, phase, lstate, step, rstate in visible:
         if isinstance(step, dict):
             wire: Text = arrow(step, _rightward(view, step), wire_w, _label(view, step, short))
             index = view["steps"].index(step) if highlight is not None else None
@@ -208,7 +208,14 @@ def connection_title(view: dict[str, Any]) -> str | None:
     if conn is None:
         return None
     total = view.get("connections_total", 1)
-    return f"connection {conn['id'] + 1} of {total}: {conn['label']}" if total > 1 else conn["label"]
+    title = f"connection {conn['id'] + 1} of {total}: {conn['label']}" if total > 1 else conn["label"]
+    if conn.get("reuses") is not None:
+        # A new connection on an old 4-tuple: its ISNs must lie above what the old one used (RFC 9293 3.4.1).
+        old = {e["name"]: e for e in view["connections_all"][conn["reuses"]]["ends"]}
+        parts = [f"{e['name']} ISN {e['isn']} (the old one ended at {old[e['name']]['next_seq']})"
+                 for e in conn["ends"] if e.get("isn") is not None and old.get(e["name"], {}).get("next_seq")]
+        title += f"\nsame ports as connection {conn['reuses'] + 1}; " + ", ".join(parts)
+    return title
 
 
 def ladders(trace: dict[str, Any], width: int | None = None, names: str = "synack",

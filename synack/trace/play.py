@@ -110,7 +110,9 @@ def frame(view: dict[str, Any], k: int, width: int = 100, height: int | None = N
         wire = Group(Text(""), Text("─" * wire_w, style="dim"), Text("nothing on the wire yet", style="dim"))
         note = Text(view["summary_line"])
     boxes.add_row(box(left), wire, box(right))
-    keys = Text("← back   q quit   (the end)" if at_end else "Enter/→ step   ← back   q quit", style="dim")
+    crowd = "   c crowd chart" if view.get("crowd") else ""
+    keys = Text(("← back   q quit" + crowd + "   (the end)") if at_end else "Enter/→ step   ← back   q quit" + crowd,
+                style="dim")
 
     highlight = k - 1 if 0 < k <= n else None
     upto = min(k, n) if not at_end else None
@@ -133,14 +135,19 @@ def _read_key() -> str:
         return "right"
     if ch in ("q", "Q", "\x03", "\x04"):
         return "quit"
+    if ch in ("c", "C"):
+        return "chart"
     return ""
 
 
 def play(trace: dict[str, Any], console: Console | None = None, names: str = "synack",
          connection: int = 0) -> int:
     console = console or Console()
+    from .crowd_view import crowd_chart
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         console.print(ladders(trace, width=console.width, names=names, connection=connection))
+        if trace.get("crowd"):
+            console.print(Text(crowd_chart(trace, width=min(console.width, 100))))
         return 0
     import termios
     import tty
@@ -154,6 +161,12 @@ def play(trace: dict[str, Any], console: Console | None = None, names: str = "sy
             console.clear()
             console.print(frame(view, k, console.width, console.height, names))
             key = _read_key()
+            if key == "chart" and trace.get("crowd"):
+                # The crowd of connections, counted: any key goes back to the ladder.
+                console.clear()
+                console.print(Text(crowd_chart(trace, width=console.width, height=max(8, console.height - 4))))
+                console.print(Text("any key: back to the ladder", style="dim"))
+                key = _read_key()
             if key == "quit":
                 break
             if key == "right":

@@ -56,7 +56,7 @@ def pcapng_from_trace(trace: dict) -> bytes:
     """The pcapng of a trace: one packet per step at ``sent_us``; lost ones say so in a comment."""
     records = _trace_records(trace)
     out = []
-    for (ts_us, packet), step in zip(records, trace["steps"]):
+    for (ts_us, packet), step in zip(records, trace["steps"], strict=True):
         seg = step.get("segment", {})
         comment = None
         if seg.get("lost"):
