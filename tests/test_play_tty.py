@@ -66,3 +66,34 @@ def test_c_shows_the_crowd_chart_and_any_key_returns():
         if proc.poll() is None:
             proc.kill()
         os.close(main)
+
+
+def last_screen(data):
+    """The text of the last frame drawn (after the last clear), without colours."""
+    import re
+    screen = data.rsplit("\x1b[2J", 1)[-1]
+    return re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", screen).replace("\r", "")
+
+
+def test_play_fits_80x24_to_the_end():
+    main, child = pty.openpty()
+    env = {**os.environ, "COLUMNS": "80", "LINES": "24", "TERM": "xterm"}
+    proc = subprocess.Popen([sys.executable, "-m", "synack", "play", "handshake", "--loss", "0.3", "--seed", "7"],
+                            stdin=child, stdout=child, stderr=child, env=env, close_fds=True)
+    os.close(child)
+    try:
+        screen = last_screen(read_until(main, "step 0 of 13"))
+        for k in range(1, 15):
+            os.write(main, b"\x1b[C")
+            needle = f"step {k} of 13" if k <= 13 else "end, 13 of 13 segments"
+            screen = last_screen(read_until(main, needle))
+            lines = screen.rstrip("\n").split("\n")
+            assert len(lines) <= 24 and max(len(line) for line in lines) <= 80, (k, screen)
+            assert lines[0].startswith("The three-way handshake") and needle in lines[1], (k, screen)
+        assert "End of the run: client TIME_WAIT, server CLOSED." in screen and "(the end)" in screen
+        os.write(main, b"q")
+        assert proc.wait(timeout=20) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        os.close(main)

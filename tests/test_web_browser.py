@@ -481,3 +481,21 @@ def test_a_run_with_one_connection_has_no_picker(page, base_url):
     page.goto(f"{base_url}/?scenario=handshake")
     expect(page.locator("#position")).to_have_text("Step 0 of 9")
     expect(page.locator("#connection-choice")).to_be_hidden()
+
+
+def test_the_clock_and_the_ladder_agree_under_loss(page, base_url):
+    trace = page.request.get(f"{base_url}/api/run?scenario=handshake&loss=0.3&seed=7").json()
+    page.goto(f"{base_url}/?scenario=handshake&loss=0.3&seed=7")
+    expect(page.locator("#position")).to_have_text(f"Step 0 of {len(trace['steps'])}")
+    expect(page.locator(".clock-what")).to_contain_text("when the segment arrived")
+    checked = 0
+    for k, step in enumerate(trace["steps"], start=1):
+        button(page, "Step").click()
+        expect(page.locator("#position")).to_have_text(f"Step {k} of {len(trace['steps'])}")
+        if step["role"] != "first":
+            continue
+        current = page.locator("#ladder li[aria-current] .rung-time")
+        shown = page.locator("#clock-rtt").text_content()
+        expect(current).to_have_text(f"{shown} RTT")
+        checked += 1
+    assert checked == 8  # every phase of the lesson, each at the moment its own segment arrived

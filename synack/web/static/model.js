@@ -142,10 +142,16 @@ export function phaseSteps(trace) {
   return indexOf(trace).phaseSteps;
 }
 
-/** The step (1-based) at which a phase's first segment has arrived, or null for an empty phase. */
+/**
+ * The step (1-based) at which a phase's own segment has arrived (its copy with
+ * role "first": the first that arrived), or its first segment when the trace
+ * has no roles; null for an empty phase.
+ */
 export function stepForPhase(trace, phase) {
   const steps = phaseSteps(trace)[phase];
-  return steps && steps.length ? steps[0] + 1 : null;
+  if (!steps || !steps.length) return null;
+  const own = steps.find((i) => trace.steps[i].role === "first");
+  return (own === undefined ? steps[0] : own) + 1;
 }
 
 /**
