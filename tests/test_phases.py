@@ -87,3 +87,13 @@ def test_handshake_phases_stay_true_under_loss(seed, loss):
                                  "time_wait", "syn_lost", "synack_lost", "refused"]))
 def test_derived_phases_stay_true_under_loss(seed, loss, scenario):
     check_phases(trace_json(run_scenario(scenario, loss=loss, seed=seed)))
+
+
+def test_the_ladder_puts_each_label_on_its_own_segment():
+    # On main, 07 FIN sat on the client's FIN retransmission and 08 ACK on the server's lost duplicate ACK.
+    from synack.trace.ladder import ladder_text
+    lines = ladder_text(trace_json(run_scenario("handshake", loss=0.3, seed=7)), width=100).splitlines()
+    fin = next(line for line in lines if "07 FIN" in line)
+    ack = next(line for line in lines if "08 ACK" in line)
+    assert "◀" in fin and "▶" not in fin and "✗" not in fin
+    assert "▶" in ack and "◀" not in ack and "✗" not in ack

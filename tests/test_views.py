@@ -7,11 +7,8 @@ from rich.console import Console
 from synack.scenarios import list_scenarios, run_scenario
 from synack.trace.json_view import trace_json
 from synack.trace.ladder import connection_view, ladder_text
-from synack.trace.names import STYLES
 from synack.trace.play import clock_at, frame, frames, states_at
 from synack.trace.tcpdump_view import tcpdump_lines
-
-STATE_NAMES = set(STYLES["synack"])
 
 
 def render(renderable, width=120, height=None):
