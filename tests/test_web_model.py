@@ -158,17 +158,21 @@ console.log(JSON.stringify(out));
 """
 
 
-@pytest.fixture(scope="module")
-def results(tmp_path_factory):
-    work = tmp_path_factory.mktemp("page")
+def run_in_node(work, runner, trace):
+    """The page's modules next to ``runner``, run by node on ``trace``; its JSON answer."""
     for path in STATIC.glob("*.js"):
         shutil.copy(path, work / path.name)
     (work / "package.json").write_text('{"type": "module"}')  # node reads .js as ES modules
-    (work / "run.js").write_text(RUNNER)
-    (work / "trace.json").write_text(json.dumps(handshake_fixture()))
+    (work / "run.js").write_text(runner)
+    (work / "trace.json").write_text(json.dumps(trace))
     done = subprocess.run([NODE, "run.js", "trace.json"], cwd=work, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
+
+
+@pytest.fixture(scope="module")
+def results(tmp_path_factory):
+    return run_in_node(tmp_path_factory.mktemp("page"), RUNNER, handshake_fixture())
 
 
 def test_step_zero_is_nothing_sent(results):
@@ -309,15 +313,7 @@ def two_connections_fixture():
 
 @pytest.fixture(scope="module")
 def connection_results(tmp_path_factory):
-    work = tmp_path_factory.mktemp("conns")
-    for path in STATIC.glob("*.js"):
-        shutil.copy(path, work / path.name)
-    (work / "package.json").write_text('{"type": "module"}')
-    (work / "run.js").write_text(CONNECTIONS_RUNNER)
-    (work / "trace.json").write_text(json.dumps(two_connections_fixture()))
-    done = subprocess.run([NODE, "run.js", "trace.json"], cwd=work, capture_output=True, text=True, timeout=60)
-    assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout)
+    return run_in_node(tmp_path_factory.mktemp("conns"), CONNECTIONS_RUNNER, two_connections_fixture())
 
 
 def test_a_connection_view_is_one_connection_with_its_own_ends_phases_and_states(connection_results):
