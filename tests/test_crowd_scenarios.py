@@ -105,7 +105,8 @@ def test_time_wait_exhaustion_failures_stop_when_the_first_time_wait_expires():
     s = trace["summary"]
     # 1,000 ports at 100/s: full at 10 s; the first port is free again 60 s after its connection closed.
     assert s["first_failure_s"] == 10.0
-    failed_by = {t: v for t, v in zip(trace["crowd"]["t_us"], series(trace, "proxy.connect_failed.EADDRNOTAVAIL"))}
+    failed = series(trace, "proxy.connect_failed.EADDRNOTAVAIL")
+    failed_by = dict(zip(trace["crowd"]["t_us"], failed, strict=True))
     assert failed_by[60 * S] == (60 - 10) * 100
     # Ports come back 60 s after they were taken: those of 0-10 s during 60-70 s (the request at
     # exactly 60 s is a little early for the first), none of 10-20 s, so it fails again from 70 s.

@@ -171,7 +171,7 @@ class KernelStack:
             raise NotSupported("an inline check before any connection exists")
         raw = s.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 104)
         values = struct.unpack(TCP_INFO_FORMAT, raw[:struct.calcsize(TCP_INFO_FORMAT)])
-        info = dict(zip(TCP_INFO_NAMES, values))
+        info = dict(zip(TCP_INFO_NAMES, values, strict=True))
         info["tcpi_snd_wscale"], info["tcpi_rcv_wscale"] = info["tcpi_wscale"] & 0xF, info["tcpi_wscale"] >> 4
         return info
 

@@ -68,7 +68,7 @@ def _eval(node: ast.AST, names: dict[str, Any]) -> Any:
         return all(values) if isinstance(node.op, ast.And) else any(values)
     if isinstance(node, ast.Compare):
         left = _eval(node.left, names)
-        for op, comparator in zip(node.ops, node.comparators):
+        for op, comparator in zip(node.ops, node.comparators, strict=True):
             if type(op) not in _COMPARE:
                 raise CheckError("only ==, !=, <, <=, >, >= compare in inline checks")
             right = _eval(comparator, names)

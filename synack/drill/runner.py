@@ -266,7 +266,7 @@ class Runner:
         live = seg.options
         if len(live) != len(p.options):
             return "options differ"
-        for want, have in zip(p.options, live):
+        for want, have in zip(p.options, live, strict=True):
             if type(want) is not type(have):
                 return "options differ"
             if isinstance(want, opt.Timestamps) and isinstance(have, opt.Timestamps):
