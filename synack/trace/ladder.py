@@ -141,8 +141,10 @@ def ladder_table(view: dict[str, Any], highlight: int | None = None, width: int 
 
     rows = [("", "", shown(initial, left), None, shown(initial, right))]
     for step in steps:
-        rows.append((_time(step["sent_us"], rtt), phase_cell(view, step), shown(step["states_sent"], left), step,
-                     shown(step["states_sent"], right)))
+        # A trace made elsewhere (a replayed capture) may carry only the states after arrival, or none.
+        states = step.get("states_sent") or step.get("states") or {}
+        rows.append((_time(step["sent_us"], rtt), phase_cell(view, step), shown(states, left), step,
+                     shown(states, right)))
     if final is not None and end_us is not None:
         rows.append((_time(end_us, rtt), "end", shown(final, left), "end", shown(final, right)))
 
