@@ -1,9 +1,11 @@
 """A run as the JSON trace of ``docs/trace-format.md``: the one stream every other view reads.
 
 Here the raw records of a run (segments on the wire, engine events) become
-steps with Wireshark-style relative sequence numbers, ladder phases, a
-one-sentence note each, and the encoded bytes of every segment (so pcap
-export and the page's inspector show the real packet).
+connections (:mod:`synack.trace.connections`), each with its own phases and
+its two ends' states, and steps with Wireshark-style relative sequence
+numbers, the numbers tcpdump prints, a one-sentence note each, and the
+encoded bytes of every segment (so pcap export and the page's inspector show
+the real packet).
 """
 
 from __future__ import annotations

@@ -62,7 +62,7 @@ def segment_label(seg: dict[str, Any], short: bool = False) -> str:
     return text
 
 
-def _rightward(view: dict[str, Any], step: dict[str, Any]) -> bool:
+def goes_right(view: dict[str, Any], step: dict[str, Any]) -> bool:
     ends = view["endpoints"]
     if len(ends) >= 2 and "ip" in ends[0]:
         return step["segment"]["src"] == f"{ends[0]['ip']}:{ends[0]['port']}"
@@ -75,7 +75,7 @@ def _label(view: dict[str, Any], step: dict[str, Any], short: bool) -> str:
     seg = step["segment"]
     text = segment_label(seg, short)
     ends = view["endpoints"]
-    sender_end = ends[0] if _rightward(view, step) else ends[1] if len(ends) > 1 else ends[0]
+    sender_end = ends[0] if goes_right(view, step) else ends[1] if len(ends) > 1 else ends[0]
     if seg["from"] != sender_end.get("name"):
         text = f"{seg['from']}: {text}"  # forged with another's address
     return text
@@ -185,7 +185,7 @@ def ladder_table(view: dict[str, Any], highlight: int | None = None, width: int 
         visible = [rows[0], ("⋮", "", "", f"{hidden} earlier rows", "")] + rows[-kept:]
     for when, phase, lstate, step, rstate in visible:
         if isinstance(step, dict):
-            wire: Text = arrow(step, _rightward(view, step), wire_w, _label(view, step, short))
+            wire: Text = arrow(step, goes_right(view, step), wire_w, _label(view, step, short))
             index = view["steps"].index(step) if highlight is not None else None
             style = "reverse" if index is not None and index == highlight else None
         elif step == "end":

@@ -23,7 +23,8 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from .ladder import arrow, connection_title, connection_view, ladder_table, ladders, segment_label, tcp_endpoints
+from .ladder import (arrow, connection_title, connection_view, goes_right, ladder_table, ladders, segment_label,
+                     tcp_endpoints)
 from .names import rename_states, state_name
 
 BOX_WIDTH = 16  # "SYN_RECEIVED" and its border
@@ -91,16 +92,14 @@ def frame(view: dict[str, Any], k: int, width: int = 100, height: int | None = N
     if 0 < k <= n:
         step = steps[k - 1]
         seg = step["segment"]
-        rightward = seg["src"] == f"{view['endpoints'][0].get('ip')}:{view['endpoints'][0].get('port')}" \
-            if "ip" in view["endpoints"][0] else seg["to"] == right
+        rightward = goes_right(view, step)
         label = segment_label(seg) if len(segment_label(seg)) + 6 <= wire_w else segment_label(seg, short=True)
         if seg["lost"]:
             fate = f"lost ({seg['lost_reason']})" if seg.get("lost_reason") else "lost"
         else:
             fate = f"arrives {step['arrives_us'] / rtt:.2f} RTT"
         wire = Group(Text(""), arrow(step, rightward, wire_w, label),
-                     Text(f"sent {step['sent_us'] / rtt:.2f} RTT, {fate}", style="dim", no_wrap=True,
-                          overflow="ellipsis"))
+                     Text(f"sent {step['sent_us'] / rtt:.2f} RTT, {fate}", style="dim"))
         note = Text(rename_states(step["note"], names))
     elif at_end:
         wire = Group(Text(""), Text("─" * wire_w, style="dim"), Text("nothing more on the wire", style="dim"))
