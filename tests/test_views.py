@@ -6,7 +6,7 @@ from rich.console import Console
 
 from synack.scenarios import list_scenarios, run_scenario
 from synack.trace.json_view import trace_json
-from synack.trace.ladder import connection_view, ladder_text
+from synack.trace.ladder import connection_view, ladder_text, segment_label
 from synack.trace.play import clock_at, frame, frames, states_at
 from synack.trace.tcpdump_view import tcpdump_lines
 
@@ -127,6 +127,10 @@ def test_every_ladder_fits_80_columns_without_cutting_a_name():
         assert states <= shown, (s.name, states - shown)
         for row in rows_of(text):
             assert re.match(r"^\s*\d+\.\d\d\s", row)  # the whole time, never "13.00 R…"
+        # Every segment keeps its numbers, but a forged one whose label cannot fit (it keeps its flags).
+        for step in trace["steps"]:
+            if step["segment"]["reason"] != "spoofed":
+                assert f" {segment_label(step['segment'])} " in text, (s.name, segment_label(step["segment"]))
 
 
 def test_at_60_columns_both_ends_still_show():

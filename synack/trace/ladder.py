@@ -153,12 +153,13 @@ def ladder_table(view: dict[str, Any], highlight: int | None = None, width: int 
     right_w = max([len(right)] + [len(r[4]) for r in rows])
     phase_w = max([len("phase")] + [len(r[1]) for r in rows])
 
-    def wire_need(short: bool) -> int:
-        labels = [len(_label(view, r[3], short)) for r in rows if isinstance(r[3], dict)]
+    def wire_need(short: bool | str) -> int:
+        labels = [len(_label(view, r[3], bool(short))) for r in rows if isinstance(r[3], dict)]
         return max(labels + [7]) + 6
 
-    # Gaps: two spaces between columns.
-    plans = [(True, False), (True, True), (False, True)]
+    # Gaps: two spaces between columns.  Rather than cut anything, a row whose label does not fit
+    # shows its flags only ("fit"), and at the narrowest the phase column goes.
+    plans: list[tuple[bool, bool | str]] = [(True, False), (True, "fit"), (False, "fit")]
     with_phase, short = plans[-1]
     wire_w = 0
     for with_phase, short in plans:
@@ -185,7 +186,10 @@ def ladder_table(view: dict[str, Any], highlight: int | None = None, width: int 
         visible = [rows[0], ("⋮", "", "", f"{hidden} earlier rows", "")] + rows[-kept:]
     for when, phase, lstate, step, rstate in visible:
         if isinstance(step, dict):
-            wire: Text = arrow(step, goes_right(view, step), wire_w, _label(view, step, short))
+            label = _label(view, step, False)
+            if short is True or (short == "fit" and len(label) + 6 > wire_w):
+                label = _label(view, step, True)
+            wire: Text = arrow(step, goes_right(view, step), wire_w, label)
             index = view["steps"].index(step) if highlight is not None else None
             style = "reverse" if index is not None and index == highlight else None
         elif step == "end":
