@@ -255,3 +255,18 @@ def test_names_follow_netstat_ss_and_the_rfc():
     assert "SYN-RECEIVED" in rfc and "TIME-WAIT" in rfc
     default = ladder_text(trace, width=100)
     assert "SYN_RECEIVED" in default and "FIN_WAIT_1" in default
+
+
+def test_two_sockets_on_one_4_tuple_stay_two_connections():
+    # With loss, time_wait's client reconnects from port 45000 while its old socket still resends its FIN.
+    trace = trace_json(run_scenario("time_wait", loss=0.2, seed=3))
+    sent_by = {e["step"]: (e["endpoint"], e.get("socket")) for e in trace["events"] if e["type"] == "send"}
+    old, new = trace["connections"]
+    for conn in (old, new):
+        sockets = {sent_by[i] for i in conn["steps"] if sent_by[i][1] is not None}
+        assert len({host for host, _ in sockets}) == len(sockets), sockets  # one socket per end
+    old_fins = [trace["steps"][i] for i in old["steps"]
+                if trace["steps"][i]["segment"]["from"] == "client" and "FIN" in trace["steps"][i]["segment"]["flags"]]
+    assert any(s["sent_us"] > trace["steps"][new["steps"][0]]["sent_us"] for s in old_fins)
+    assert len({(s["phase"], s["segment"]["seq"]) for s in old_fins}) == 1  # one FIN, sent again and again
+    assert trace["steps"][new["steps"][0]]["states_sent"]["client"] == "SYN_SENT"

@@ -175,8 +175,12 @@ class Host:
         out = conn.segments_to_send()
         if self.recorder is not None:
             reasons = self._drain_events(conn)
-            for seg, reason in zip(out, reasons, strict=True):
-                self.network.transmit(self.name, self.ip, conn.remote[0], seg, reason)
+            self.recorder.sender_socket = self._serial.get(id(conn))
+            try:
+                for seg, reason in zip(out, reasons, strict=True):
+                    self.network.transmit(self.name, self.ip, conn.remote[0], seg, reason)
+            finally:
+                self.recorder.sender_socket = None
         else:
             for seg in out:
                 self.network.transmit(self.name, self.ip, conn.remote[0], seg, "")

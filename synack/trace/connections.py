@@ -69,27 +69,61 @@ class Conversation:
     first_send_pos: int = -1
 
 
-def split_connections(segments: list[tuple[Address, Address, Segment]]) -> tuple[list[int], list[Conversation]]:
-    """Each step's connection id, and the connections in order of their first segment."""
+Socket = tuple[str, int]  # (host name, the host's serial for the socket)
+
+
+def split_connections(segments: list[tuple[Address, Address, Segment]],
+                      senders: list[Socket | None] | None = None,
+                      ) -> tuple[list[int], list[Conversation], dict[Socket, int]]:
+    """Each step's connection id, the connections in order of their first segment, and each socket's.
+
+    ``senders[i]`` names the socket that sent step ``i`` when the recording
+    knows it: a socket's segments always belong to its own connection, and a
+    second socket of the same host on the 4-tuple starts a new one (a client
+    that reconnects from the same port while its old socket still retransmits).
+    Without it, a new SYN on a 4-tuple whose connection sent a FIN or RST does.
+    """
     current: dict[frozenset[Address], int] = {}
     ended: set[frozenset[Address]] = set()
     conns: list[Conversation] = []
     conn_of: list[int] = []
+    owner: dict[Socket, int] = {}
+    socket_of: dict[tuple[int, str], int] = {}  # (connection, host) -> its socket's serial
+    first_syn: dict[tuple[int, Address], int] = {}  # (connection, sender) -> the seq of its SYN
+
+    def start(key: frozenset[Address], src: Address, dst: Address) -> int:
+        current[key] = len(conns)
+        ended.discard(key)
+        conns.append(Conversation(len(conns), [src, dst]))
+        return current[key]
+
     for i, (src, dst, seg) in enumerate(segments):
         key = frozenset((src, dst))
         fresh_syn = seg.syn and not seg.has_ack
-        if key not in current or (fresh_syn and key in ended):
-            current[key] = len(conns)
-            ended.discard(key)
-            conns.append(Conversation(len(conns), [src, dst]))
-        conn = conns[current[key]]
-        if fresh_syn and not any(segments[j][2].syn for j in conn.steps):
-            conn.ends = [src, dst]  # the opener on the left, even if the peer spoke first
+        sock = senders[i] if senders else None
+        cid = owner.get(sock) if sock is not None else None
+        if cid is None:
+            cid = current.get(key)
+            if cid is None:
+                cid = start(key, src, dst)
+            elif sock is not None:
+                if socket_of.get((cid, sock[0]), sock[1]) != sock[1]:
+                    cid = start(key, src, dst)
+            elif fresh_syn and key in ended and first_syn.get((cid, src), seg.seq) != seg.seq:
+                cid = start(key, src, dst)
+            if sock is not None:
+                owner[sock] = cid
+                socket_of[(cid, sock[0])] = sock[1]
+        conn = conns[cid]
+        if fresh_syn and (cid, src) not in first_syn:
+            if not any((cid, end) in first_syn for end in conn.ends):
+                conn.ends = [src, dst]  # the opener on the left, even if the peer spoke first
+            first_syn[(cid, src)] = seg.seq
         if seg.fin or seg.rst:
             ended.add(key)
         conn.steps.append(i)
-        conn_of.append(conn.id)
-    return conn_of, conns
+        conn_of.append(cid)
+    return conn_of, conns, owner
 
 
 # -------------------------------------------------------------------- states
@@ -116,6 +150,7 @@ class StateBook:
         self.listeners: dict[tuple[str, int], list[tuple[int, str]]] = {}
         self.send_pos: dict[int, int] = {}
         self.deliver_pos: dict[int, int] = {}
+        self.sender: dict[int, Socket] = {}  # step -> the socket that sent it, when recorded
         for pos, e in enumerate(events):
             kind = e["type"]
             if kind == "state":
@@ -130,22 +165,32 @@ class StateBook:
                     self.listeners.setdefault((e["endpoint"], e["listener"]), []).append((pos, e["new"]))
             elif kind == "send" and "step" in e:
                 self.send_pos.setdefault(e["step"], pos)
+                if "socket" in e:
+                    self.sender[e["step"]] = (e["endpoint"], e["socket"])
             elif kind == "deliver" and "step" in e and not e.get("duplicate"):
                 self.deliver_pos.setdefault(e["step"], pos)
         self.owner: dict[tuple[int, str], list[_Socket]] = {}  # (connection, host) -> its sockets
 
-    def attach(self, conns: list[Conversation]) -> None:
+    def senders(self, steps: int) -> list[Socket | None]:
+        return [self.sender.get(i) for i in range(steps)]
+
+    def attach(self, conns: list[Conversation], owner: dict[Socket, int] | None = None) -> None:
         """Give each socket to the connection it belongs to.
 
-        An active open (its first change leaves CLOSED) belongs to the next
-        connection on its 4-tuple to start; a socket born from a listener, to the
-        latest one already started.
+        A socket that sent a segment belongs to that segment's connection
+        (``owner``).  Otherwise an active open (its first change leaves CLOSED)
+        belongs to the next connection on its 4-tuple to start, and a socket
+        born from a listener to the latest one already started.
         """
+        owner = owner or {}
         by_tuple: dict[frozenset[Address], list[Conversation]] = {}
         for c in conns:
             c.first_send_pos = self.send_pos.get(c.steps[0], -1)
             by_tuple.setdefault(frozenset(c.ends), []).append(c)
-        for sock in self.sockets.values():
+        for key, sock in self.sockets.items():
+            if key in owner:
+                self.owner.setdefault((owner[key], sock.host), []).append(sock)
+                continue
             candidates = by_tuple.get(frozenset((sock.local, sock.remote)), [])
             if not candidates:
                 continue

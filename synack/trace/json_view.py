@@ -23,6 +23,8 @@ FORMAT_VERSION = 1
 class RelativeNumbers:
     """Wireshark's relative sequence numbers: per direction of a 4-tuple, from that direction's ISN.
 
+    The trace keeps one per connection (:mod:`synack.trace.connections`).
+
     The base is the first SYN's sequence number in that direction, or the first
     sequence number seen when no SYN came first.  A later SYN (a retransmission,
     or a forged one) does not move it.
@@ -267,18 +269,19 @@ def trace_json(run) -> dict[str, Any]:
         endpoints.append(entry)
 
     by_ip_tcp = {run.hosts[name].ip: name for name in tcp_names}
-    numbers = RelativeNumbers()
     dump_numbers = TcpdumpNumbers()
     ip_ids: dict[str, int] = {}
     segments = [((st.src_ip, st.segment.src_port), (st.dst_ip, st.segment.dst_port), st.segment) for st in rec.steps]
-    conn_of, conns = split_connections(segments)
     book = StateBook(rec.events, by_ip_tcp)
-    book.attach(conns)
+    conn_of, conns, owner = split_connections(segments, book.senders(len(segments)))
+    book.attach(conns, owner)
     end_names = _end_names(rec.steps, conns, by_ip)
 
+    # Relative numbers per connection: an old socket still sending on a reused 4-tuple keeps its own bases.
+    numbers = [RelativeNumbers() for _ in conns]
     kinds, raw_steps, items = [], [], []
     for step, (src, _dst, seg) in zip(rec.steps, segments, strict=True):
-        seq, ack = numbers.relative(step.src_ip, step.dst_ip, seg)
+        seq, ack = numbers[conn_of[step.index]].relative(step.src_ip, step.dst_ip, seg)
         kind = step_kind(seg, step.reason)
         kinds.append(kind)
         raw_steps.append((step, seq, ack))
