@@ -235,12 +235,9 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_play(args: argparse.Namespace) -> int:
     from .trace.play import play
-    trace = _trace(args)
+    trace = _drill_play_trace(args) if args.name.endswith(".pkt") else _trace(args)
     connection = _connection(args, trace)
     return play(trace, names=args.names, connection=connection or 0)
-    if args.name.endswith(".pkt"):
-        return play(_drill_play_trace(args))
-    return play(_trace(args))
 
 
 def _drill_play_trace(args: argparse.Namespace) -> dict[str, Any]:

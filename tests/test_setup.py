@@ -107,3 +107,11 @@ def test_absolute_option_reaches_the_tcpdump_lines():
     absolute = synack("run", "handshake", "--format", "tcpdump", "--absolute").stdout.splitlines()
     assert "ack 1," in rel[2] and "ack 1," not in absolute[2]
     assert os.path.commonprefix([rel[0], absolute[0]]) == rel[0]  # the SYN is absolute either way
+
+
+def test_play_takes_a_packetdrill_script_too():
+    script = ROOT / "tests" / "drill" / "close_fin_retransmit.pkt"
+    out = subprocess.run([sys.executable, "-m", "synack", "play", str(script)], capture_output=True, text=True,
+                         stdin=subprocess.DEVNULL)
+    assert out.returncode == 0, out.stderr
+    assert "remote 192.0.2.1:40000 ↔ local 192.168.0.1:8080" in out.stdout and "FIN_WAIT_1" in out.stdout
