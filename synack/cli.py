@@ -191,6 +191,8 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    if args.absolute and args.format != "tcpdump":
+        raise UsageError("--absolute numbers the tcpdump lines; add --format tcpdump.")
     kind = _capture_format(args.pcap) if args.pcap else None
     pcap = _writable(args.pcap, "--pcap") if args.pcap else None
     plot = _writable(args.plot, "--plot") if args.plot else None

@@ -107,6 +107,8 @@ def test_absolute_option_reaches_the_tcpdump_lines():
     absolute = synack("run", "handshake", "--format", "tcpdump", "--absolute").stdout.splitlines()
     assert "ack 1," in rel[2] and "ack 1," not in absolute[2]
     assert os.path.commonprefix([rel[0], absolute[0]]) == rel[0]  # the SYN is absolute either way
+    alone = synack("run", "handshake", "--absolute")
+    assert alone.returncode == 2 and "--format tcpdump" in alone.stderr
 
 
 def test_play_takes_a_packetdrill_script_too():
