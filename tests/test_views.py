@@ -192,7 +192,10 @@ def test_the_player_fits_80x24_hides_the_future_and_says_when_it_ends():
         assert all(t <= view["steps"][min(k, n) - 1]["sent_us"] / trace["rtt_us"] + 1e-9 for t in times[:-1]) \
             if k else not times
     end = render(frame(view, n + 1, width=80, height=24), width=80, height=24)
-    assert "End of the run: client TIME_WAIT, server CLOSED." in end
+    assert "End of the run: client TIME_WAIT, server CLOSED." in end and "--connection" not in end
+    two = connection_view(trace_json(run_scenario("fast_open")), 0)
+    end = render(frame(two, len(two["steps"]) + 1, width=80, height=24), width=80, height=24)
+    assert "This run has 2 connections; --connection 2 plays another." in " ".join(end.split())
     # Frame 2 has not shown the FIN yet.
     assert "FIN" not in "\n".join(rows_of(render(frame(view, 2, width=80, height=24), width=80, height=24)))
 

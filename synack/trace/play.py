@@ -104,7 +104,12 @@ def frame(view: dict[str, Any], k: int, width: int = 100, height: int | None = N
     elif at_end:
         wire = Group(Text(""), Text("─" * wire_w, style="dim"), Text("nothing more on the wire", style="dim"))
         final = ", ".join(f"{name} {state_name(s, names)}" for name, s in states.items())
-        note = Text(f"End of the run: {final}.")
+        total = view.get("connections_total", 1)
+        others = ""
+        if total > 1:
+            here = (view.get("connection") or {}).get("id", 0) + 1
+            others = f" This run has {total} connections; --connection {here % total + 1} plays another."
+        note = Text(f"End of the run: {final}.{others}")
     else:
         wire = Group(Text(""), Text("─" * wire_w, style="dim"), Text("nothing on the wire yet", style="dim"))
         note = Text(view["summary_line"])
