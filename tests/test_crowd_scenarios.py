@@ -50,6 +50,8 @@ def test_syn_flood_without_cookies_shuts_real_clients_out():
                    if st["segment"]["from"] == "client"]
     assert client_syns == [t * S for t in (0, 1, 2, 3, 4, 5, 7, 11, 19, 35, 67)]
     assert s["connect_failures"] == {"ETIMEDOUT": s["legit_clients"]}
+    # Each of the featured client's SYNs is said to be discarded, and why.
+    assert all(st["note"].endswith("The server discards it: SYN queue full.") for st in trace["steps"])
 
 
 def test_syn_flood_with_cookies_serves_real_clients_and_keeps_no_state_per_syn():
