@@ -31,6 +31,7 @@ check: $(STAMP) lint
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/vulture
 
 setup: $(STAMP)
 

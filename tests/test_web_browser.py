@@ -427,7 +427,7 @@ def test_layouts_keep_everything_on_screen(browser, console, base_url, width, sc
     overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
     assert overflow <= 0, f"the page scrolls sideways by {overflow}px at {width}px"
     boxes = [page.locator(sel).bounding_box() for sel in ("#host-a", "#host-b", "#packet")]
-    a, b, pkt = boxes
+    a, b, _packet = boxes
     assert a["x"] + a["width"] <= b["x"], "client and server boxes do not overlap"
     for name in ("Step", "Back", "Play", "Reset"):
         box = button(page, name).bounding_box()

@@ -21,8 +21,8 @@ from ..tcp.events import (DataDelivered, EofReceived, ErrorReported, Established
                           SegmentSent, StateChanged, TimerFired)
 from ..tcp.listener import Listener
 from ..tcp.segment import Flags, Segment
-from ..tcp.states import (CLOSE_WAIT, CLOSED, CLOSING, ESTABLISHED, FIN_WAIT_1, FIN_WAIT_2, LAST_ACK, LISTEN,
-                          TIME_WAIT, State)
+from ..tcp.seq import wrap
+from ..tcp.states import CLOSED, LISTEN, SYNCHRONIZED, TIME_WAIT, State
 from .scheduler import APPLICATION, TIMER, Scheduler
 
 if TYPE_CHECKING:
@@ -222,7 +222,7 @@ class Host:
 
     def _drain_events(self, source: Connection | Listener) -> list[str]:
         """Record the engine's events; returns the reasons of the segments it sent, in order."""
-        reasons = []
+        reasons: list[str] = []
         if isinstance(source, Connection) and self.recorder is not None and self.recorder.featured is not None \
                 and not self._featured(source):
             return [event.reason for event in source.events() if isinstance(event, SegmentSent)]
@@ -393,8 +393,7 @@ class Host:
         sock = Socket(self, conn)
 
         def ready():
-            if conn.state in (ESTABLISHED, CLOSE_WAIT, FIN_WAIT_1, FIN_WAIT_2,
-                              CLOSING, TIME_WAIT, LAST_ACK):
+            if conn.state in SYNCHRONIZED:
                 return (sock,)
             if conn.state is CLOSED:
                 errno_name = _errno(conn)
@@ -436,7 +435,7 @@ class Host:
     def inject(self, src: tuple[str, int], dst: tuple[str, int], flags: Flags, seq: int, ack: int = 0,
                window: int = 0, payload: bytes = b"") -> None:
         """Put a forged segment on the wire, as a third party spoofing ``src`` would."""
-        seg = Segment(src[1], dst[1], seq & 0xFFFFFFFF, ack & 0xFFFFFFFF, flags, window, (), payload)
+        seg = Segment(src[1], dst[1], wrap(seq), wrap(ack), flags, window, (), payload)
         if self.recorder is not None and self.recorder.keeps(src[0], src[1], dst[0], dst[1]):
             self._record_event("app", call="inject", segment=seg.notation())
         self.network.transmit(self.name, src[0], dst[0], seg, "spoofed")

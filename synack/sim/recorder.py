@@ -15,7 +15,7 @@ crowd is told by counts (:mod:`synack.sim.crowd`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..tcp.segment import Segment
@@ -41,7 +41,6 @@ class StepRecord:
     states_sent: dict[str, str]
     states: dict[str, str] | None = None
     receiver: str | None = None
-    events_after: list[dict[str, Any]] = field(default_factory=list)
 
 
 class Recorder:
