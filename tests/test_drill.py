@@ -172,6 +172,15 @@ def test_timing_is_held_to_the_tolerance():
     assert outcome.status == "fail" and "(tolerance 45 ms)" in outcome.message
 
 
+def test_ts_values_are_checked_with_a_tick():
+    text = (DRILL / "timestamps_tick.pkt").read_text()
+    assert run_text(text).status == "pass"
+    outcome = run_text(text.replace("TS val 800 ecr 200", "TS val 900 ecr 200"))
+    assert outcome.status == "fail" and "TS val advanced by 600 ticks, not 700" in outcome.message
+    # Without the tick option TS values are not compared (packetdrill's default).
+    assert run_text(text.replace("--tcp_ts_tick_usecs=1000", "").replace("TS val 800", "TS val 900")).status == "pass"
+
+
 def test_system_call_results_and_errnos_are_checked():
     outcome = run_text(SERVER + "+0 read(4, ..., 100) = -1 EAGAIN (Resource temporarily unavailable)\n")
     assert outcome.status == "fail" and "read() still blocked" in outcome.message  # a blocking socket waits

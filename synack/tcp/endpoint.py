@@ -941,7 +941,10 @@ class Connection:
         t = self.tcb
         window = self._rcv_window()
         if self.profile.adv_win_halved:
-            window >>= 1  # Linux keeps half the buffer for overhead (tcp_adv_win_scale = 1)
+            # Linux keeps half the buffer for overhead (tcp_adv_win_scale = 1); the field's limit
+            # applies to what is left, or an unscaled window would be halved to 32767.
+            free = self.profile.rcv_buffer - len(self.rcvbuf) - self._ooo_bytes
+            window = max(0, min(free >> 1, MAX_WINDOW_FIELD << t.rcv_wscale))
         if self.profile.rcv_ssthresh_clamp and self._syn_window:
             # Linux offers no more than rcv_ssthresh, which starts at the SYN's window and, in a
             # short exchange, leaves out what sits unread; the right edge then stays put, rounded

@@ -179,13 +179,16 @@ class Listener:
         else:
             # Without timestamps there is nowhere to keep wscale or SACK: MSS only (Linux cookie_v4_init).
             options = (opt.Mss(ctx.route_mss),)
-        # The window is whole segments, less the 12 bytes a segment's timestamps will take.
-        seg_room = ctx.route_mss - (12 if peer.ts is not None and p.timestamps else 0)
-        window = min(0xFFFF, (0xFFFF // seg_room) * seg_room) if seg_room <= 0xFFFF else 0xFFFF
+        window = self._cookie_window(peer.ts is not None)
         synack = Segment(self.local[1], remote[1], isn, seq_add(seg.seq, 1), Flags.SYN | Flags.ACK, window,
                          options)
         self.cookies_sent += 1
         self._send(remote, synack, "syn-ack-cookie")
+
+    def _cookie_window(self, timestamps: bool) -> int:
+        """A cookie SYN-ACK's window: whole segments, less the 12 bytes a segment's timestamps take."""
+        seg_room = self.ctx.route_mss - (12 if timestamps and self.profile.timestamps else 0)
+        return min(0xFFFF, (0xFFFF // seg_room) * seg_room) if seg_room <= 0xFFFF else 0xFFFF
 
     def _child_from_cookie(self, remote: tuple[str, int], seg: Segment, now: int) -> Connection | None:
         ctx = self.ctx
@@ -214,6 +217,8 @@ class Listener:
                          we_offered=True)
         t.snd_wnd = seg.window << t.snd_wscale
         t.max_snd_wnd = t.snd_wnd
+        # What the cookie SYN-ACK offered is where the child's window starts (Linux's rcv_ssthresh).
+        child._syn_window = self._cookie_window(peer_ts is not None)
         t.snd_wl1, t.snd_wl2 = seg.seq, seg.ack
         child.on_close = self._child_closed
         self.cookies_validated += 1
