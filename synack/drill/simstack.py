@@ -151,7 +151,7 @@ class SimStack:
         self.recorder = Recorder() if trace else None
         self.network = Network(self.sched, random.Random(seed), LinkConfig(delay_us=0), self.recorder)
         self.peer = _ScriptPeer(self)
-        self.network.hosts[REMOTE_IP] = self.peer  # type: ignore[assignment]
+        self.network.sinks[REMOTE_IP] = self.peer.deliver
         self.sent: list[tuple[int, Segment]] = []
         self.sockets: dict[int, _Socket] = {}
         self._host: Host | None = None
@@ -189,7 +189,7 @@ class SimStack:
                 return True
             if sched.now >= until:
                 return False
-            nxt = sched._heap[0] >> 42 if sched._heap else None  # the scheduler's packed key: time in the top bits
+            nxt = sched.next_time()
             if nxt is None or nxt > until:
                 sched.now = until
             else:
