@@ -32,6 +32,7 @@ from .script import (Code, Event, PacketLine, Script, Shell, Syscall, Unsupporte
 from .settings import settings_from_shell
 
 ANY_TIME_LIMIT_US = 600_000_000  # how long a '*' event or a blocking call may wait
+MAX_IO_BYTES = 1 << 24  # one read or write in a script: plenty for a test, no memory blow-up
 LETTERS = {"S": Flags.SYN, "F": Flags.FIN, "R": Flags.RST, "P": Flags.PSH, ".": Flags.ACK, "E": Flags.ECE,
            "W": Flags.CWR, "U": Flags.URG}
 CONSTANTS = {"O_RDWR": 0o2, "O_NONBLOCK": 0o4000, "SHUT_RD": 0, "SHUT_WR": 1, "SHUT_RDWR": 2,
@@ -398,11 +399,11 @@ class Runner:
         out["fd"] = integer(a[0])
         if name == "listen":
             out["backlog"] = integer(a[1]) if len(a) > 1 else 128
-        elif name in ("read", "recv", "write", "send"):
+        elif name in ("read", "recv", "write", "send", "sendto"):
             out["n"] = integer(a[2])
-        elif name == "sendto":
-            out["n"] = integer(a[2])
-            out["fastopen"] = len(a) > 3 and "MSG_FASTOPEN" in a[3]
+            if not 0 <= out["n"] <= MAX_IO_BYTES:
+                raise Mismatch(f"{name}() of {out['n']} bytes; a script may move 0 to {MAX_IO_BYTES} at once")
+            out["fastopen"] = name == "sendto" and len(a) > 3 and "MSG_FASTOPEN" in a[3]
         elif name == "shutdown":
             out["how"] = integer(a[1])
         elif name == "fcntl":

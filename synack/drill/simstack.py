@@ -24,6 +24,7 @@ from ..sim.network import LinkConfig, Network
 from ..sim.recorder import Recorder
 from ..sim.scheduler import Scheduler
 from ..tcp.endpoint import Connection, Context
+from ..tcp.errors import ConnectionAlreadyExists, ConnectionClosing, ConnectionDoesNotExist, TcpError
 from ..tcp.isn import Rfc6528Isn
 from ..tcp.profiles import MS, S, Profile
 from ..tcp.segment import Segment
@@ -255,7 +256,11 @@ class SimStack:
         if sock is None:
             return _err("EBADF")
         handler = getattr(self, "_call_" + name)
-        result = handler(sock, args)
+        try:
+            result = handler(sock, args)
+        except TcpError as exc:
+            # The engine refuses a call the state does not allow, as the socket layer does with an errno.
+            result = _err(ENGINE_ERRNOS.get(type(exc), "EINVAL"))
         self.sched.run(until=self.sched.now)
         return result
 
@@ -468,6 +473,9 @@ class SimStack:
             value = getattr(errno_module, _errno_of(conn) or "ECONNRESET")
         args["value"] = value
         return CallResult(0)
+
+
+ENGINE_ERRNOS = {ConnectionDoesNotExist: "ENOTCONN", ConnectionClosing: "EPIPE", ConnectionAlreadyExists: "EISCONN"}
 
 
 def math_ceil(a: int, b: int) -> int:
