@@ -152,7 +152,7 @@ class SimStack:
         self.recorder = Recorder() if trace else None
         self.network = Network(self.sched, random.Random(seed), LinkConfig(delay_us=0), self.recorder)
         self.peer = _ScriptPeer(self)
-        self.network.sinks[REMOTE_IP] = self.peer.deliver
+        self.network.attach(self.peer)
         self.sent: list[tuple[int, Segment]] = []
         self.sockets: dict[int, _Socket] = {}
         self._host: Host | None = None

@@ -95,9 +95,6 @@ class Network:
         self.sent = 0
         self.lost = 0
         self.synacks_sent: dict[str, int] = {}  # by sender, for the crowd's counts
-        # Addresses served by something other than a host (a packetdrill script): called as
-        # deliver(src_ip, segment, step, duplicate) when a segment arrives there.
-        self.sinks: dict[str, Callable[[str, Segment, int | None, bool], None]] = {}
 
     def attach(self, host: Attached) -> None:
         self.hosts[host.ip] = host
@@ -117,8 +114,6 @@ class Network:
             target = self.hosts.get(dst_ip)
             if target is not None:
                 self.sched.call_at(now + link.delay_us, target.deliver, DELIVERY, src_ip, seg, None)
-            elif dst_ip in self.sinks:
-                self.sched.call_at(now + link.delay_us, self.sinks[dst_ip], DELIVERY, src_ip, seg, None, False)
             return
         lost_reason = None
         for imp in self.impairments:
@@ -127,7 +122,7 @@ class Network:
                 break
         rng = self.rng
         target = self.hosts.get(dst_ip)
-        if lost_reason is None and target is None and dst_ip not in self.sinks:
+        if lost_reason is None and target is None:
             lost_reason = f"no host has the address {dst_ip}"
         if lost_reason is None and target is not None and target.down:
             lost_reason = f"{target.name} is down"
@@ -149,8 +144,6 @@ class Network:
             return
         host = self.hosts.get(dst_ip)
         if host is None:
-            if dst_ip in self.sinks:
-                self.sched.call_at(now + delay, self.sinks[dst_ip], DELIVERY, src_ip, seg, step, False)
             return
         self.sched.call_at(now + delay, host.deliver, DELIVERY, src_ip, seg, step)
         if link.duplicate and rng.random() < link.duplicate:
