@@ -248,6 +248,8 @@ class Host:
                          "socket": self._serial.get(id(source), -1)}
             elif isinstance(source, Listener):
                 where = {"listener": source.local[1]}
+            else:
+                where = {}
             rec.event(self.sched.now, "state", self.name, old=event.old.value, new=event.new.value,
                       cause=event.cause, primary=source is self._primary, **where)
         elif isinstance(event, SegmentDropped):
