@@ -225,6 +225,37 @@ def decode_options(data: bytes) -> tuple[Option, ...]:
     return tuple(options)
 
 
+def decode_options_lenient(data: bytes) -> tuple[Option, ...]:
+    """The options of a captured segment, never raising: what parses, then the rest as one unknown option.
+
+    Real captures hold middlebox damage and experiments; a bad length byte must
+    not lose the packet.  The bytes from the first option that cannot be read
+    are kept as ``UnknownOption`` of that kind, so nothing is silently dropped.
+    """
+    try:
+        return decode_options(data)
+    except WireError:
+        pass
+    data = bytes(data)
+    options: list[Option] = []
+    i = 0
+    while i < len(data):
+        kind = data[i]
+        if kind == EOL_KIND:
+            break
+        if kind == NOP_KIND:
+            options.append(NOP)
+            i += 1
+            continue
+        size = data[i + 1] if i + 1 < len(data) else 0
+        if size < 2 or i + size > len(data):
+            options.append(UnknownOption(kind, data[i + 1:]))
+            break
+        options.append(_decode_option(kind, data[i + 2:i + size]))
+        i += size
+    return tuple(options)
+
+
 # --- TCP -------------------------------------------------------------------
 
 _FLAGS_CACHE: dict[int, Flags] = {}
