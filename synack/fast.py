@@ -19,6 +19,8 @@ COMPILED = (
     *(f"synack/sim/{p.name}" for p in sorted((PACKAGE / "sim").glob("*.py")) if p.name != "__init__.py"),
     "synack/scenarios/apps.py", "synack/scenarios/base.py", "synack/scenarios/bench.py",
     "synack/scenarios/client_close.py",
+    # synack replay's summary of a large capture (bench/replay_vs_tshark.py).
+    "synack/wire/reader.py", "synack/replay/observer.py", "synack/replay/capture.py",
 )
 
 

@@ -17,6 +17,7 @@ first packet appears in the file.
 
 from __future__ import annotations
 
+import gc
 import ipaddress
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO, Iterable
@@ -47,6 +48,18 @@ class Scan:
 def scan(source: str | bytes | BinaryIO, *, record: bool = False, name: str | None = None,
          time_wait_us: int = 60_000_000) -> Scan:
     """Every TCP connection in the capture, observed; ``record`` keeps each step (for the trace views)."""
+    # The collector would walk every connection again and again as they pile up; they hold
+    # no reference cycles, so reference counting frees what is dropped.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _scan(source, record, name, time_wait_us)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _scan(source: str | bytes | BinaryIO, record: bool, name: str | None, time_wait_us: int) -> Scan:
     with CaptureReader(source, name=name) as reader:
         connections: list[Connection] = []
         current: dict[tuple[bytes, int, bytes, int], Connection] = {}
@@ -169,7 +182,7 @@ def endpoint_text(endpoint: tuple[bytes, int]) -> str:
 def summary_row(conn: Connection) -> dict[str, Any]:
     """One connection as the summary shows it (times in µs as seen at the capture point)."""
     syn_synack, synack_ack = conn.handshake_us()
-    start = conn.syn_us if conn.syn_us is not None else conn.first_us
+    start = conn.syn_us if conn.syn_us is not None else (conn.first_us or 0)
     return {
         "conn": conn.number,
         "client": endpoint_text(conn.client_addr),

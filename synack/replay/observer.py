@@ -43,13 +43,25 @@ trace of one connection.
 from __future__ import annotations
 
 from synack.tcp.seq import MASK, seq_le, seq_lt
-from synack.tcp.states import TRANSITIONS, Input, State
+from synack.tcp.states import TRANSITIONS, Input
 
 FIN, SYN, RST, ACK = 0x01, 0x02, 0x04, 0x10
+
+# Plain strings and a string-keyed copy of the table: reading an Enum member costs a
+# descriptor call, and the summary of a large capture makes millions of these lookups.
+CLOSED, LISTEN, SYN_SENT, SYN_RECEIVED, ESTABLISHED = "CLOSED", "LISTEN", "SYN_SENT", "SYN_RECEIVED", "ESTABLISHED"
+FIN_WAIT_1, FIN_WAIT_2, CLOSE_WAIT, CLOSING = "FIN_WAIT_1", "FIN_WAIT_2", "CLOSE_WAIT", "CLOSING"
+LAST_ACK, TIME_WAIT = "LAST_ACK", "TIME_WAIT"
+TABLE: dict[tuple[str, Input], str] = {(state.value, event): target.value
+                                       for (state, event), (target, _) in TRANSITIONS.items()}
+ACTIVE_OPEN, CLOSE, ABORT = Input.ACTIVE_OPEN, Input.CLOSE, Input.ABORT
+RCV_SYN, RCV_SYN_ACK, RCV_ACK_OF_SYN = Input.RCV_SYN, Input.RCV_SYN_ACK, Input.RCV_ACK_OF_SYN
+RCV_FIN, RCV_ACK_OF_FIN, RCV_RST = Input.RCV_FIN, Input.RCV_ACK_OF_FIN, Input.RCV_RST
+TIME_WAIT_EXPIRED, REOPENED = Input.TIME_WAIT_EXPIRED, Input.REOPENED
 LINUX_TIME_WAIT_US = 60_000_000
 UNKNOWN = "?"
 
-_CERTAIN = frozenset({State.CLOSED.value, State.TIME_WAIT.value})
+_CERTAIN = frozenset({CLOSED, TIME_WAIT})
 
 
 class End:
@@ -84,7 +96,7 @@ class Step:
     """One captured segment of a connection and what the observer made of it."""
 
     __slots__ = ("index", "number", "ts_us", "from_client", "flags", "seq", "ack", "length", "window",
-                 "lost", "retransmission", "arrived_at", "note")
+                 "lost", "retransmission", "arrived_at", "note", "seg_len", "end_seq")
 
     def __init__(self, index: int, number: int, ts_us: int, from_client: bool, flags: int, seq: int, ack: int,
                  length: int, window: int) -> None:
@@ -101,14 +113,8 @@ class Step:
         self.retransmission = False
         self.arrived_at: int | None = None  # step at whose moment the receiver processed it
         self.note = ""
-
-    @property
-    def seg_len(self) -> int:
-        return self.length + (self.flags & SYN) // SYN + (self.flags & FIN)
-
-    @property
-    def end_seq(self) -> int:
-        return (self.seq + self.seg_len) & MASK
+        self.seg_len = length + ((flags >> 1) & 1) + (flags & FIN)  # SEG.LEN: SYN and FIN count one each
+        self.end_seq = (seq + self.seg_len) & MASK
 
 
 class Connection:
@@ -152,7 +158,7 @@ class Connection:
             end.sure = sure
         if state in _CERTAIN:
             end.sure = True
-        if state == State.TIME_WAIT.value:
+        if state == TIME_WAIT:
             end.tw_since = self._when
         if self.record:
             self.changes.append((step, phase, end.name, end.shown(), cause))
@@ -161,11 +167,10 @@ class Connection:
         """Take the transition ``(end.state, event)`` if RFC 9293's table has it."""
         if end.state is None:
             return False
-        found = TRANSITIONS.get((State(end.state), event))
-        if found is None:
+        target = TABLE.get((end.state, event))
+        if target is None:
             return False
-        target, _ = found
-        self._set(end, target.value, step, phase, event.value)
+        self._set(end, target, step, phase, event.value)
         return True
 
     def _start(self, end: End, state: str, sure: bool) -> None:
@@ -196,10 +201,12 @@ class Connection:
         self._statistics(sender, step)
 
     def _expire_time_wait(self, now: int, step: int) -> None:
+        if self.client.tw_since is None and self.server.tw_since is None:
+            return
         for end in (self.client, self.server):
-            if end.state == State.TIME_WAIT.value and end.tw_since is not None \
+            if end.state == TIME_WAIT and end.tw_since is not None \
                     and now >= end.tw_since + self.time_wait_us:
-                self._move(end, Input.TIME_WAIT_EXPIRED, max(step, 0), 2)
+                self._move(end, TIME_WAIT_EXPIRED, max(step, 0), 2)
 
     def _resolve(self, end: End, sending: Step) -> None:
         """``end`` is sending: settle what was in flight toward it, from what its segment says."""
@@ -226,15 +233,15 @@ class Connection:
         flags = s.flags
         other = self.client if end is self.server else self.server
         if flags & RST or (flags & SYN and not flags & ACK):
-            self._start(end, State.CLOSED.value, True)
+            self._start(end, CLOSED, True)
         elif flags & SYN:
             if other.iss is not None and s.ack == (other.iss + 1) & MASK or (
-                    other.iss is not None and other.state == State.SYN_SENT.value):
-                self._start(end, State.LISTEN.value, True)
+                    other.iss is not None and other.state == SYN_SENT):
+                self._start(end, LISTEN, True)
             else:
-                self._start(end, State.SYN_RECEIVED.value, False)  # its SYN came before the capture
+                self._start(end, SYN_RECEIVED, False)  # its SYN came before the capture
         else:
-            self._start(end, State.ESTABLISHED.value, False)
+            self._start(end, ESTABLISHED, False)
 
     def _send(self, end: End, s: Step) -> None:
         """The sender's side of a segment: what it must have done to send it."""
@@ -251,15 +258,15 @@ class Connection:
             self.pending[other.name] = [p for p in self.pending[other.name] if not p.lost]
         self._when = s.ts_us
         if flags & RST:
-            if end.state != State.CLOSED.value:
-                if not self._move(end, Input.ABORT, k, 0):
-                    self._set(end, State.CLOSED.value, k, 0, "sent RST")
+            if end.state != CLOSED:
+                if not self._move(end, ABORT, k, 0):
+                    self._set(end, CLOSED, k, 0, "sent RST")
             if self.rst_by is None:
                 self.rst_by = end.name
         elif flags & SYN and not flags & ACK:
-            if end.state in (State.CLOSED.value, State.TIME_WAIT.value) and (end.iss is None or s.seq != end.iss):
-                self._move(end, Input.ACTIVE_OPEN, k, 0)
-            end.iss = s.seq if end.iss is None or end.state == State.SYN_SENT.value else end.iss
+            if end.state in (CLOSED, TIME_WAIT) and (end.iss is None or s.seq != end.iss):
+                self._move(end, ACTIVE_OPEN, k, 0)
+            end.iss = s.seq if end.iss is None or end.state == SYN_SENT else end.iss
         elif flags & SYN:
             end.iss = s.seq if end.iss is None else end.iss
         if flags & FIN and not flags & RST:
@@ -271,7 +278,7 @@ class Connection:
                     self.fin_order.append((end.name, bool(flags & ACK) and seq_lt(other.fin_seq, s.ack)))
                 else:
                     self.fin_order.append((end.name, False))
-                self._move(end, Input.CLOSE, k, 0)
+                self._move(end, CLOSE, k, 0)
         top = s.end_seq if not flags & RST else s.seq
         if end.snd_nxt is None or seq_lt(end.snd_nxt, top):
             end.snd_nxt = top
@@ -294,38 +301,38 @@ class Connection:
             # An end that answers nothing we saw: what arrives sets what we may assume.
             if flags & SYN and not flags & ACK:
                 return
-            self._start(end, State.ESTABLISHED.value, False)
+            self._start(end, ESTABLISHED, False)
             state = end.state
         sender = self.client if end is self.server else self.server
         if flags & RST:
             if self._acceptable_rst(end, p):
-                self._move(end, Input.RCV_RST, at, 1)
+                self._move(end, RCV_RST, at, 1)
                 if self.rst_by is None:
                     self.rst_by = sender.name
             return
         if flags & SYN:
             if not flags & ACK:
-                self._move(end, Input.RCV_SYN, at, 1)
+                self._move(end, RCV_SYN, at, 1)
                 return
-            if state == State.SYN_SENT.value and end.iss is not None and seq_lt(end.iss, p.ack) \
+            if state == SYN_SENT and end.iss is not None and seq_lt(end.iss, p.ack) \
                     and end.snd_nxt is not None and seq_le(p.ack, end.snd_nxt):
-                self._move(end, Input.RCV_SYN_ACK, at, 1)
-            elif state == State.SYN_RECEIVED.value and end.iss is not None and seq_lt(end.iss, p.ack):
-                self._move(end, Input.RCV_ACK_OF_SYN, at, 1)
+                self._move(end, RCV_SYN_ACK, at, 1)
+            elif state == SYN_RECEIVED and end.iss is not None and seq_lt(end.iss, p.ack):
+                self._move(end, RCV_ACK_OF_SYN, at, 1)
             return
         if flags & ACK:
-            if state == State.SYN_RECEIVED.value and end.iss is not None and seq_lt(end.iss, p.ack):
-                self._move(end, Input.RCV_ACK_OF_SYN, at, 1)
+            if state == SYN_RECEIVED and end.iss is not None and seq_lt(end.iss, p.ack):
+                self._move(end, RCV_ACK_OF_SYN, at, 1)
             elif end.fin_seq is not None and seq_lt(end.fin_seq, p.ack) and state in (
-                    State.FIN_WAIT_1.value, State.CLOSING.value, State.LAST_ACK.value):
-                self._move(end, Input.RCV_ACK_OF_FIN, at, 1)
+                    FIN_WAIT_1, CLOSING, LAST_ACK):
+                self._move(end, RCV_ACK_OF_FIN, at, 1)
         if flags & FIN:
-            if end.state == State.TIME_WAIT.value:
+            if end.state == TIME_WAIT:
                 return  # a repeated FIN: TIME_WAIT answers it and restarts (RFC 9293 3.10.7.4, eighth)
-            self._move(end, Input.RCV_FIN, at, 1)
+            self._move(end, RCV_FIN, at, 1)
 
     def _acceptable_rst(self, end: End, p: Step) -> bool:
-        if end.state == State.SYN_SENT.value:
+        if end.state == SYN_SENT:
             # RFC 9293 3.10.7.3: acceptable if its ACK acknowledges the SYN.
             return bool(p.flags & ACK) and end.iss is not None and seq_lt(end.iss, p.ack) \
                 and end.snd_nxt is not None and seq_le(p.ack, end.snd_nxt)
@@ -358,7 +365,7 @@ class Connection:
                 self.first_data_us = s.ts_us
             start = (s.seq + (1 if flags & SYN else 0)) & MASK
             stop = (start + s.length) & MASK
-            if sender.data_start is None:
+            if sender.data_start is None or sender.data_end is None:
                 sender.data_start = start
                 sender.data_end = stop
             elif seq_lt(sender.data_end, stop):
@@ -395,11 +402,11 @@ class Connection:
     def reopen(self, step_us: int) -> None:
         """A new SYN takes over the 4-tuple: an end still in TIME_WAIT leaves it (RFC 6191)."""
         for end in (self.client, self.server):
-            if end.state == State.TIME_WAIT.value and end.tw_since is not None:
+            if end.state == TIME_WAIT and end.tw_since is not None:
                 if step_us >= end.tw_since + self.time_wait_us:
-                    self._move(end, Input.TIME_WAIT_EXPIRED, max(self.packets - 1, 0), 2)
+                    self._move(end, TIME_WAIT_EXPIRED, max(self.packets - 1, 0), 2)
                 else:
-                    self._move(end, Input.REOPENED, max(self.packets - 1, 0), 2)
+                    self._move(end, REOPENED, max(self.packets - 1, 0), 2)
 
     def ended(self) -> bool:
         """Over on the wire: reset, or a FIN each way (a new SYN on the 4-tuple starts a new connection)."""
@@ -416,7 +423,7 @@ class Connection:
         """For an end left in TIME_WAIT: when it ends (µs, capture clock)."""
         out = {}
         for end in (self.client, self.server):
-            if end.state == State.TIME_WAIT.value and end.tw_since is not None:
+            if end.state == TIME_WAIT and end.tw_since is not None:
                 out[end.name] = end.tw_since + self.time_wait_us
         return out
 

@@ -205,7 +205,7 @@ class CaptureReader:
                                    f"{exc.strerror or exc}.") from None
             self._own = True
         else:
-            self.name = name or getattr(source, "name", "<stream>")
+            self.name = name or str(getattr(source, "name", "<stream>"))
             self._file = source
         head = self._file.read(24)
         if len(head) == 0:

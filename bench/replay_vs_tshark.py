@@ -1,0 +1,101 @@
+"""``synack replay --format summary`` against ``tshark -q -z conv,tcp`` on one ~1,000,000-packet capture.
+
+The capture is made by the engine: 100,000 simulated ``client_close``
+lifecycles (ten segments each) written as pcap by bench/replay_capture.py,
+kept in build/bench/ for the next run.  Both tools then read the same file
+in this one run, one after the other, each in its own process; the figures
+are wall-clock seconds and each process's peak memory (maximum RSS).  The
+synack figure is given for the plain Python source and, when
+``tools/build_fast.py`` has built a fresh mypyc copy, for that copy too.
+
+    python bench/replay_vs_tshark.py                 # 100,000 lifecycles, ~1,000,000 packets
+    python bench/replay_vs_tshark.py --lifecycles 10000
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from replay_capture import write_capture  # noqa: E402
+
+from synack.fast import fresh_build  # noqa: E402
+
+
+def run(command: list[str], env: dict[str, str] | None = None) -> tuple[float, float, str]:
+    """Wall seconds, peak memory in MB and stdout of ``command``, measured by the kernel's rusage."""
+    start = time.perf_counter()
+    child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env, cwd=ROOT)
+    # wait4 gives this child's own rusage (ru_maxrss in KB on Linux), not the sum over all children.
+    out_chunks = []
+    assert child.stdout is not None
+    for chunk in iter(lambda: child.stdout.read(1 << 16), b""):
+        out_chunks.append(chunk)
+    _, status, usage = os.wait4(child.pid, 0)
+    elapsed = time.perf_counter() - start
+    child.returncode = os.waitstatus_to_exitcode(status)
+    if child.returncode:
+        raise SystemExit(f"{command[:3]} exited with status {child.returncode}")
+    return elapsed, usage.ru_maxrss / 1024, b"".join(out_chunks).decode(errors="replace")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--lifecycles", type=int, default=100_000)
+    args = parser.parse_args()
+    tshark = shutil.which("tshark")
+    if tshark is None:
+        raise SystemExit("tshark is not installed (apt-get install tshark); nothing to compare with.")
+    capture = ROOT / "build" / "bench" / f"replay-{args.lifecycles}.pcap"
+    if not capture.exists():
+        capture.parent.mkdir(parents=True, exist_ok=True)
+        print(f"making {capture.relative_to(ROOT)} from {args.lifecycles} simulated lifecycles ...", flush=True)
+        partial = capture.with_suffix(".part")
+        write_capture(partial, args.lifecycles)
+        partial.rename(capture)
+    size_mb = capture.stat().st_size / 1e6
+
+    t_tshark, m_tshark, out = run([tshark, "-r", str(capture), "-q", "-z", "conv,tcp"])
+    tshark_conversations = sum(1 for line in out.splitlines() if "<->" in line)
+
+    env = dict(os.environ)
+    results = {}
+    builds = [("python", str(ROOT))]
+    build = fresh_build()
+    if build is not None:
+        builds.append(("mypyc", str(build)))
+    for label, path in builds:
+        env["PYTHONPATH"] = path
+        seconds, memory, out = run([sys.executable, "-m", "synack", "replay", str(capture), "--format", "summary"],
+                                   env)
+        first = out.splitlines()[0] if out else ""
+        results[label] = {"seconds": round(seconds, 3), "max_rss_mb": round(memory, 1), "first_line": first}
+
+    packets = next((line.split(", ")[1].split()[0] for line in [results["python"]["first_line"]]
+                    if ", " in line), "?")
+    print(f"capture: {capture.relative_to(ROOT)}, {size_mb:.0f} MB, {packets} TCP packets")
+    print(f"tshark -r FILE -q -z conv,tcp:      {t_tshark:7.2f} s  {m_tshark:6.0f} MB peak  "
+          f"({tshark_conversations} conversations)")
+    for label, result in results.items():
+        ratio = result["seconds"] / t_tshark
+        print(f"synack replay --format summary ({label}): {result['seconds']:7.2f} s  {result['max_rss_mb']:6.0f} MB peak"
+              f"  = {ratio:.2f} x tshark's time")
+    if build is None:
+        print("(no fresh mypyc build: 'python tools/build_fast.py' compiles the reader and observer too)")
+    print(json.dumps({"benchmark": "replay_vs_tshark", "lifecycles": args.lifecycles, "packets": packets,
+                      "tshark_seconds": round(t_tshark, 3), "tshark_max_rss_mb": round(m_tshark, 1),
+                      "synack": results}))
+
+
+if __name__ == "__main__":
+    main()
