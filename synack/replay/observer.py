@@ -279,9 +279,9 @@ class Connection:
                 else:
                     self.fin_order.append((end.name, False))
                 self._move(end, CLOSE, k, 0)
-        top = s.end_seq if not flags & RST else s.seq
-        if end.snd_nxt is None or seq_lt(end.snd_nxt, top):
-            end.snd_nxt = top
+        # An RST's sequence number is a claim to check, not data sent: it does not move SND.NXT.
+        if not flags & RST and (end.snd_nxt is None or seq_lt(end.snd_nxt, s.end_seq)):
+            end.snd_nxt = s.end_seq
         if flags & ACK:
             end.rcv_nxt = s.ack
             other = self.client if end is self.server else self.server
