@@ -141,6 +141,8 @@ class Connection:
         self.synack_us: int | None = None
         self.ack_us: int | None = None
         self.first_data_us: int | None = None
+        self.first_data: tuple[bool, int] | None = None  # (from the client?, its end): to time its ACK
+        self.data_rtt_us: int | None = None  # first data to the ACK that covers it, at the capture point
         self.fin_order: list[tuple[str, bool]] = []  # (who, whether its FIN acknowledged the other's FIN)
         self.fin_acked_first: bool = False  # second closer acknowledged the first FIN before its own
         self.finished = False
@@ -360,9 +362,13 @@ class Connection:
             self.ack_us = s.ts_us
         if flags & RST and sender is self.server and self.synack_us is None and self.syn_us is not None:
             self.refused = True
+        if self.first_data is not None and self.data_rtt_us is None and flags & ACK \
+                and s.from_client != self.first_data[0] and seq_le(self.first_data[1], s.ack):
+            self.data_rtt_us = s.ts_us - self.first_data_us if self.first_data_us is not None else None
         if s.length and not flags & RST:
             if self.first_data_us is None:
                 self.first_data_us = s.ts_us
+                self.first_data = (s.from_client, s.end_seq)
             start = (s.seq + (1 if flags & SYN else 0)) & MASK
             stop = (start + s.length) & MASK
             if sender.data_start is None or sender.data_end is None:

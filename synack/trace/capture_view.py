@@ -19,8 +19,9 @@ What differs from a simulated trace, and why:
   ``lost_reason`` says so.
 - ``ip_hex`` is the IP packet as captured (IPv4 or IPv6); a packet the
   snapshot length cut is marked ``truncated``.
-- ``rtt_us`` is the handshake's measured RTT (SYN to the client's ACK), or
-  null when the capture holds no handshake; ``profile`` is ``capture``.
+- ``rtt_us`` is the handshake's measured RTT (SYN to the client's ACK);
+  without a handshake, the time from the first data to the ACK that covered
+  it; null when neither was seen.  ``profile`` is ``capture``.
 - The trace adds ``final_states`` (``{"client": ..., "server": ...}``),
   ``time_wait_until_us`` and ``capture`` (file name, connection number,
   packet numbers).
@@ -108,7 +109,7 @@ def _note(step: Any, seg: Segment, kind: str, sender: str, receiver: str, before
         text += " " + "; ".join(f"{name}: {before.get(name)} → {after[name]}" for name in changed) + "."
     if not seg.checksum_ok:
         text += " (The checksum could not be verified: the capture cut the packet, or it is bad.)"
-    return text
+    return text[:1].upper() + text[1:]
 
 
 def capture_trace(conn: Any, packets: dict[int, tuple[Any, bytes]], *, file_name: str,
@@ -125,7 +126,20 @@ def capture_trace(conn: Any, packets: dict[int, tuple[Any, bytes]], *, file_name
     rtt_us = syn_synack + synack_ack if syn_synack is not None and synack_ack is not None else None
     one_way = {"server": (syn_synack or 0) // 2, "client": (synack_ack or 0) // 2}
     client_text, server_text = endpoint_text(conn.client_addr), endpoint_text(conn.server_addr)
+    if rtt_us is None and conn.data_rtt_us is not None:
+        rtt_us = conn.data_rtt_us  # no handshake: the first data and the ACK that covered it
     numbers = RelativeNumbers()
+    # Each direction's base is its first SYN or, without one, its first sequence number, known
+    # before the first row, so a capture that starts mid-connection shows relative acks at once.
+    for step in conn.steps:
+        found = packets.get(step.number)
+        if found is not None:
+            packet = found[0]
+            key = (packet.src_ip, packet.segment.src_port, packet.dst_ip, packet.segment.dst_port)
+            if key not in numbers.base:
+                syn = next((packets[s.number][0].segment.seq for s in conn.steps
+                            if s.from_client == step.from_client and s.flags & 0x02 and s.number in packets), None)
+                numbers.base[key] = syn if syn is not None else packet.segment.seq
     kinds: list[str] = []
     rows = []
     for step in conn.steps:
