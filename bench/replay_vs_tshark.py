@@ -88,8 +88,8 @@ def main() -> None:
           f"({tshark_conversations} conversations)")
     for label, result in results.items():
         ratio = result["seconds"] / t_tshark
-        print(f"synack replay --format summary ({label}): {result['seconds']:7.2f} s  {result['max_rss_mb']:6.0f} MB peak"
-              f"  = {ratio:.2f} x tshark's time")
+        print(f"synack replay --format summary ({label}): {result['seconds']:7.2f} s  "
+              f"{result['max_rss_mb']:6.0f} MB peak  = {ratio:.2f} x tshark's time")
     if build is None:
         print("(no fresh mypyc build: 'python tools/build_fast.py' compiles the reader and observer too)")
     print(json.dumps({"benchmark": "replay_vs_tshark", "lifecycles": args.lifecycles, "packets": packets,

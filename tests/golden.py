@@ -22,10 +22,12 @@ CONFIGS = ((0.0, 1), (0.3, 7), (0.1, 3))
 
 
 def wire_lines(name: str, profile: str, loss: float, seed: int) -> list[str]:
-    from synack.scenarios import ScenarioError, run_scenario
+    from synack.scenarios import SCENARIOS, ScenarioError, run_scenario
 
     try:
-        run = run_scenario(name, profile=profile, loss=loss, seed=seed)
+        # A crowd scenario's defaults may be a big run; it names smaller settings for the record.
+        params = dict(SCENARIOS[name].golden_params) or None
+        run = run_scenario(name, profile=profile, loss=loss, seed=seed, params=params)
     except ScenarioError as exc:
         return [f"error: {exc}"]
     lines = []

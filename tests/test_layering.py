@@ -12,6 +12,7 @@ ALLOWED = {
     "scenarios": {"sim", "tcp", "units", "fast"},
     "trace": {"tcp", "wire", "units"},
     "replay": {"tcp", "wire"},
+    "drill": {"sim", "tcp", "wire", "trace", "units"},
 }
 
 

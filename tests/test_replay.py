@@ -48,7 +48,7 @@ def test_final_states_match_the_simulation(name, loss):
 def test_the_handshake_lesson_is_inferred_step_for_step():
     trace, found = simulated("handshake")
     [conn] = found.connections
-    for step, (_, after) in zip(trace["steps"], conn.snapshots()):
+    for step, (_, after) in zip(trace["steps"], conn.snapshots(), strict=True):
         assert after == step["states"], step["note"]
 
 
@@ -159,7 +159,7 @@ def test_ipv6_with_and_without_extension_headers(linktype):
     import ipaddress
     src_raw, dst_raw = ipaddress.IPv6Address(a).packed, ipaddress.IPv6Address(b).packed
     frames = []
-    for i, (ts, src, dst, seg) in enumerate(segment_rows()):
+    for i, (ts, src, _, seg) in enumerate(segment_rows()):
         packed = (src_raw, dst_raw) if src == C else (dst_raw, src_raw)
         ip = ipv6_packet(*packed, seg, extension=i % 2 == 0)
         if linktype == 1:

@@ -59,7 +59,7 @@ def test_link_types(name, linktypes):
 @pytest.mark.parametrize("name", ["linux_nano.pcap", "linux_sll2_ipv6.pcap", "linux_two_interfaces.pcapng"])
 def test_whole_linux_lifecycles(name):
     found, all_traces = traces(FIXTURES / name)
-    for conn, trace in zip(found.connections, all_traces):
+    for conn, trace in zip(found.connections, all_traces, strict=True):
         row = summary_row(conn)
         assert row["ended"] == "FIN 3-way"
         assert row["final_states"] == {"client": "TIME_WAIT", "server": "CLOSED"}

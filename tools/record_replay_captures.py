@@ -137,8 +137,8 @@ def record_all() -> None:
     server_b = start_server(B)
     server_a = start_server(A)  # on a's own loopback, for ::1
     try:
-        cap = start_capture(["tcpdump", "-i", "v1", "-n", "-U", "--immediate-mode", "--time-stamp-precision=nano", "-s", "256",
-                             "-w", str(OUT / "linux_nano.pcap"), "tcp"])
+        cap = start_capture(["tcpdump", "-i", "v1", "-n", "-U", "--immediate-mode", "--time-stamp-precision=nano",
+                             "-s", "256", "-w", str(OUT / "linux_nano.pcap"), "tcp"])
         in_a(f"client({B4!r}); client({B4!r})")
         stop_capture(cap)
 

@@ -37,13 +37,13 @@ def summary_lines(rows: Iterable[dict[str, Any]], tally: dict[str, int], file_na
     rows = list(rows)
     widths = [4, 21, 21, 5, 11, 11, 9, 10, 10, 4, 20]
     yield f"{file_name}: {len(rows)} TCP connection{'s' if len(rows) != 1 else ''}, {packets} TCP packets"
-    yield "  ".join(h.ljust(w) if i else h.rjust(w) for i, (h, w) in enumerate(zip(HEADER, widths + [0])))
+    yield "  ".join(h.ljust(w) if i else h.rjust(w) for i, (h, w) in enumerate(zip(HEADER, widths + [0], strict=True)))
     for row in rows:
         cells = [str(row["conn"]), row["client"], row["server"], str(row["packets"]),
                  duration_text(row["syn_to_synack_us"]), duration_text(row["synack_to_ack_us"]),
                  duration_text(row["first_data_us"]), str(row["bytes_client_to_server"]),
                  str(row["bytes_server_to_client"]), str(row["retransmissions"]), row["ended"]]
-        yield "  ".join(c.ljust(w) if i else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths))) + \
+        yield "  ".join(c.ljust(w) if i else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths, strict=True))) + \
             "  " + _final(row)
     yield ""
     yield "States at the end of the capture (both ends of every connection, as netstat would count them):"

@@ -10,6 +10,7 @@ NAMES = (
     "handshake", "client_close", "client_close_lingering_server", "server_close", "half_close",
     "refused", "syn_lost", "synack_lost", "abort", "close_unread", "simultaneous_open",
     "simultaneous_close", "fast_open", "syn_cookies", "syn_flood", "keepalive", "time_wait",
+    "time_wait_exhaustion", "close_wait_leak", "half_open",
     "in_window_attacks", "ack_to_closed_port",
 )
 

@@ -156,7 +156,8 @@ def capture_trace(conn: Any, packets: dict[int, tuple[Any, bytes]], *, file_name
     steps = []
     events: list[dict[str, Any]] = []
     before = dict(initial)
-    for position, ((step, packet, ip_bytes, seq, ack), kind, phase) in enumerate(zip(rows, kinds, phase_of)):
+    for position, (row, kind, phase) in enumerate(zip(rows, kinds, phase_of, strict=True)):
+        step, packet, ip_bytes, seq, ack = row
         seg = packet.segment
         sender, receiver = ("client", "server") if step.from_client else ("server", "client")
         states_sent, states = snapshots[step.index]
