@@ -267,6 +267,8 @@ def cmd_replay(args: argparse.Namespace) -> int:
     if os.path.isdir(args.file):
         raise UsageError(f"{args.file} is a directory; give a pcap or pcapng file.")
     fmt = args.format or ("ladder" if conn is not None or args.filter is not None or args.play else "summary")
+    if fmt == "summary" and conn is None and args.filter is None:
+        return _replay_summary(args.file)
     try:
         found = scan(args.file, record=fmt != "summary")
     except CaptureError as exc:
@@ -286,8 +288,8 @@ def cmd_replay(args: argparse.Namespace) -> int:
     if fmt == "summary":
         from .replay.capture import summary_row, tally
         from .replay.report import summary_lines
-        for line in summary_lines((summary_row(c) for c in chosen), tally(chosen), found.name,
-                                  sum(c.packets for c in chosen)):
+        rows = [summary_row(c) for c in chosen]
+        for line in summary_lines(rows, tally(rows), found.name, sum(c.packets for c in chosen)):
             print(line)
         return 0
     from .replay.capture import endpoint_text
@@ -404,6 +406,29 @@ def _drill_table(outcomes: list, args: argparse.Namespace) -> int:
         console.print(table)
         console.print(total)
     return 0 if counts["fail"] == 0 and counts["error"] == 0 else 1
+
+
+def _replay_summary(path: str) -> int:
+    """The whole capture's summary; a large file is split over the cores by connection."""
+    from .replay.capture import CaptureError, summarize, tally
+    from .replay.report import summary_lines
+    try:
+        large = os.path.getsize(path) > 8_000_000
+    except OSError:
+        large = False  # the reader says what is wrong with the path, in its own sentence
+    workers = min(os.cpu_count() or 1, 4) if large else 1
+    try:
+        rows, found = summarize(path, workers=workers)
+    except CaptureError as exc:
+        raise UsageError(str(exc)) from None
+    for warning in found.warnings:
+        print(f"synack: warning: {warning}", file=sys.stderr)
+    if not rows:
+        raise UsageError(f"{found.name} holds no TCP connection synack can read "
+                         f"({found.records} packets, none of them a readable TCP segment).")
+    for line in summary_lines(rows, tally(rows), found.name, sum(row["packets"] for row in rows)):
+        print(line)
+    return 0
 
 
 COMMANDS = {"list": cmd_list, "run": cmd_run, "play": cmd_play, "bench": cmd_bench, "serve": cmd_serve,

@@ -9,7 +9,7 @@ import pytest
 from test_wire_pcap import classic_pcap, enhanced, interface, link_frame, option, section
 
 from synack.cli import main
-from synack.replay.capture import parse_filter, scan, select, summary_row, tally, FilterError
+from synack.replay.capture import FilterError, parse_filter, scan, select, summarize, summary_row, tally
 from synack.scenarios import run_scenario
 from synack.tcp.options import Mss, UnknownOption
 from synack.tcp.segment import Flags, Segment
@@ -372,6 +372,19 @@ def test_truncated_file_gives_the_connections_before_the_cut_and_a_warning(tmp_p
     assert "1 TCP connection" in captured.out
 
 
+def test_summary_split_over_workers_is_the_same_as_in_one_process(tmp_path):
+    rows = []
+    for i in range(6):
+        rows += [(ts + i * 15_000, src, dst, seg.replace(src_port=40000 + i) if src == C
+                  else seg.replace(dst_port=40000 + i)) for ts, src, dst, seg in segment_rows()]
+    rows.sort(key=lambda r: r[0])
+    path = write(tmp_path, classic_pcap([(ts, link_frame(1, ip)) for ts, ip in ipv4_frames(rows)]))
+    one, _ = summarize(path, workers=1)
+    two, _ = summarize(path, workers=2)
+    assert len(one) == 6 and one == two
+    assert [r["conn"] for r in two] == list(range(6))
+
+
 def test_filter_parsing():
     assert parse_filter(":80") == (None, 80)
     assert parse_filter("[2001:db8::1]:443")[1] == 443
@@ -382,7 +395,7 @@ def test_filter_parsing():
 
 def test_tally_counts_both_ends():
     found = scan(classic_pcap([(ts, link_frame(1, ip)) for ts, ip in ipv4_frames(segment_rows())]))
-    assert tally(found.connections) == {"CLOSED": 1, "TIME_WAIT": 1}
+    assert tally(summary_row(c) for c in found.connections) == {"CLOSED": 1, "TIME_WAIT": 1}
     assert select(found.connections, filter_text=":80") == found.connections
 
 

@@ -62,6 +62,8 @@ LINUX_TIME_WAIT_US = 60_000_000
 UNKNOWN = "?"
 
 _CERTAIN = frozenset({CLOSED, TIME_WAIT})
+# States where an arriving ACK or data without SYN, FIN or RST changes nothing (RFC 9293 3.10.7.4).
+_QUIET = frozenset({ESTABLISHED, FIN_WAIT_2, CLOSE_WAIT, TIME_WAIT, CLOSED})
 
 
 class End:
@@ -130,6 +132,7 @@ class Connection:
         self.client = End("client")
         self.server = End("server")
         self.first_us: int | None = None
+        self.first_number = 0
         self.last_us = 0
         self.packets = 0
         self.steps: list[Step] = []
@@ -187,20 +190,28 @@ class Connection:
         """One segment seen in the capture, in capture order."""
         if self.first_us is None:
             self.first_us = ts_us
+            self.first_number = number
         self.last_us = ts_us
         index = self.packets
         self.packets += 1
         step = Step(index, number, ts_us, from_client, flags, seq, ack, length, window)
         if self.record:
             self.steps.append(step)
-        sender, receiver = self._ends(from_client)
-        self._expire_time_wait(ts_us, index - 1)
+        if from_client:
+            sender, receiver = self.client, self.server
+        else:
+            sender, receiver = self.server, self.client
+        if self.client.tw_since is not None or self.server.tw_since is not None:
+            self._expire_time_wait(ts_us, index - 1)
         if sender.state is None:
             self._first_segment(sender, step)
-        self._resolve(sender, step)
+        if self.pending[sender.name]:
+            self._resolve(sender, step)
         self._send(sender, step)
         self.pending[receiver.name].append(step)
-        self._statistics(sender, step)
+        # The statistics only change around the handshake, the first data and its ACK.
+        if flags & (SYN | RST) or length or self.ack_us is None or self.data_rtt_us is None:
+            self._statistics(sender, step)
 
     def _expire_time_wait(self, now: int, step: int) -> None:
         if self.client.tw_since is None and self.server.tw_since is None:
@@ -296,9 +307,11 @@ class Connection:
     def _arrive(self, end: End, p: Step, at: int) -> None:
         """Segment ``p`` is processed by ``end`` (RFC 9293 3.10.7), shown at step ``at``."""
         p.arrived_at = at
-        self._when = p.ts_us
         flags = p.flags
         state = end.state
+        if not flags & (SYN | FIN | RST) and state in _QUIET:
+            return  # data and ACKs move nothing in these states
+        self._when = p.ts_us
         if state is None:
             # An end that answers nothing we saw: what arrives sets what we may assume.
             if flags & SYN and not flags & ACK:
