@@ -4,9 +4,10 @@ The capture is made by the engine: 100,000 simulated ``client_close``
 lifecycles (ten segments each) written as pcap by bench/replay_capture.py,
 kept in build/bench/ for the next run.  Both tools then read the same file
 in this one run, one after the other, each in its own process; the figures
-are wall-clock seconds and each process's peak memory (maximum RSS).  The
-synack figure is given for the plain Python source and, when
-``tools/build_fast.py`` has built a fresh mypyc copy, for that copy too.
+are wall-clock seconds and each process's peak memory (maximum RSS; for
+synack the largest of its processes).  The synack figure is given for the
+pure-Python sources (``SYNACK_PURE=1``) and, when the mypyc build is fresh
+(``make build``), for the compiled observer too.
 
     python bench/replay_vs_tshark.py                 # 100,000 lifecycles, ~1,000,000 packets
     python bench/replay_vs_tshark.py --lifecycles 10000
@@ -29,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from replay_capture import write_capture  # noqa: E402
 
-from synack.fast import fresh_build  # noqa: E402
+from synack.compiled import build_is_fresh  # noqa: E402
 
 
 def run(command: list[str], env: dict[str, str] | None = None) -> tuple[float, float, str]:
@@ -68,20 +69,16 @@ def main() -> None:
     t_tshark, m_tshark, out = run([tshark, "-r", str(capture), "-q", "-z", "conv,tcp"])
     tshark_conversations = sum(1 for line in out.splitlines() if "<->" in line)
 
-    env = dict(os.environ)
     results = {}
-    builds = [("python", str(ROOT))]
-    build = fresh_build()
-    if build is not None:
-        builds.append(("mypyc", str(build)))
-    for label, path in builds:
-        env["PYTHONPATH"] = path
+    builds = [("pure", "1")] + ([("compiled", "0")] if build_is_fresh() else [])
+    for label, pure in builds:
+        env = {**os.environ, "SYNACK_PURE": pure}
         seconds, memory, out = run([sys.executable, "-m", "synack", "replay", str(capture), "--format", "summary"],
                                    env)
         first = out.splitlines()[0] if out else ""
         results[label] = {"seconds": round(seconds, 3), "max_rss_mb": round(memory, 1), "first_line": first}
 
-    packets = next((line.split(", ")[1].split()[0] for line in [results["python"]["first_line"]]
+    packets = next((line.split(", ")[1].split()[0] for line in [results["pure"]["first_line"]]
                     if ", " in line), "?")
     print(f"capture: {capture.relative_to(ROOT)}, {size_mb:.0f} MB, {packets} TCP packets")
     print(f"tshark -r FILE -q -z conv,tcp:      {t_tshark:7.2f} s  {m_tshark:6.0f} MB peak  "
@@ -90,8 +87,8 @@ def main() -> None:
         ratio = result["seconds"] / t_tshark
         print(f"synack replay --format summary ({label}): {result['seconds']:7.2f} s  "
               f"{result['max_rss_mb']:6.0f} MB peak  = {ratio:.2f} x tshark's time")
-    if build is None:
-        print("(no fresh mypyc build: 'python tools/build_fast.py' compiles the reader and observer too)")
+    if len(builds) == 1:
+        print("(no fresh mypyc build: 'make build' compiles the observer too)")
     print(json.dumps({"benchmark": "replay_vs_tshark", "lifecycles": args.lifecycles, "packets": packets,
                       "tshark_seconds": round(t_tshark, 3), "tshark_max_rss_mb": round(m_tshark, 1),
                       "synack": results}))

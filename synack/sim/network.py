@@ -11,7 +11,7 @@ iptables drop on the receiver's INPUT chain does in a real capture.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 import random
 from typing import TYPE_CHECKING, Callable
 
@@ -42,7 +42,10 @@ class Impairment:
     start_us: int = 0
     end_us: int | None = None
     count: int | None = None  # stop after this many drops
-    dropped: int = field(default=0, init=False)
+
+    def __post_init__(self) -> None:
+        # Not a field(init=False): mypyc's dataclasses leave such a field unset.
+        self.dropped = 0
 
     def applies(self, sender: str, seg: Segment, now: int) -> bool:
         if self.sender is not None and sender != self.sender:
