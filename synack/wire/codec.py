@@ -332,7 +332,7 @@ def decode_segment(data: bytes, src_ip: str | None = None, dst_ip: str | None = 
         raise WireError(f"The TCP data offset says the header takes {header_len} bytes, "
                         f"but the segment has only {len(data)}.")
     checksum_ok = True
-    if src_ip is not None:
+    if src_ip is not None and dst_ip is not None:
         checksum_ok = tcp_checksum(ip_to_bytes(src_ip), ip_to_bytes(dst_ip), data) == 0
     return Segment(
         src_port=src_port,
