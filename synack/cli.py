@@ -432,16 +432,11 @@ def _drill_table(outcomes: list, args: argparse.Namespace) -> int:
 
 
 def _replay_summary(path: str) -> int:
-    """The whole capture's summary; a large file is split over the cores by connection."""
+    """The whole capture's summary, one row per connection."""
     from .replay.capture import CaptureError, summarize, tally
     from .replay.report import summary_lines
     try:
-        large = os.path.getsize(path) > 8_000_000
-    except OSError:
-        large = False  # the reader says what is wrong with the path, in its own sentence
-    workers = min(os.cpu_count() or 1, 4) if large else 1
-    try:
-        rows, found = summarize(path, workers=workers)
+        rows, found = summarize(path)
     except CaptureError as exc:
         raise UsageError(str(exc)) from None
     for warning in found.warnings:

@@ -372,17 +372,17 @@ def test_truncated_file_gives_the_connections_before_the_cut_and_a_warning(tmp_p
     assert "1 TCP connection" in captured.out
 
 
-def test_summary_split_over_workers_is_the_same_as_in_one_process(tmp_path):
+def test_summary_rows_are_the_scan_in_order(tmp_path):
     rows = []
     for i in range(6):
         rows += [(ts + i * 15_000, src, dst, seg.replace(src_port=40000 + i) if src == C
                   else seg.replace(dst_port=40000 + i)) for ts, src, dst, seg in segment_rows()]
     rows.sort(key=lambda r: r[0])
     path = write(tmp_path, classic_pcap([(ts, link_frame(1, ip)) for ts, ip in ipv4_frames(rows)]))
-    one, _ = summarize(path, workers=1)
-    two, _ = summarize(path, workers=2)
-    assert len(one) == 6 and one == two
-    assert [r["conn"] for r in two] == list(range(6))
+    summary, found = summarize(path)
+    assert [r["conn"] for r in summary] == list(range(6))
+    assert [r["client"] for r in summary] == [f"10.0.0.1:{40000 + i}" for i in range(6)]
+    assert found.tcp_packets == 54 and not found.connections
 
 
 def test_filter_parsing():
@@ -402,3 +402,15 @@ def test_tally_counts_both_ends():
 def test_reader_errors_are_capture_errors():
     with pytest.raises(CaptureError, match="empty"):
         CaptureReader(b"")
+
+
+def test_play_without_a_terminal_prints_the_ladder_and_needs_one_connection(tmp_path, capsys):
+    path = lifecycle_file(tmp_path)
+    assert main(["replay", path, "--conn", "0", "--play"]) == 0
+    assert "SYN_RECEIVED" in capsys.readouterr().out
+    rows = segment_rows() + [(ts + 1, src, dst, seg.replace(src_port=41000) if src == C
+                              else seg.replace(dst_port=41000)) for ts, src, dst, seg in segment_rows()]
+    rows.sort(key=lambda r: r[0])
+    two = write(tmp_path, classic_pcap([(ts, link_frame(1, ip)) for ts, ip in ipv4_frames(rows)]), "two.pcap")
+    assert main(["replay", two, "--filter", ":80", "--play"]) == 2
+    assert "2 connections match; pick one with --conn N" in capsys.readouterr().err

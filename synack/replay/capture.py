@@ -46,26 +46,20 @@ class Scan:
 
 
 def scan(source: str | bytes | BinaryIO, *, record: bool = False, name: str | None = None,
-         time_wait_us: int = 60_000_000, share: tuple[int, int] | None = None) -> Scan:
-    """Every TCP connection in the capture, observed; ``record`` keeps each step (for the trace views).
-
-    ``share=(k, n)`` observes only the connections whose port pair falls in share ``k`` of ``n``
-    (both directions of a 4-tuple fall in the same share), for :func:`summarize`'s workers.
-    """
+         time_wait_us: int = 60_000_000) -> Scan:
+    """Every TCP connection in the capture, observed; ``record`` keeps each step (for the trace views)."""
     # The collector would walk every connection again and again as they pile up; they hold
     # no reference cycles, so reference counting frees what is dropped.
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return _scan(source, record, name, time_wait_us, share)
+        return _scan(source, record, name, time_wait_us)
     finally:
         if collecting:
             gc.enable()
 
 
-def _scan(source: str | bytes | BinaryIO, record: bool, name: str | None, time_wait_us: int,
-          share: tuple[int, int] | None) -> Scan:
-    mine, shares = share if share is not None else (0, 1)
+def _scan(source: str | bytes | BinaryIO, record: bool, name: str | None, time_wait_us: int) -> Scan:
     with CaptureReader(source, name=name) as reader:
         connections: list[Connection] = []
         current: dict[tuple[bytes, int, bytes, int], Connection] = {}
@@ -76,8 +70,6 @@ def _scan(source: str | bytes | BinaryIO, record: bool, name: str | None, time_w
                 first_us = ts_us
             if ts_us > last_us:
                 last_us = ts_us
-            if shares > 1 and (sport ^ dport) % shares != mine:
-                continue
             key = (src, sport, dst, dport)
             conn = current.get(key)
             if conn is None or (flags & SYN and not flags & ACK and conn.ended()
@@ -93,43 +85,23 @@ def _scan(source: str | bytes | BinaryIO, record: bool, name: str | None, time_w
         for conn in connections:
             conn.finish(last_us)
         warnings = reader.finish_warnings()
-        if reader.records and not connections and shares == 1:
+        if reader.records and not connections:
             warnings.append(f"None of the {reader.records} packets in {reader.name} is a TCP segment "
                             "synack can read.")
         return Scan(reader.name, reader.format, connections, warnings, reader.records, reader.tcp_packets,
                     first_us, last_us, set(reader.linktypes))
 
 
-def _summary_share(path: str, mine: int, shares: int, time_wait_us: int) -> tuple[list[dict[str, Any]], Scan]:
-    found = scan(path, share=(mine, shares), time_wait_us=time_wait_us)
+def summarize(path: str, *, time_wait_us: int = 60_000_000) -> tuple[list[dict[str, Any]], Scan]:
+    """One summary row per connection (:func:`summary_row`), and the file's counts and warnings.
+
+    Each connection becomes its row as soon as the file is read, so what is
+    kept is rows, not observers.
+    """
+    found = scan(path, time_wait_us=time_wait_us)
     rows = [summary_row(c) for c in found.connections]
     found.connections = []
     return rows, found
-
-
-def summarize(path: str, *, workers: int = 1, time_wait_us: int = 60_000_000) -> tuple[list[dict[str, Any]], Scan]:
-    """One summary row per connection (:func:`summary_row`), numbered as :func:`scan` numbers them.
-
-    With ``workers`` > 1 the connections are split by port pair over that many
-    processes, each reading the file; the rows are merged back in the order
-    of each connection's first packet.  The returned :class:`Scan` carries the
-    file's counts and warnings, without connections.
-    """
-    if workers <= 1:
-        found = scan(path, time_wait_us=time_wait_us)
-        rows = [summary_row(c) for c in found.connections]
-        found.connections = []
-        return rows, found
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-    # fork: the children start with this process's modules loaded, so no second import.
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-        parts = list(pool.map(_summary_share, [path] * workers, range(workers), [workers] * workers,
-                              [time_wait_us] * workers))
-    rows = sorted((row for part_rows, _ in parts for row in part_rows), key=lambda row: row["first_packet"])
-    for number, row in enumerate(rows):
-        row["conn"] = number
-    return rows, parts[0][1]
 
 
 def load_packets(source: str | bytes | BinaryIO, numbers: set[int]) -> dict[int, CapturedPacket]:

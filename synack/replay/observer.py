@@ -122,6 +122,12 @@ class Step:
 class Connection:
     """One TCP connection of a capture, observed segment by segment (:meth:`add`), then :meth:`finish`-ed."""
 
+    # Slots: a summary keeps one of these per connection, and a capture may hold a million.
+    __slots__ = ("number", "client_addr", "server_addr", "time_wait_us", "record", "client", "server", "first_us",
+                 "first_number", "last_us", "packets", "steps", "changes", "pending", "rst_by", "refused", "syn_us",
+                 "synack_us", "ack_us", "first_data_us", "first_data", "data_rtt_us", "fin_order", "fin_acked_first",
+                 "finished", "_when")
+
     def __init__(self, number: int, client: tuple[bytes, int], server: tuple[bytes, int], *,
                  time_wait_us: int = LINUX_TIME_WAIT_US, record: bool = True) -> None:
         self.number = number
