@@ -42,23 +42,21 @@ from synack.tcp.segment import Segment
 
 from .checksum import TCP_PROTOCOL, internet_checksum, tcp_checksum
 from .codec import TCP_HEADER_LEN, WireError, _flags, decode_options_lenient
+from .pcap import (
+    LINKTYPE_ETHERNET,
+    LINKTYPE_IPV4,
+    LINKTYPE_LINUX_SLL,
+    LINKTYPE_LINUX_SLL2,
+    LINKTYPE_LOOP,
+    LINKTYPE_NULL,
+    LINKTYPE_RAW,
+    PCAP_MAGIC_MICRO,
+    PCAP_MAGIC_NANO,
+)
+from .pcap import SUPPORTED_LINKTYPES as PCAP_LINKTYPES
 
-LINKTYPE_NULL = 0
-LINKTYPE_ETHERNET = 1
-LINKTYPE_RAW = 101
-LINKTYPE_LOOP = 108
-LINKTYPE_LINUX_SLL = 113
-LINKTYPE_IPV4 = 228
 LINKTYPE_IPV6 = 229
-LINKTYPE_LINUX_SLL2 = 276
-SUPPORTED_LINKTYPES = frozenset({LINKTYPE_NULL, LINKTYPE_ETHERNET, LINKTYPE_RAW, LINKTYPE_LOOP,
-                                 LINKTYPE_LINUX_SLL, LINKTYPE_IPV4, LINKTYPE_IPV6, LINKTYPE_LINUX_SLL2})
-LINKTYPE_NAMES = {LINKTYPE_NULL: "BSD loopback", LINKTYPE_ETHERNET: "Ethernet", LINKTYPE_RAW: "raw IP",
-                  LINKTYPE_LOOP: "OpenBSD loopback", LINKTYPE_LINUX_SLL: "Linux cooked v1",
-                  LINKTYPE_IPV4: "raw IPv4", LINKTYPE_IPV6: "raw IPv6", LINKTYPE_LINUX_SLL2: "Linux cooked v2"}
-
-PCAP_MAGIC_MICRO = 0xA1B2C3D4
-PCAP_MAGIC_NANO = 0xA1B23C4D
+SUPPORTED_LINKTYPES = PCAP_LINKTYPES | {LINKTYPE_IPV6}
 PCAPNG_SHB = 0x0A0D0D0A
 CHUNK = 1 << 20
 # No link layer frame is this large; a record claiming more is damage, not data.
@@ -237,6 +235,13 @@ class CaptureReader:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def _window(self, buf: bytes, pos: int, base: int, need: int) -> tuple[bytes, int, int]:
+        """The unread rest of ``buf`` with at least ``need`` bytes (fewer at the end of the file).
+
+        Returns the new buffer, the position in it (0) and the file offset of its first byte.
+        """
+        return buf[pos:] + self._file.read(max(CHUNK, need)), 0, base + pos
+
     # ---------------------------------------------------------------- classic pcap
     def _classic_header(self, head: bytes) -> None:
         order = "<" if struct.unpack("<I", head[:4])[0] in (PCAP_MAGIC_MICRO, PCAP_MAGIC_NANO) else ">"
@@ -259,17 +264,14 @@ class CaptureReader:
         unpack = record.unpack_from
         nano = self._nano
         linktype = self._linktype
-        read = self._file.read
+        window = self._window
         buf = b""
         pos = 0
         base = 24          # file offset of buf[0]
         number = 0
         while True:
             if len(buf) - pos < 16:
-                more = read(CHUNK)
-                buf = buf[pos:] + more
-                base += pos
-                pos = 0
+                buf, pos, base = window(buf, pos, base, 16)
                 if len(buf) < 16:
                     if buf:
                         self.warnings.append(f"The capture ends inside the header of packet {number + 1} "
@@ -282,10 +284,8 @@ class CaptureReader:
                 return
             start = pos + 16
             if start + caplen > len(buf):
-                more = read(max(CHUNK, caplen + 16))
-                buf = buf[pos:] + more
-                base += pos
-                pos, start = 0, 16
+                buf, pos, base = window(buf, pos, base, 16 + caplen)
+                start = 16
                 if start + caplen > len(buf):
                     self.warnings.append(f"The capture ends inside packet {number + 1}, which claims {caplen} "
                                          "bytes (the file was cut short); the packets before it are read.")
@@ -297,7 +297,7 @@ class CaptureReader:
 
     # ---------------------------------------------------------------- pcapng
     def _pcapng_frames(self) -> Iterator[tuple[int, int, int, bytes, int, int, int]]:
-        read = self._file.read
+        window = self._window
         buf = self._head
         pos = 0
         base = 0
@@ -306,9 +306,7 @@ class CaptureReader:
         number = 0
         while True:
             if len(buf) - pos < 12:
-                buf = buf[pos:] + read(CHUNK)
-                base += pos
-                pos = 0
+                buf, pos, base = window(buf, pos, base, 12)
                 if len(buf) < 12:
                     if buf:
                         self.warnings.append(f"The pcapng file ends inside a block header at byte {base}; "
@@ -334,9 +332,7 @@ class CaptureReader:
                                      f"{block_len}; the file is damaged there and the packets before it are read.")
                 return
             if pos + block_len > len(buf):
-                buf = buf[pos:] + read(max(CHUNK, block_len))
-                base += pos
-                pos = 0
+                buf, pos, base = window(buf, pos, base, block_len)
                 if block_len > len(buf):
                     self.warnings.append(f"The pcapng file ends inside the block at byte {base} (the file was "
                                          "cut short); the packets before it are read.")
