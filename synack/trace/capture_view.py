@@ -32,7 +32,8 @@ from __future__ import annotations
 from typing import Any
 
 from ..tcp.segment import Segment
-from .json_view import FORMAT_VERSION, RelativeNumbers, assign_phases, step_kind, tcpdump_text
+from .connections import Conversation, phases_of, step_kind
+from .json_view import FORMAT_VERSION, RelativeNumbers, tcpdump_text
 
 AE = 0x100
 ECE = 0x40
@@ -142,6 +143,7 @@ def capture_trace(conn: Any, packets: dict[int, tuple[Any, bytes]], *, file_name
                 numbers.base[key] = syn if syn is not None else packet.segment.seq
     kinds: list[str] = []
     rows = []
+    items: list[dict[str, Any]] = []
     for step in conn.steps:
         found = packets.get(step.number)
         if found is None:
@@ -149,15 +151,22 @@ def capture_trace(conn: Any, packets: dict[int, tuple[Any, bytes]], *, file_name
         packet, ip_bytes = found
         seg = packet.segment
         seq, ack = numbers.relative(packet.src_ip, packet.dst_ip, seg)
-        kinds.append(step_kind(seg, "retransmit" if step.retransmission else ""))
+        kind = step_kind(seg, "retransmit" if step.retransmission else "")
+        kinds.append(kind)
         rows.append((step, packet, ip_bytes, seq, ack))
-    labels, phase_of = assign_phases(kinds, ())
+        items.append({"sender": "client" if step.from_client else "server", "kind": kind, "seq": seq, "ack": ack,
+                      "len": len(seg.payload), "lost": step.lost, "syn": seg.syn, "fin": seg.fin,
+                      "has_ack": seg.has_ack})
+    # The phases as the views draw them for a simulated run (one segment and its copies per row).
+    phases, place = phases_of(Conversation(0, [conn.client_addr, conn.server_addr], list(range(len(rows)))),
+                              items, ())
     initial = {"client": conn.client.initial or "?", "server": conn.server.initial or "?"}
     steps = []
     events: list[dict[str, Any]] = []
     before = dict(initial)
-    for position, (row, kind, phase) in enumerate(zip(rows, kinds, phase_of, strict=True)):
+    for position, (row, kind) in enumerate(zip(rows, kinds, strict=True)):
         step, packet, ip_bytes, seq, ack = row
+        phase, role = place[position]
         seg = packet.segment
         sender, receiver = ("client", "server") if step.from_client else ("server", "client")
         states_sent, states = snapshots[step.index]
@@ -181,7 +190,9 @@ def capture_trace(conn: Any, packets: dict[int, tuple[Any, bytes]], *, file_name
         note = _note(step, seg, kind, sender, receiver, before, states, seq, ack)
         steps.append({
             "index": position,
+            "connection": 0,
             "phase": phase,
+            "role": role,
             "sent_us": sent_us,
             "arrives_us": arrives_us,
             "packet": step.number,
@@ -242,7 +253,7 @@ def capture_trace(conn: Any, packets: dict[int, tuple[Any, bytes]], *, file_name
             {"name": "server", "ip": server_text.rsplit(":", 1)[0].strip("[]"), "port": conn.server_addr[1],
              "tcp": True, "initial_state": initial["server"]},
         ],
-        "phases": [{"label": label} for label in labels],
+        "phases": [{"label": ph.label, "connection": 0, "from": ph.sender, "kind": ph.kind} for ph in phases],
         "steps": steps,
         "events": events,
         "summary": summary,
