@@ -18,6 +18,13 @@ Implemented here:
   Open (client and server side), RFC 1122 4.2.3.6 keepalive.
 - RFC 5681 congestion control, kept simple: initial window 10, slow start,
   congestion avoidance, fast retransmit on three duplicate ACKs.
+- RFC 3168 6.1.1 ECN negotiation (ECE+CWR on the SYN, ECE on the SYN-ACK;
+  none on a retransmitted SYN, as Linux falls back).
+- RFC 1191 / RFC 5927 path MTU discovery: ICMP "fragmentation needed" about
+  a segment in flight lowers the MSS and resends at once (Linux
+  tcp_v4_mtu_reduced, tcp_simple_retransmit).
+- Linux TCP_DEFER_ACCEPT, with the listener: a bare ACK completing the
+  handshake is dropped, SYN-ACKs are resent only late (syn_ack_recalc).
 """
 
 from __future__ import annotations
@@ -51,6 +58,8 @@ ACK_PSH_FIN: Final = Flags.ACK | Flags.PSH | Flags.FIN
 RST_ACK: Final = Flags.RST | Flags.ACK
 SYN: Final = Flags.SYN
 SYN_ACK: Final = Flags.SYN | Flags.ACK
+SYN_ECN: Final = Flags.SYN | Flags.ECE | Flags.CWR  # RFC 3168 6.1.1: an ECN-setup SYN
+SYN_ACK_ECN: Final = Flags.SYN | Flags.ACK | Flags.ECE  # and the ECN-setup SYN-ACK
 _OUTPUT_STATES: Final = frozenset({ESTABLISHED, CLOSE_WAIT, FIN_WAIT_1, CLOSING, LAST_ACK})
 _DATA_FLAGS: Final = {(False, False): ACK, (True, False): ACK_PSH, (True, True): ACK_PSH_FIN, (False, True): ACK_FIN}
 TS_OPTION_BYTES: Final = 12  # nop, nop, TS: what every segment carries once timestamps are agreed
@@ -62,6 +71,7 @@ KEEPALIVE: Final = "keepalive"
 FIN_WAIT_2_TIMER: Final = "fin-wait-2"
 PERSIST: Final = "persist"
 LOSS_PROBE: Final = "loss-probe"
+PMTU_RETRANSMIT: Final = "pmtu-retransmit"
 
 
 @dataclass(slots=True)
@@ -208,6 +218,9 @@ class Connection:
         # Fast Open.
         self.syn_data = 0
         self.fastopen_requested = False
+        self.ecn_requested = False
+        # TCP_DEFER_ACCEPT: the handshake's bare ACK came and was dropped; waiting for data.
+        self.deferred_ack_seen = False
         self._out: list[Segment] = []
         self._trace = ctx.trace
         # A deque of length 0 swallows appends in C: the cheapest sink for untraced runs.
@@ -369,15 +382,20 @@ class Connection:
             if self.syn_data:
                 self.syn_data = 0
                 t.snd_nxt = t.snd_max = seq_add(t.iss, 1)
+            self.ecn_requested = False  # Linux tcp_ecn_clear_syn: a repeated SYN asks for no ECN
             self._send_syn(reason=RETRANSMIT)
             self._arm(RETRANSMIT, self.now + p.syn_schedule_us[self.retries])
             return
         if self.state is SYN_RECEIVED and seq_le(t.snd_una, t.iss):
-            if self.retries >= len(p.synack_schedule_us):
+            expire, resend = self.retries >= len(p.synack_schedule_us), True
+            if self.parent is not None and self.parent.defer_retrans:
+                expire, resend = self.parent.deferred_synack_timeout(self)
+            if expire:
                 self._fail("connection timed out", "ETIMEDOUT", Input.TIMEOUT)
                 return
-            self._send_syn(reason=RETRANSMIT)
-            self._arm(RETRANSMIT, self.now + p.synack_schedule_us[self.retries])
+            if resend:
+                self._send_syn(reason=RETRANSMIT)
+            self._arm(RETRANSMIT, self.now + p.synack_schedule_us[min(self.retries, len(p.synack_schedule_us) - 1)])
             return
         if self.retries > p.data_retries:
             self._fail("connection timed out", "ETIMEDOUT", Input.TIMEOUT)
@@ -469,6 +487,29 @@ class Connection:
             self._arm(PERSIST, self.now + self._backed_off_rto())
             self.retries += 1
 
+    def path_mtu_reduced(self, mtu: int, seq: int, now: int) -> None:
+        """ICMP "fragmentation needed" for a segment we sent (RFC 1191 6.1, Linux tcp_v4_mtu_reduced).
+
+        Ignored unless its quoted sequence number is one in flight (RFC 5927 4.1)
+        and it lowers the MSS; then the MSS follows the path and what is in
+        flight goes again at once, in smaller segments, without backing off.
+        """
+        self.now = now
+        t, p = self.tcb, self.profile
+        if not p.pmtud or self.state not in SYNCHRONIZED:
+            return
+        if seq_lt(seq, t.snd_una) or not seq_lt(seq, t.snd_max):
+            self._drop(Segment(self.remote[1], self.local[1], seq, 0, Flags(0), 0),
+                       "ICMP about a sequence number not in flight (RFC 5927)")
+            return
+        mss = max(mtu, p.min_pmtu) - 40 - (TS_OPTION_BYTES if t.ts_ok else 0)
+        if mss >= t.snd_mss:
+            return
+        t.snd_mss = mss
+        t.snd_nxt = t.snd_una
+        self.rtt_seq = None
+        self._output(reason=PMTU_RETRANSMIT)
+
     # ------------------------------------------------------- segment arrives
     def reopening_isn(self, seg: Segment, now: int) -> int | None:
         """A SYN that may take over this TIME_WAIT 4-tuple: the ISN the new connection must use.
@@ -536,6 +577,8 @@ class Connection:
         if seg.has_ack:
             if self.fastopen_requested and peer.fastopen:
                 self.ctx.fastopen_cache[self.remote[0]] = peer.fastopen
+            # RFC 3168 6.1.1: ECN is on when our ECN-setup SYN got ECE without CWR back.
+            t.ecn_ok = self.ecn_requested and seg.bits & 0xC0 == 0x40
             self._ack_advanced(seg.ack, seg)
             t.snd_wnd = seg.window  # never scaled in a SYN-ACK (RFC 7323 2.2)
             t.max_snd_wnd = max(t.max_snd_wnd, t.snd_wnd)
@@ -611,6 +654,8 @@ class Connection:
             return
         if self.state is SYN_RECEIVED:
             if seq_lt(t.snd_una, seg.ack) and seq_le(seg.ack, t.snd_max):
+                if self.parent is not None and self.parent.defer_retrans and self.parent.defer_bare_ack(self, seg):
+                    return
                 t.snd_wnd = seg.window << t.snd_wscale
                 t.max_snd_wnd = max(t.max_snd_wnd, t.snd_wnd)
                 t.snd_wl1, t.snd_wl2 = seg.seq, seg.ack
@@ -961,7 +1006,11 @@ class Connection:
         """SYN (SYN_SENT) or SYN-ACK (SYN_RECEIVED), always from ISS with the full options."""
         t, p = self.tcb, self.profile
         synack = self.state is SYN_RECEIVED
-        flags = SYN_ACK if synack else SYN
+        if synack:
+            flags = SYN_ACK_ECN if t.ecn_ok else SYN_ACK
+        else:
+            self.ecn_requested = self.ecn_requested or (p.ecn == 1 and reason != RETRANSMIT)
+            flags = SYN_ECN if self.ecn_requested else SYN
         tsecr = t.ts_recent if synack else 0
         if synack:
             options = syn_options(p, self.ctx.route_mss, self._tsval(), tsecr, offer_sack=t.sack_ok,
@@ -1051,7 +1100,7 @@ class Connection:
                 break  # after a timeout, one segment; the ACK clock sends the rest
         if sent_any:
             self.timers.setdefault(RETRANSMIT, self.now + self._backed_off_rto())
-            if reason != RETRANSMIT:
+            if reason != RETRANSMIT and reason != PMTU_RETRANSMIT:
                 self._schedule_loss_probe()
 
     def _send_data(self, flags: Flags, payload: bytes, reason: str | None) -> None:

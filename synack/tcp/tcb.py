@@ -35,6 +35,7 @@ class Tcb:
     ts_ok: bool = False
     ts_recent: int = 0
     ts_offset: int = 0
+    ecn_ok: bool = False  # RFC 3168: both ends agreed on ECN at the handshake
     # RFC 6298 round-trip estimation, in microseconds.
     srtt: int | None = None
     rttvar: int = 0
