@@ -420,8 +420,15 @@ class UdpSocket:
         self.host._record_event("app", call="sendto", bytes=size, label=label)
         self.host.network.send_datagram(self.host.name, (self.host.ip, self.port), dst, size, label)
 
-    def recvfrom(self) -> Waitable:
-        """Wait for the next datagram: resolves with (source, size, label)."""
+    def recvfrom(self, timeout_us: int | None = None) -> Waitable:
+        """Wait for the next datagram: resolves with (source, size, label), or None after ``timeout_us``."""
+        waitable: Waitable | None = None
+
         def ready():
+            if waitable is not None and waitable.done:
+                return (None,)  # timed out already: leave the datagram for the next call
             return (self.queue.pop(0),) if self.queue else None
-        return self.host._wait_until(ready)
+        waitable = self.host._wait_until(ready)
+        if timeout_us is not None and not waitable.done:
+            self.host.sched.call_later(timeout_us, waitable.resolve, APPLICATION, None)
+        return waitable

@@ -221,6 +221,7 @@ class Connection:
         self.ecn_requested = False
         # TCP_DEFER_ACCEPT: the handshake's bare ACK came and was dropped; waiting for data.
         self.deferred_ack_seen = False
+        self.challenge_acks = 0  # sent, for the lessons' figures
         self._out: list[Segment] = []
         self._trace = ctx.trace
         # A deque of length 0 swallows appends in C: the cheapest sink for untraced runs.
@@ -245,6 +246,11 @@ class Connection:
 
     def next_deadline(self) -> int | None:
         return min(self.timers.values()) if self.timers else None
+
+    @property
+    def advertised_window(self) -> int:
+        """The receive window last advertised, in bytes (the field shifted by the window scale)."""
+        return self._last_adv
 
     @property
     def unread(self) -> int:
@@ -916,6 +922,7 @@ class Connection:
         if self._oow_rate_limited():
             self._drop(seg, "challenge ACK rate-limited (one per 500 ms)")
             return
+        self.challenge_acks += 1
         self._send_ack("challenge-ack")
 
     def _oow_rate_limited(self) -> bool:
