@@ -89,6 +89,7 @@ class NarrowLink:
     name: str = "the tunnel"
     icmp_sent: int = field(default=0, init=False)
     dropped: int = field(default=0, init=False)
+    largest_passed: int = field(default=0, init=False)
 
 
 IPV4_HEADER = 20
@@ -159,6 +160,8 @@ class Network:
         too_big = lost_reason is None and narrow is not None and ip_size(seg) > narrow.mtu
         if too_big and narrow is not None:
             lost_reason = f"{ip_size(seg)}-byte packet is too big for {narrow.name} (MTU {narrow.mtu}, DF set)"
+        elif narrow is not None and lost_reason is None:
+            narrow.largest_passed = max(narrow.largest_passed, ip_size(seg))
         delay = link.delay_us
         if link.jitter_us:
             delay += rng.randint(0, link.jitter_us)
