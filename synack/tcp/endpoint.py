@@ -951,9 +951,13 @@ class Connection:
             self._last_adv = field
             return field
         t = self.tcb
-        window = self._rcv_window()
         if self.profile.adv_win_halved:
-            window >>= 1  # Linux keeps half the buffer for overhead (tcp_adv_win_scale = 1)
+            # Linux keeps half the buffer for overhead (tcp_adv_win_scale = 1), then caps at what the
+            # field can say: without window scaling, 64 KB of a larger buffer, not half of 64 KB.
+            free = self.profile.rcv_buffer - len(self.rcvbuf) - self._ooo_bytes
+            window = min(max(0, free) >> 1, MAX_WINDOW_FIELD << t.rcv_wscale)
+        else:
+            window = self._rcv_window()
         # Never move the right edge back (RFC 9293 3.8.6.2.2), and round up to the scale's unit
         # as Linux does (__tcp_select_window), so a few unread bytes do not shrink the field.
         remaining = self._last_adv - ((t.rcv_nxt - t.rcv_wup) & 0xFFFFFFFF)
