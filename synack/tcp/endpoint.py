@@ -1157,6 +1157,9 @@ class Connection:
 
     def _became_established(self) -> None:
         self.retries = 0
+        # The ACK of our SYN does not grow the window: it starts at the initial window once
+        # established (Linux tcp_init_transfer; RFC 5681 3.1 counts only data ACKs).
+        self.tcb.cwnd = self.profile.initial_cwnd
         self.last_rcv = self.lrcvtime = self.now
         if not self.established_reported:
             self.established_reported = True
