@@ -162,8 +162,13 @@ def cmd_run(args: argparse.Namespace) -> int:
         print("\n".join(tcpdump_lines(trace)))
     elif args.format == "ladder":
         from rich.console import Console
+        from .trace.figures import figures_view
         from .trace.ladder import ladder_table
-        Console().print(ladder_table(trace))
+        console = Console()
+        console.print(ladder_table(trace))
+        figures = figures_view(trace)
+        if figures is not None:
+            console.print(figures)
     return 0
 
 

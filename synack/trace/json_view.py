@@ -282,6 +282,7 @@ def trace_json(run) -> dict[str, Any]:
         before = dict(after)
 
     summary = dict(run.summary)
+    figures = list(run.summary)  # what the scenario measured, before the keys every run gets
     for name in tcp_names:
         est = next((e["t_us"] for e in rec.events if e["endpoint"] == name and e["type"] == "state"
                     and e.get("new") == "ESTABLISHED" and e.get("primary")), None)
@@ -312,4 +313,5 @@ def trace_json(run) -> dict[str, Any]:
         "steps": steps,
         "events": rec.events,
         "summary": summary,
+        "figures": figures,
     }

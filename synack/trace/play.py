@@ -18,6 +18,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from .figures import figures_view
 from .ladder import arrow, ladder_table, segment_label, tcp_endpoints
 
 
@@ -59,8 +60,12 @@ def frame(trace: dict[str, Any], k: int, width: int = 100) -> Group:
     phases = Text("  ".join(
         f"[{p['label']}]" if i == phase else p["label"] for i, p in enumerate(trace["phases"])))
     keys = Text("Enter/→ step   ← back   q quit", style="dim")
-    return Group(Text(trace["title"], style="bold"), clock, boxes, note, phases,
-                 ladder_table(trace, highlight=highlight, width=width), keys)
+    parts = [Text(trace["title"], style="bold"), clock, boxes, note, phases,
+             ladder_table(trace, highlight=highlight, width=width)]
+    figures = figures_view(trace) if k == total else None
+    if figures is not None:
+        parts.append(figures)  # the lesson's numbers, once the whole run has been stepped through
+    return Group(*parts, keys)
 
 
 def _read_key() -> str:

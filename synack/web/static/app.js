@@ -14,6 +14,7 @@ import {
 import { Stage } from "./stage.js";
 import { Ladder } from "./ladder.js";
 import { Inspector } from "./inspector.js";
+import { Figures } from "./figures.js";
 
 // Pause between packets while playing, at 1x: time to read the note.
 const HOLD_MS = 900;
@@ -87,6 +88,7 @@ class App {
     this.stage = new Stage({ onClock: (us) => this.showClock(us) });
     this.ladder = new Ladder({ onJump: (k) => this.jump(k) });
     this.inspector = new Inspector();
+    this.figures = new Figures();
     this.form = new SettingsForm({ onChange: (settings, scenarioChanged) => this.rerun(settings, scenarioChanged) });
     this.buttons = { step: $("btn-step"), back: $("btn-back"), play: $("btn-play"), reset: $("btn-reset") };
     this.buttons.step.addEventListener("click", () => this.forward());
@@ -154,6 +156,7 @@ class App {
     this.stage.setTrace(trace);
     this.ladder.setTrace(trace);
     this.inspector.setTrace(trace);
+    this.figures.setTrace(trace);
     const links = this.source.readOnly
       ? this.source.downloads()
       : this.source.downloads(apiQuery(this.settings, this.catalog));
