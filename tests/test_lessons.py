@@ -218,3 +218,30 @@ def test_without_defer_accept_the_scanner_wakes_the_application():
     assert s["scanner_woke_application"] and s["bare_acks_dropped"] == 0
     scanner = next(a for a in s["accepted"] if a["peer"] == "10.0.0.66")
     assert scanner["bytes_readable"] == 0 and scanner["at_ms"] == 150  # at the handshake's ACK, 1.5 RTT
+
+
+# ------------------------------------------------------------ terminal views
+def test_run_prints_the_chart_and_figures(capsys):
+    from synack.cli import main
+    assert main(["run", "setup_tax", "--rtt", "20ms"]) == 0
+    out = capsys.readouterr().out
+    assert "Time to the first byte of the answer (round trips)" in out
+    bars = {line.split()[0]: line.count("█") for line in out.splitlines() if "█" in line}
+    # Bars are scaled to the largest, TLS 1.2's 4 round trips: 40 cells, so 10 cells a round trip.
+    assert bars == {"tcp": 20, "tcp+tls1.2": 40, "tcp+tls1.3": 30, "tfo+tls1.3": 20, "quic": 20, "quic-0rtt": 10}
+    assert "ttfb_ms › tcp+tls1.2" in out and "80" in out
+
+
+def test_play_shows_the_figures_at_the_end():
+    from rich.console import Console
+    from synack.trace.play import frame
+    trace = trace_json(run_scenario("rst_injection", params={"rfc5961": "off"}))
+    console = Console(width=140, record=True, color_system=None)
+
+    def text(k):
+        with console.capture() as cap:
+            console.print(frame(trace, k, 140))
+        return cap.get()
+    assert "connection_reset" not in text(1)
+    last = text(len(trace["steps"]))
+    assert "connection_reset" in last and "reset_by_guess" in last

@@ -21,7 +21,7 @@ FIXTURES = Path(__file__).parent / "fixtures" / "linux"
 LINUX_SCENARIOS = [
     "client_close", "client_close_lingering_server", "server_close", "refused", "syn_lost", "synack_lost",
     "abort", "close_unread", "simultaneous_close", "simultaneous_open", "fast_open", "syn_cookies",
-    "keepalive", "half_close", "in_window_attacks", "ack_to_closed_port",
+    "keepalive", "half_close", "in_window_attacks", "ack_to_closed_port", "defer_accept",
 ]
 LOOPBACK_RTT_US = 40  # what the recordings show between SYN and the handshake's ACK, give or take
 

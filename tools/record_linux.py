@@ -351,7 +351,41 @@ def sc_ack_to_closed_port() -> str:
     return "a forged bare ACK (seq 1000, ack 777777) from port 40000 to a port with no listener"
 
 
+def sc_defer_accept() -> str:
+    srv = listener()
+    srv.setsockopt(socket.IPPROTO_TCP, socket.TCP_DEFER_ACCEPT, 5)
+
+    def server():
+        # Only the client is ever accepted: the scanner's connection never reaches accept().
+        c, _ = srv.accept()
+        c.recv(100)
+        c.sendall(ANSWER)
+        read_to_eof(c)
+        c.close()
+    t = in_thread(server)
+    start = time.monotonic()
+    scanner = socket.socket()
+    scanner.bind((HOST, 40000))
+    scanner.connect((HOST, PORT))
+    # From now on the scanner's stack ignores the server, as a masscan-style scanner's firewalled kernel does.
+    iptables("-A", "INPUT", "-i", "lo", "-p", "tcp", "--dport", "40000", "--tcp-flags", "SYN,ACK", "SYN,ACK",
+             "-j", "DROP")
+    time.sleep(max(0.0, start + 0.5 - time.monotonic()))
+    c = socket.create_connection((HOST, PORT))
+    c.sendall(REQUEST)
+    read_exactly(c, len(ANSWER))
+    c.close()
+    t.join()
+    time.sleep(max(0.0, start + 70 - time.monotonic()))
+    scanner.close()
+    time.sleep(0.2)
+    return ("listener with TCP_DEFER_ACCEPT 5 s; a scanner on port 40000 connects and sends nothing (its "
+            "SYN-ACKs dropped after the handshake); a client connects at 0.5 s with a request; the scanner "
+            "closes at 70 s")
+
+
 SCENARIOS = {name[3:]: fn for name, fn in globals().items() if name.startswith("sc_")}
+TIMEOUTS = {"defer_accept": 120}  # seconds a recording may take
 SYSCTLS = {"fast_open": {"net.ipv4.tcp_fastopen": "3"}, "syn_cookies": {"net.ipv4.tcp_syncookies": "2"}}
 
 
@@ -378,7 +412,7 @@ def record(name: str, out_dir: Path = OUT) -> Path:
                                    stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         assert tcpdump.stderr is not None
         tcpdump.stderr.readline()  # "listening on lo ..." once the capture is live
-        result = ns_run(ns, sys.executable, __file__, "--child", name, timeout=30)
+        result = ns_run(ns, sys.executable, __file__, "--child", name, timeout=TIMEOUTS.get(name, 30))
         time.sleep(0.3)
         tcpdump.send_signal(signal.SIGINT)
         tcpdump.wait(timeout=5)

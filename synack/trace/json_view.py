@@ -148,7 +148,8 @@ def make_note(step, kind: str, seq: int, ack: int, before: dict[str, str], after
     if changed and not step.lost_reason:
         change_text = " " + "; ".join(f"{name}: {before.get(name)} → {after[name]}" for name in changed) + "."
     if kind.startswith("spoofed"):
-        return (f"A third party forges a {kind[8:]} from the client's address and port "
+        claimed = f"{step.src_ip}:{seg.src_port}"
+        return (f"A third party forges a {kind[8:]} claiming to come from {claimed} "
                 f"(seq {seg.seq}).{lost}{change_text}").strip()
     if kind == "SYN":
         if again:
@@ -185,6 +186,9 @@ def make_note(step, kind: str, seq: int, ack: int, before: dict[str, str], after
         return (f"{who} answers the suspicious segment with a challenge ACK of where the connection really is "
                 f"(RFC 5961).{lost}{change_text}")
     if kind == "data":
+        if reason == "pmtu-retransmit":
+            return (f"{who} resends {n} bytes (seq {seq} to {seq + n}) in a smaller segment: ICMP said the path "
+                    f"cannot carry the larger one.{lost}{change_text}")
         if again:
             return f"{who} retransmits {n} bytes that were not acknowledged in time.{lost}{change_text}"
         first = " It may send as soon as the SYN-ACK arrived: one round trip, before the server is even ESTABLISHED." \
@@ -247,6 +251,14 @@ def trace_json(run) -> dict[str, Any]:
         raw_steps.append((step, seq, ack))
     labels, phase_of = assign_phases(kinds, scenario.phases)
 
+    # What boxes on the path did to a step: a rewrite, or an ICMP answer to a packet too big.
+    on_path: dict[int, str] = {}
+    for e in rec.events:
+        if e["type"] == "rewrite" and e.get("step") is not None:
+            on_path[e["step"]] = f" On the way, {e['description']}."
+        elif e["type"] == "icmp" and e.get("step") is not None:
+            on_path[e["step"]] = (f" The gateway answers with ICMP 'fragmentation needed': packets up to "
+                                  f"{e['mtu']} bytes fit.")
     steps = []
     before = dict(initial)
     for (step, seq, ack), kind, phase in zip(raw_steps, kinds, phase_of):
@@ -277,7 +289,8 @@ def trace_json(run) -> dict[str, Any]:
             },
             "states_sent": step.states_sent,
             "states": after,
-            "note": _sentence(make_note(step, kind, seq, ack, before, after, run, receiver)),
+            "note": _sentence(make_note(step, kind, seq, ack, before, after, run, receiver))
+            + on_path.get(step.index, ""),
         })
         before = dict(after)
 
