@@ -6,13 +6,20 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test setup system-deps bench clean
+.PHONY: run test check lint setup system-deps bench clean
 
 run: $(STAMP)
 	$(VENV)/bin/synack serve
 
-test: $(STAMP) system-deps
+test: $(STAMP) system-deps lint
 	$(PY) -m pytest
+
+# The quick loop: lint and every test that needs neither a browser nor root.
+check: $(STAMP) lint
+	$(PY) -m pytest -q -m "not browser and not root"
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
 
 setup: $(STAMP)
 

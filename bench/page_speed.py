@@ -17,6 +17,7 @@ A figure to read, not a test: nothing here passes or fails.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import re
 import statistics
@@ -44,12 +45,14 @@ WATCH_FRAMES = """() => {
   requestAnimationFrame(tick);
 }"""
 WATCH_CLICK = """() => {
-  document.getElementById("btn-step").addEventListener("click", (e) => { window.__clickAt = e.timeStamp; }, { capture: true });
+  document.getElementById("btn-step").addEventListener("click",
+    (e) => { window.__clickAt = e.timeStamp; }, { capture: true });
 }"""
 FIRST_FRAME_AFTER_CLICK = """() => {
   const marks = performance.getEntriesByName("synack:first-frame");
   const last = marks[marks.length - 1];
-  return last && window.__clickAt !== undefined && last.startTime >= window.__clickAt ? last.startTime - window.__clickAt : null;
+  return last && window.__clickAt !== undefined && last.startTime >= window.__clickAt
+    ? last.startTime - window.__clickAt : null;
 }"""
 
 
@@ -97,7 +100,8 @@ def main() -> None:
             for i in range(args.loads + 1):
                 page.goto(f"{base}/?scenario=handshake", wait_until="commit")
                 at = wait_for(page, "() => { const m = performance.getEntriesByName('synack:ready')[0];"
-                                    " return m && !document.getElementById('btn-step').disabled ? m.startTime : null; }")
+                                    " return m && !document.getElementById('btn-step').disabled"
+                                    " ? m.startTime : null; }")
                 if i:
                     ready.append(at)
             page.wait_for_load_state("networkidle")
@@ -125,7 +129,7 @@ def main() -> None:
         proc.terminate()
         proc.wait(timeout=10)
 
-    gaps = [b - a for a, b in zip(frames, frames[1:])]
+    gaps = [b - a for a, b in itertools.pairwise(frames)]
     seconds = (frames[-1] - frames[0]) / 1000
     result = {
         "nav_to_step_ms": round(statistics.median(ready), 1),

@@ -1,4 +1,4 @@
-"""The ``synack`` command: list, run, play, bench, serve, export.
+"""The ``synack`` command: list, run, play, bench, serve, export, drill.
 
 Every user mistake (an unknown scenario, a malformed ``--rtt``, a ``--set``
 the scenario does not have, a file that cannot be written) ends in one
@@ -50,6 +50,7 @@ def build_parser() -> Parser:
     _add_settings(p)
     p.add_argument("--format", choices=("ladder", "tcpdump", "json", "none"), default="ladder")
     p.add_argument("--pcap", help="also write the run as a pcap file (for Wireshark)")
+    p.add_argument("--plot", help="also save the crowd chart (sockets per state over time) as .svg, .png or .pdf")
     p = sub.add_parser("play", help="step through a scenario in the terminal")
     _add_settings(p)
     p = sub.add_parser("bench", help="benchmarks")
@@ -64,6 +65,7 @@ def build_parser() -> Parser:
     p = sub.add_parser("export", help="write one self-contained HTML file of a run")
     _add_settings(p)
     p.add_argument("--html", required=True, help="the file to write")
+    _add_drill_parser(sub)
     return parser
 
 
@@ -148,7 +150,21 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     pcap = _writable(args.pcap, "--pcap") if args.pcap else None
+    plot = _writable(args.plot, "--plot") if args.plot else None
+    if plot is not None:
+        from .trace.crowd_view import PLOT_SUFFIXES
+        if plot.suffix.lower() not in PLOT_SUFFIXES:
+            raise UsageError(f"--plot {args.plot}: give a file name ending in {', '.join(PLOT_SUFFIXES)}.")
     trace = _trace(args)
+    if plot is not None:
+        from .trace.crowd_view import save_plot
+        if not trace.get("crowd"):
+            raise UsageError(f"scenario {trace['scenario']} has no crowd of connections to plot; "
+                             "try syn_flood or time_wait_exhaustion.")
+        try:
+            save_plot(trace, plot)
+        except OSError as exc:
+            raise UsageError(f"--plot {args.plot} cannot be written: {exc.strerror or exc}.") from None
     if pcap is not None:
         from .wire.pcap import pcap_from_trace
         try:
@@ -166,6 +182,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         from .trace.ladder import ladder_table
         console = Console()
         console.print(ladder_table(trace))
+        if trace.get("crowd"):
+            from rich.text import Text
+            from .trace.crowd_view import crowd_chart
+            console.print(Text(crowd_chart(trace, width=min(console.width, 100))))
         figures = figures_view(trace)
         if figures is not None:
             console.print(figures)
@@ -174,7 +194,21 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_play(args: argparse.Namespace) -> int:
     from .trace.play import play
+    if args.name.endswith(".pkt"):
+        return play(_drill_play_trace(args))
     return play(_trace(args))
+
+
+def _drill_play_trace(args: argparse.Namespace) -> dict[str, Any]:
+    """``synack play SCRIPT.pkt``: the script's run against the engine, as a trace to step through."""
+    from .drill.suite import run_file
+    from .drill.trace import drill_trace
+    if args.profile not in ("linux", "rfc9293"):
+        raise UsageError(f"unknown profile {args.profile!r}; choose linux or rfc9293.")
+    outcome, stack = run_file(args.name, args.profile, trace=True)
+    if stack is None:
+        raise UsageError(outcome.message)
+    return drill_trace(args.name, outcome, stack)
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
@@ -212,8 +246,95 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+# ------------------------------------------------------------------ drill
+def _add_drill_parser(sub: Any) -> None:
+    p = sub.add_parser("drill", help="run packetdrill scripts against synack's engine")
+    p.add_argument("path", help="a .pkt script, or a folder: every *.pkt below it")
+    p.add_argument("--profile", default="linux", help="linux (default) or rfc9293")
+    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.add_argument("--pcap", help="also write the run of one script as a pcap file")
+    p.add_argument("--tolerance_usecs", help="timing tolerance (default: the script's, else 4000)")
+    p.add_argument("-D", dest="defines", action="append", default=[], metavar="NAME=VALUE",
+                   help="a definition the script may use, as packetdrill's -D")
+
+
+def _drill_options(args: argparse.Namespace) -> dict[str, Any]:
+    from .tcp.profiles import PROFILES
+    if args.profile not in PROFILES:
+        raise UsageError(f"unknown profile {args.profile!r}; choose {' or '.join(PROFILES)}.")
+    defines = {}
+    for text in args.defines:
+        name, sep, value = text.partition("=")
+        if not sep or not name.strip():
+            raise UsageError(f"-D {text!r} must be NAME=VALUE.")
+        defines[name.strip()] = value.strip()
+    tolerance = None
+    if args.tolerance_usecs is not None:
+        tolerance = _int(args.tolerance_usecs, "--tolerance_usecs", 0, 60_000_000)
+    return {"defines": defines, "tolerance_us": tolerance}
+
+
+def cmd_drill(args: argparse.Namespace) -> int:
+    """Exit 0 when every script passes (unsupported ones are counted apart), 1 on a mismatch, 2 on a bad script."""
+    from .drill.suite import run_file, run_tree, scripts_under
+    options = _drill_options(args)
+    target = Path(args.path)
+    if target.is_dir():
+        if args.pcap:
+            raise UsageError("--pcap writes the run of one script; give a .pkt file, not a folder.")
+        if not scripts_under(target):
+            raise UsageError(f"{args.path} holds no *.pkt scripts.")
+        outcomes = run_tree(target, args.profile, **options)
+        return _drill_table(outcomes, args)
+    if not target.is_file():
+        raise UsageError(f"{args.path} is neither a script nor a folder.")
+    pcap = _writable(args.pcap, "--pcap") if args.pcap else None
+    outcome, stack = run_file(target, args.profile, trace=pcap is not None, **options)
+    if outcome.status == "error":
+        print(f"synack: error: {outcome.message}", file=sys.stderr)
+        return EXIT_USAGE
+    if pcap is not None and stack is not None:
+        from .drill.trace import drill_trace
+        from .wire.pcap import pcap_from_trace
+        try:
+            pcap.write_bytes(pcap_from_trace(drill_trace(target, outcome, stack)))
+        except OSError as exc:
+            raise UsageError(f"--pcap {args.pcap} cannot be written: {exc.strerror or exc}.") from None
+    if args.format == "json":
+        print(json.dumps({"profile": args.profile, **outcome.as_json()}, indent=1))
+    else:
+        for note in outcome.notes:
+            print(f"note: {note}")
+        print(f"{target}: pass" if outcome.status == "pass" else f"{target}: {outcome.message}")
+    return 0 if outcome.status == "pass" else 1
+
+
+def _drill_table(outcomes: list, args: argparse.Namespace) -> int:
+    counts = {s: sum(o.status == s for o in outcomes) for s in ("pass", "fail", "unsupported", "error")}
+    total = f"{len(outcomes)} scripts under {args.profile}: {counts['pass']} pass, {counts['fail']} fail, " \
+            f"{counts['unsupported']} unsupported, {counts['error']} unreadable"
+    if args.format == "json":
+        print(json.dumps({"profile": args.profile, "counts": counts,
+                          "scripts": [{k: v for k, v in o.as_json().items() if k != "log"} for o in outcomes]},
+                         indent=1))
+    else:
+        from rich.console import Console
+        from rich.table import Table
+        table = Table(title=f"packetdrill scripts against synack ({args.profile})")
+        table.add_column("script", no_wrap=True)
+        table.add_column("result")
+        table.add_column("first mismatch")
+        style = {"pass": "green", "fail": "red", "unsupported": "yellow", "error": "magenta"}
+        for o in outcomes:
+            table.add_row(Path(o.script).name, f"[{style[o.status]}]{o.status}[/]", o.message)
+        console = Console()
+        console.print(table)
+        console.print(total)
+    return 0 if counts["fail"] == 0 and counts["error"] == 0 else 1
+
+
 COMMANDS = {"list": cmd_list, "run": cmd_run, "play": cmd_play, "bench": cmd_bench, "serve": cmd_serve,
-            "export": cmd_export}
+            "export": cmd_export, "drill": cmd_drill}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -19,15 +19,15 @@ GOLDEN_DIR = Path(__file__).parent / "fixtures" / "golden"
 PROFILES = ("linux", "rfc9293")
 # (loss, seed): a clean run and two lossy ones, so retransmission paths are held too.
 CONFIGS = ((0.0, 1), (0.3, 7), (0.1, 3))
-# Smaller settings where a scenario's default would make a large record (a bulk transfer).
-GOLDEN_PARAMS = {"options_negotiation": {"transfer": "30000"}}
 
 
 def wire_lines(name: str, profile: str, loss: float, seed: int) -> list[str]:
-    from synack.scenarios import ScenarioError, run_scenario
+    from synack.scenarios import SCENARIOS, ScenarioError, run_scenario
 
     try:
-        run = run_scenario(name, profile=profile, loss=loss, seed=seed, params=GOLDEN_PARAMS.get(name))
+        # A crowd scenario's defaults may be a big run; it names smaller settings for the record.
+        params = dict(SCENARIOS[name].golden_params) or None
+        run = run_scenario(name, profile=profile, loss=loss, seed=seed, params=params)
     except ScenarioError as exc:
         return [f"error: {exc}"]
     lines = []

@@ -198,7 +198,7 @@ def test_misuse_on_every_state_never_corrupts(tmp_path):
         pair.establish()
         calls = [lambda c, t: c.shutdown(t), lambda c, t: c.close(t), lambda c, t: c.send(b"x", t),
                  lambda c, t: c.abort(t), lambda c, t: c.read(t)]
-        for i, call in enumerate(calls[: stop % len(calls) + 1]):
+        for call in calls[: stop % len(calls) + 1]:
             before = pair.client.state
             try:
                 call(pair.client, pair.now)

@@ -25,6 +25,7 @@ def test_scenario_pcap_is_clean_in_tshark(name, tmp_path):
     assert out.returncode == 0, out.stderr
     rows = [line.split("\t") for line in out.stdout.splitlines()]
     assert len(rows) == len(trace["steps"])
-    for number, flags, ip_ok, tcp_ok, malformed in rows:
-        assert ip_ok == "1" and tcp_ok == "1", f"frame {number}: checksum not verified good"  # 0 bad, 1 good, 2 unverified
+    for number, _flags, ip_ok, tcp_ok, malformed in rows:
+        # tshark's checksum status: 0 bad, 1 good, 2 unverified.
+        assert ip_ok == "1" and tcp_ok == "1", f"frame {number}: checksum not verified good"
         assert not malformed, f"frame {number} is malformed"

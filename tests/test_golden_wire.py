@@ -11,6 +11,6 @@ def test_wire_is_unchanged(case):
     assert path.exists(), f"no golden record for {case}; run: python tests/golden.py {case[0]}"
     expected = path.read_text().splitlines()
     got = wire_lines(*case)
-    for i, (want, have) in enumerate(zip(expected, got)):
+    for i, (want, have) in enumerate(zip(expected, got, strict=False)):
         assert have == want, f"{path.name} line {i + 1} changed"
     assert len(got) == len(expected), f"{path.name}: {len(got)} lines, golden has {len(expected)}"

@@ -11,6 +11,7 @@ ALLOWED = {
     "sim": {"tcp"},
     "scenarios": {"sim", "tcp", "units", "fast"},
     "trace": {"tcp", "wire", "units"},
+    "drill": {"sim", "tcp", "wire", "trace", "units"},
 }
 
 

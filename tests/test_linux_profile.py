@@ -62,13 +62,13 @@ def test_linux_profile_reproduces_the_capture(name):
     assert len(sim) == len(real), (
         f"{len(sim)} connections simulated, {len(real)} recorded\n--- linux\n"
         + "\n".join(describe(c) for c in real) + "\n--- synack\n" + "\n".join(describe(c) for c in sim))
-    for r, s in zip(real, sim):
+    for r, s in zip(real, sim, strict=True):
         assert shape(s) == shape(r), f"\n--- linux\n{describe(r)}\n--- synack\n{describe(s)}"
         for direction in ("forward", "reverse"):
             real_delays = retransmission_delays(getattr(r, direction))
             sim_delays = retransmission_delays(getattr(s, direction))
             assert len(sim_delays) == len(real_delays)
-            for a, b in zip(real_delays, sim_delays):
+            for a, b in zip(real_delays, sim_delays, strict=True):
                 assert abs(a - b) <= max(0.1 * a, EVENT_DRIVEN_SLACK_US), \
                     f"retransmission after {b} µs, Linux after {a} µs"
 

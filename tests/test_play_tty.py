@@ -45,3 +45,24 @@ def test_keys_step_back_and_quit():
         if proc.poll() is None:
             proc.kill()
         os.close(main)
+
+
+def test_c_shows_the_crowd_chart_and_any_key_returns():
+    main, child = pty.openpty()
+    env = {**os.environ, "COLUMNS": "80", "LINES": "24", "TERM": "xterm"}
+    proc = subprocess.Popen([sys.executable, "-m", "synack", "play", "time_wait_exhaustion"], stdin=child,
+                            stdout=child, stderr=child, env=env, close_fds=True)
+    os.close(child)
+    try:
+        assert "c crowd chart" in read_until(main, "c crowd chart")
+        os.write(main, b"c")
+        screen = read_until(main, "back to the ladder")
+        assert "proxy TIME_WAIT" in screen and "time (s)" in screen
+        os.write(main, b"\r")
+        assert "step 1 of" in read_until(main, "step 1 of")
+        os.write(main, b"q")
+        assert proc.wait(timeout=20) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        os.close(main)

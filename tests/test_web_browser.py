@@ -9,11 +9,9 @@ tests that use the wall clock, as STYLE.md allows for the server and page.
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest

@@ -59,7 +59,8 @@ def handshake_fixture() -> dict:
         (0, "client", 0, ["SYN"], 0, 0, 0, ("SYN_SENT", "LISTEN"), ("SYN_SENT", "SYN_RECEIVED")),
         (1, "server", 50_000, ["SYN", "ACK"], 0, 1, 0, ("SYN_SENT", "SYN_RECEIVED"), ("ESTABLISHED", "SYN_RECEIVED")),
         (2, "client", 100_000, ["ACK"], 1, 1, 0, ("ESTABLISHED", "SYN_RECEIVED"), ("ESTABLISHED", "ESTABLISHED")),
-        (3, "client", 100_000, ["PSH", "ACK"], 1, 1, 100, ("ESTABLISHED", "SYN_RECEIVED"), ("ESTABLISHED", "ESTABLISHED")),
+        (3, "client", 100_000, ["PSH", "ACK"], 1, 1, 100, ("ESTABLISHED", "SYN_RECEIVED"),
+         ("ESTABLISHED", "ESTABLISHED")),
         (3, "server", 150_000, ["ACK"], 1, 101, 0, ("ESTABLISHED", "ESTABLISHED"), ("ESTABLISHED", "ESTABLISHED")),
         (4, "client", 200_000, ["FIN", "ACK"], 101, 1, 0, ("FIN_WAIT_1", "ESTABLISHED"), ("FIN_WAIT_1", "CLOSE_WAIT")),
         (5, "server", 250_000, ["ACK"], 1, 102, 0, ("FIN_WAIT_1", "CLOSE_WAIT"), ("FIN_WAIT_2", "CLOSE_WAIT")),
@@ -83,8 +84,8 @@ def handshake_fixture() -> dict:
                 "lost": False, "tcpdump": "Flags [x]",
                 "ip_hex": ip_packet(src, dst, abs_seq, abs_ack, flags, b"q" * length, options),
             },
-            "states_sent": dict(zip(("client", "server"), sent_states)),
-            "states": dict(zip(("client", "server"), states)),
+            "states_sent": dict(zip(("client", "server"), sent_states, strict=True)),
+            "states": dict(zip(("client", "server"), states, strict=True)),
             "note": f"Step {index} <b>not html</b>.",
         })
         events.append({"t_us": sent, "type": "send", "endpoint": sender, "step": index})
@@ -149,7 +150,8 @@ out.regions = d.regions;
 const deflt = settings.defaultSettings(catalog, "handshake");
 out.defaults = deflt;
 out.defaultQuery = settings.pageQuery(deflt, catalog, 0, "1");
-out.changedQuery = settings.pageQuery({ ...deflt, rtt: "20ms", params: { ...deflt.params, request_bytes: "5" } }, catalog, 3, "2");
+out.changedQuery = settings.pageQuery(
+  { ...deflt, rtt: "20ms", params: { ...deflt.params, request_bytes: "5" } }, catalog, 3, "2");
 out.fromUrl = settings.settingsFromUrl("?scenario=handshake&rtt=20ms&step=3&client_wait=1s", catalog);
 out.unknown = settings.settingsFromUrl("?scenario=nope", catalog);
 console.log(JSON.stringify(out));

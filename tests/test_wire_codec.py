@@ -10,7 +10,6 @@ from synack.tcp.options import (
     EOL,
     NOP,
     SACK_PERMITTED,
-    Eol,
     FastOpen,
     Mss,
     Sack,

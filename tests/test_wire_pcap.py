@@ -58,7 +58,7 @@ def test_dpkt_reads_our_pcap_with_right_times_and_bytes():
     assert reader.datalink() == dpkt.pcap.DLT_EN10MB
     got = list(reader)
     assert len(got) == len(records)
-    for (ts, frame), (ts_us, ip_packet) in zip(got, records):
+    for (ts, frame), (ts_us, ip_packet) in zip(got, records, strict=True):
         assert round(ts * 1_000_000) == ts_us
         ethernet = dpkt.ethernet.Ethernet(frame)
         assert ethernet.type == dpkt.ethernet.ETH_TYPE_IP
@@ -131,7 +131,7 @@ def test_tshark_finds_nothing_malformed_and_all_checksums_good(tmp_path):
     lines = tshark(path, "-T", "fields", "-e", "frame.time_epoch", "-e", "ip.checksum.status",
                    "-e", "tcp.checksum.status", "-e", "tcp.len", "-E", "separator=,").split()
     assert len(lines) == len(HANDSHAKE)
-    for line, (ts_us, _, _, segment) in zip(lines, HANDSHAKE):
+    for line, (ts_us, _, _, segment) in zip(lines, HANDSHAKE, strict=True):
         epoch, ip_status, tcp_status, tcp_len = line.split(",")
         assert round(float(epoch) * 1_000_000) == ts_us
         assert (ip_status, tcp_status) == ("1", "1")  # 1 is "Good"

@@ -261,7 +261,8 @@ def sc_simultaneous_open() -> str:
     ta, tb = in_thread(run_a), in_thread(run_b)
     ta.join()
     tb.join()
-    return "A:40001 and B:40002 connect to each other; A's SYNs dropped for 0.4 s; B connects at 0.2 s; A closes at 1.9 s, B at 2.0 s"
+    return ("A:40001 and B:40002 connect to each other; A's SYNs dropped for 0.4 s; B connects at 0.2 s;"
+            " A closes at 1.9 s, B at 2.0 s")
 
 
 def sc_fast_open() -> str:

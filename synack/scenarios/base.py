@@ -98,6 +98,14 @@ class Scenario:
     phases: tuple[str, ...] = ()  # fixed ladder rows; empty means derived from the steps
     profile_settings: dict[str, Any] = field(default_factory=dict)
     default_rtt_us: int = 100 * MS
+    # Parameters that are profile knobs: params -> Profile settings (backlog, SYN-ACK retries, ...).
+    settings_from_params: Callable[[dict[str, Any]], dict[str, Any]] | None = None
+    # A crowd scenario samples its hosts' socket counts every crowd_every_us (see synack.sim.crowd)
+    # and plots the series named in crowd_plot ("host.STATE" or "host.counter") by default.
+    crowd_every_us: int = 0
+    crowd_plot: tuple[str, ...] = ()
+    # Smaller settings for the golden record of the wire, when the defaults are a big run.
+    golden_params: dict[str, Any] = field(default_factory=dict)
 
     @property
     def all_params(self) -> tuple[Param, ...]:
@@ -126,8 +134,18 @@ class World:
         link = LinkConfig(delay_us=max(rtt_us // 2, 1), loss=loss)
         self.network = Network(self.sched, random.Random(self.rng.getrandbits(64)), link, self.recorder)
         self.hosts: dict[str, Host] = {}
+        self.tcp_hosts: list[Host] = []
         self.summary: dict[str, Any] = {}
         self.fastopen_cache: dict[str, bytes] = {}
+        self._finishers: list[Callable[[], None]] = []
+
+    def when_done(self, fn: Callable[[], None]) -> None:
+        """Call ``fn`` once the run has settled (to fill ``summary`` from what happened)."""
+        self._finishers.append(fn)
+
+    def finish(self) -> None:
+        for fn in self._finishers:
+            fn()
 
     def host(self, name: str, ip: str, *, tcp: bool = True, settings: dict[str, Any] | None = None) -> Host:
         """A host on the network; ``settings`` change its own profile (one end without SACK, say)."""
@@ -140,9 +158,16 @@ class World:
         host = Host(name, ip, self.sched, self.network, ctx, random.Random(self.rng.getrandbits(64)),
                     self.recorder)
         self.hosts[name] = host
-        if tcp and self.recorder is not None:
-            self.recorder.watch(host)
+        if tcp:
+            self.tcp_hosts.append(host)
+            if self.recorder is not None:
+                self.recorder.watch(host)
         return host
+
+    def trace_featured_only(self) -> None:
+        """A crowd scenario: trace only the connections opened with ``featured=True``, count the rest."""
+        if self.recorder is not None:
+            self.recorder.feature_only()
 
     def impair(self, impairment: Impairment) -> None:
         self.network.impair(impairment)

@@ -1,10 +1,15 @@
-"""The lifecycle benchmark: N back-to-back ``client_close`` connections, tracing off.
+"""The engine's benchmarks, tracing off: back-to-back lifecycles and a flood of spoofed SYNs.
 
-Each lifecycle is the whole life of a connection: handshake, a 100-byte
-request, a 200-byte answer, the teardown and, later in virtual time, the
-expiry of the client's TIME_WAIT.  ``bench/lifecycles.py`` and ``synack bench
-lifecycles`` print the rate; ``bench/kernel_lifecycles.py`` measures Linux
-doing the same over loopback for comparison.
+A lifecycle is the whole life of a ``client_close`` connection: handshake, a
+100-byte request, a 200-byte answer, the teardown and, later in virtual time,
+the expiry of the client's TIME_WAIT.  ``bench/lifecycles.py`` and ``synack
+bench lifecycles`` print the rate; ``bench/kernel_lifecycles.py`` measures
+Linux doing the same over loopback for comparison.
+
+The flood is N SYNs from forged addresses, one every ``interval_us``, against
+a listener of the ``linux`` profile: the SYN queue fills (RFC 4987 2), then
+every SYN is answered with a SYN cookie (RFC 4987 3.6) and forgotten.
+``bench/syn_flood.py`` prints how long it takes.
 """
 
 from __future__ import annotations
@@ -16,7 +21,10 @@ import sys
 import time
 
 from ..sim.host import Host
+from ..sim.scheduler import DELIVERY
+from ..tcp.endpoint import syn_options
 from ..tcp.profiles import LINUX
+from ..tcp.segment import Flags, Segment
 from .apps import PORT, answering_server, requesting_client
 from .base import World
 from .client_close import SCENARIO
@@ -48,6 +56,46 @@ def bench_lifecycles(n: int) -> float:
         start = time.perf_counter()
         simulate_lifecycles(n)
         return n / (time.perf_counter() - start)
+    finally:
+        gc.enable()
+
+
+def simulate_syn_flood(n: int, *, interval_us: int = 10, seed: int = 1) -> World:
+    """``n`` spoofed SYNs against a listener; the SYN-ACKs go to addresses nobody has."""
+    world = World(SCENARIO, LINUX, 2_000, 0.0, seed, {"mss": 1460, "isn": "rfc6528"}, tracing=False)
+    server = world.host("server", "10.0.0.2")
+    server.listen(PORT)
+    sched, rng = world.sched, world.rng
+    deliver = server.deliver
+    # The options of a Linux client's SYN: the flood takes the listener's most expensive path.
+    options = syn_options(LINUX, 1460, 1, 0, offer_wscale=7)
+    syn = Flags.SYN
+    sent = 0
+
+    def forge() -> None:
+        nonlocal sent
+        # Every SYN from a different address and port, each address a stranger to the network.
+        src_ip = f"198.{18 + (sent >> 24) % 2}.{(sent >> 16) & 255}.{(sent >> 8) & 255}"
+        seg = Segment(1024 + (sent & 0xFF) * 200, PORT, rng.getrandbits(32), 0, syn, 64240, options)
+        sent += 1
+        deliver(src_ip, seg, None)
+        if sent < n:
+            sched.call_at(sched.now + interval_us, forge, DELIVERY)
+
+    sched.call_at(0, forge, DELIVERY)
+    sched.run()
+    world.summary["forged_syns"] = sent
+    return world
+
+
+def bench_syn_flood(n: int) -> tuple[float, World]:
+    """Seconds of wall time to simulate ``n`` spoofed SYNs, and the world they left."""
+    gc.collect()
+    gc.disable()
+    try:
+        start = time.perf_counter()
+        world = simulate_syn_flood(n)
+        return time.perf_counter() - start, world
     finally:
         gc.enable()
 

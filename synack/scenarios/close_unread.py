@@ -38,5 +38,6 @@ SCENARIO = Scenario(
         "reset instead. The client learns that its request was never read."
     ),
     script=script,
-    params=(Param("close_after", "duration", 100 * MS, "how long after accepting the server closes", 0, 3_600_000_000),),
+    params=(Param("close_after", "duration", 100 * MS, "how long after accepting the server closes",
+                  0, 3_600_000_000),),
 )

@@ -38,5 +38,6 @@ SCENARIO = Scenario(
         "netcat rely on this to say 'that was all my input'."
     ),
     script=script,
-    params=(Param("answer_delay", "duration", 50 * MS, "how long the server waits before answering", 0, 3_600_000_000),),
+    params=(Param("answer_delay", "duration", 50 * MS, "how long the server waits before answering",
+                  0, 3_600_000_000),),
 )

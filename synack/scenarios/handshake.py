@@ -42,7 +42,8 @@ SCENARIO = Scenario(
     params=(
         Param("request_bytes", "int", REQUEST, "bytes the client sends", 1, 1_000_000),
         Param("client_wait", "duration", 0, "how long the client waits before closing (0: one RTT)", 0, 3_600_000_000),
-        Param("server_close_delay", "duration", 300 * MS, "how long the server waits after end of stream before closing",
+        Param("server_close_delay", "duration", 300 * MS,
+              "how long the server waits after end of stream before closing",
               0, 3_600_000_000),
     ),
     phases=("01 SYN", "02 SYN-ACK", "03 ACK", "04 data", "05 FIN", "06 ACK", "07 FIN", "08 ACK"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..sim.crowd import CrowdSampler
 from ..sim.host import Host
 from ..sim.recorder import Recorder
 from ..tcp.profiles import PROFILES, Profile
@@ -27,6 +28,7 @@ class Run:
     hosts: dict[str, Host]
     summary: dict[str, Any] = field(default_factory=dict)
     duration_us: int = 0
+    crowd: dict[str, Any] | None = None  # synack.sim.crowd's columns, for crowd scenarios
 
 
 def resolve_params(scenario: Scenario, given: dict[str, Any] | None) -> dict[str, Any]:
@@ -42,7 +44,7 @@ def resolve_params(scenario: Scenario, given: dict[str, Any] | None) -> dict[str
 
 def run_scenario(name: str, *, profile: str = "linux", rtt_us: int | None = None, loss: float = 0.0,
                  seed: int = 1, params: dict[str, Any] | None = None, tracing: bool = True,
-                 profile_settings: dict[str, Any] | None = None) -> Run:
+                 profile_settings: dict[str, Any] | None = None, max_events: int = MAX_EVENTS) -> Run:
     scenario = get_scenario(name)
     if profile not in PROFILES:
         raise ScenarioError(f"unknown profile {profile!r}; choose {' or '.join(PROFILES)}.")
@@ -60,12 +62,23 @@ def run_scenario(name: str, *, profile: str = "linux", rtt_us: int | None = None
     for knob, setting in (("backlog", "max_syn_backlog"), ("syncookies", "syncookies"), ("rfc5961", "rfc5961")):
         if knob in values:
             settings[setting] = values[knob]
+    if scenario.settings_from_params is not None:
+        settings.update(scenario.settings_from_params(values))
     prof = PROFILES[profile].with_settings(**settings)
     world = World(scenario, prof, rtt_us, float(loss), seed, values, tracing)
     scenario.script(world)
+    sampler = None
+    if scenario.crowd_every_us:
+        sampler = CrowdSampler(world.sched, world.network, world.tcp_hosts, scenario.crowd_every_us)
+        sampler.start()
     try:
-        world.sched.run(max_events=MAX_EVENTS)
+        world.sched.run(max_events=max_events)
     except RuntimeError as exc:  # an engine that would loop for ever is a bug; say so, don't hang
         raise ScenarioError(f"the run of {name} did not settle: {exc}.") from None
+    world.finish()
+    crowd = None
+    if sampler is not None:
+        sampler.finish()
+        crowd = sampler.as_json(scenario.crowd_plot)
     return Run(scenario, prof, rtt_us, float(loss), seed, values, world.recorder, world.hosts,
-               world.summary, world.sched.now)
+               world.summary, world.sched.now, crowd)

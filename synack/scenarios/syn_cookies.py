@@ -15,4 +15,6 @@ SCENARIO = Scenario(
     ),
     script=script,
     profile_settings={"syncookies": 2},
+    crowd_every_us=100_000,
+    crowd_plot=("server.syn_queue", "server.cookies_sent", "server.cookies_validated", "server.synacks_sent"),
 )

@@ -49,4 +49,6 @@ SCENARIO = Scenario(
     ),
     script=script,
     params=(Param("reconnect_after", "duration", 1 * S, "when the client connects again", 0, 3_600_000_000),),
+    crowd_every_us=1 * S,
+    crowd_plot=("server.TIME_WAIT", "client.TIME_WAIT", "server.ESTABLISHED", "client.ESTABLISHED"),
 )

@@ -12,6 +12,7 @@ are resumed with its result, or with :class:`SocketError` thrown in.
 from __future__ import annotations
 
 import random
+from collections import Counter
 from typing import TYPE_CHECKING, Any, Callable, Generator
 
 from ..tcp.endpoint import Connection, Context, reset_for_unknown
@@ -86,16 +87,37 @@ class Host:
         self.listeners: dict[int, Listener] = {}
         self._timer_handles: dict[int, int] = {}  # id(connection) -> deadline of its wake-up
         self._conditions: list[tuple[Callable[[], Any], Waitable]] = []
+        self.port_range = (EPHEMERAL_LOW, EPHEMERAL_HIGH)
         self._next_port = rng.randint(EPHEMERAL_LOW, EPHEMERAL_HIGH)
+        # Ephemeral ports in use per remote address: connect() can tell at once that none is free.
+        self._ports_in_use: Counter[tuple[str, int]] = Counter()
+        # connect() failures by errno, and ports taken over from TIME_WAIT (tcp_tw_reuse).
+        self.connect_failures: Counter[str] = Counter()
+        self.tw_reused = 0
+        self.down = False  # crashed or rebooting: segments to it are lost, it sends nothing
         self.display_state = CLOSED
         self._primary: object | None = None
         self.all_connections: list[Connection] = []
         self.udp: dict[int, UdpSocket] = {}
+        self._src_ip = ""  # source of the segment being delivered (for the recorder's filter)
         network.attach(self)
+
+    def set_port_range(self, low: int, high: int) -> None:
+        """ip_local_port_range: where connect() picks its local ports."""
+        self.port_range = (low, high)
+        self._next_port = self.rng.randint(low, high)
+
+    def _featured(self, conn: Connection) -> bool:
+        """Whether the recorder traces this connection (all of them, unless the scenario chose some)."""
+        rec = self.recorder
+        return rec is not None and rec.keeps(conn.local[0], conn.local[1], conn.remote[0], conn.remote[1])
 
     # --------------------------------------------------------------- segments
     def deliver(self, src_ip: str, seg: Segment, step: int | None, duplicate: bool = False) -> None:
+        if self.down:
+            return
         now = self.sched.now
+        self._src_ip = src_ip
         key = (seg.dst_port, src_ip, seg.src_port)
         conn = self.connections.get(key)
         isn = None
@@ -116,7 +138,8 @@ class Host:
                     self._register(child)
                     self.pump(child)
             else:
-                self._record_event("drop", reason=f"no socket for port {seg.dst_port}", step=step)
+                if step is not None:
+                    self._record_event("drop", reason=f"no socket for port {seg.dst_port}", step=step)
                 rst = reset_for_unknown(seg)
                 if rst is not None:
                     self.network.transmit(self.name, self.ip, src_ip, rst, "rst")
@@ -144,24 +167,37 @@ class Host:
         return sock
 
     def _register(self, conn: Connection) -> None:
-        self.connections[(conn.local[1], conn.remote[0], conn.remote[1])] = conn
-        self.all_connections.append(conn)
-        self._primary = conn
+        key = (conn.local[1], conn.remote[0], conn.remote[1])
+        if key not in self.connections and self.port_range[0] <= key[0] <= self.port_range[1]:
+            self._ports_in_use[conn.remote] += 1
+        self.connections[key] = conn
+        rec = self.recorder
+        if rec is None or rec.featured is None or self._featured(conn):
+            # A crowd scenario keeps (and shows the state of) only the connections it features.
+            self.all_connections.append(conn)
+            self._primary = conn
+
+    def _forget(self, conn: Connection) -> None:
+        key = (conn.local[1], conn.remote[0], conn.remote[1])
+        if self.connections.get(key) is conn:
+            del self.connections[key]
+            if self.port_range[0] <= key[0] <= self.port_range[1]:
+                self._ports_in_use[conn.remote] -= 1
+        self._timer_handles.pop(id(conn), None)
 
     def pump(self, conn: Connection) -> None:
         """Drain what the engine produced: record events, put segments on the wire, re-arm its timer."""
         out = conn.segments_to_send()
         if self.recorder is not None:
             reasons = self._drain_events(conn)
-            for seg, reason in zip(out, reasons):
+            for seg, reason in zip(out, reasons, strict=True):
                 self.network.transmit(self.name, self.ip, conn.remote[0], seg, reason)
         else:
             for seg in out:
                 self.network.transmit(self.name, self.ip, conn.remote[0], seg, "")
         key = id(conn)
         if conn.state is CLOSED:
-            self.connections.pop((conn.local[1], conn.remote[0], conn.remote[1]), None)
-            self._timer_handles.pop(key, None)
+            self._forget(conn)
             return
         timers = conn.timers
         if not timers:
@@ -184,13 +220,22 @@ class Host:
         self._check_conditions()
 
     def pump_listener(self, listener: Listener) -> None:
-        reasons = self._drain_events(listener) if self.recorder is not None else []
+        rec = self.recorder
+        reasons: list[str] = []
+        if rec is not None:
+            if rec.featured is None or rec.keeps(self.ip, listener.local[1], self._src_ip, -1):
+                reasons = self._drain_events(listener)
+            else:
+                listener.events()  # about the crowd: not traced
         for i, ((remote_ip, _port), seg) in enumerate(listener.segments_to_send()):
             self.network.transmit(self.name, self.ip, remote_ip, seg, reasons[i] if i < len(reasons) else "")
 
     def _drain_events(self, source: Connection | Listener) -> list[str]:
         """Record the engine's events; returns the reasons of the segments it sent, in order."""
         reasons = []
+        if isinstance(source, Connection) and self.recorder is not None and self.recorder.featured is not None \
+                and not self._featured(source):
+            return [event.reason for event in source.events() if isinstance(event, SegmentSent)]
         for event in source.events():
             if isinstance(event, SegmentSent):
                 reasons.append(event.reason)
@@ -219,9 +264,10 @@ class Host:
                        "Established": "established"}
             rec.event(self.sched.now, mapping.get(kind, kind), self.name, **fields)
 
-    def _record_event(self, kind: str, **fields: Any) -> None:
-        if self.recorder is not None:
-            self.recorder.event(self.sched.now, kind, self.name, **fields)
+    def _record_event(self, kind: str, conn: Connection | None = None, **fields: Any) -> None:
+        rec = self.recorder
+        if rec is not None and (conn is None or rec.featured is None or self._featured(conn)):
+            rec.event(self.sched.now, kind, self.name, **fields)
 
     # ---------------------------------------------------------- application
     def spawn(self, app: Callable[..., Generator], *args: Any, **kwargs: Any) -> None:
@@ -266,14 +312,49 @@ class Host:
         self.sched.call_later(max(0, duration_us), w.resolve, APPLICATION)
         return w
 
-    def _ephemeral_port(self, remote: tuple[str, int]) -> int:
-        span = EPHEMERAL_HIGH - EPHEMERAL_LOW + 1
+    def first_of(self, *waitables: Waitable) -> Waitable:
+        """A waitable resolved by whichever of ``waitables`` resolves first (an answer, or a timeout)."""
+        either = Waitable()
+
+        def watch(host: "Host", w: Waitable) -> App:
+            try:
+                value = yield w
+            except SocketError as exc:
+                either.resolve(None, exc)
+                return
+            either.resolve(value)
+
+        for w in waitables:
+            self.spawn(watch, w)
+        return either
+
+    def _ephemeral_port(self, remote: tuple[str, int]) -> tuple[int, int | None]:
+        """A free local port for ``remote`` and, when it was taken over from TIME_WAIT, the ISN to use.
+
+        A local port may serve several remotes (the 4-tuple must be unique, as in
+        Linux's __inet_hash_connect); when every port of the range has a connection
+        to this remote, connect() fails with EADDRNOTAVAIL, unless tcp_tw_reuse may
+        take over one in TIME_WAIT.
+        """
+        low, high = self.port_range
+        span = high - low + 1
+        reuse = self.ctx.profile.tw_reuse
+        if self._ports_in_use[remote] >= span and not reuse:
+            raise SocketError("cannot assign requested address (no free ephemeral port)", "EADDRNOTAVAIL")
+        now = self.sched.now
         for _ in range(span):
             port = self._next_port
-            self._next_port = EPHEMERAL_LOW + (port - EPHEMERAL_LOW + 1) % span
-            if (port, remote[0], remote[1]) not in self.connections:
-                return port
-        raise SocketError("no free ephemeral port", "EADDRNOTAVAIL")
+            self._next_port = low + (port - low + 1) % span
+            old = self.connections.get((port, remote[0], remote[1]))
+            if old is None:
+                return port, None
+            if reuse and old.state is TIME_WAIT:
+                isn = old.take_over_time_wait(now)
+                if isn is not None:
+                    self.tw_reused += 1
+                    self.pump(old)  # records the end of TIME_WAIT and forgets the old connection
+                    return port, isn
+        raise SocketError("cannot assign requested address (no free ephemeral port)", "EADDRNOTAVAIL")
 
     def listen(self, port: int, backlog: int = 128, *, defer_accept_s: int = 0) -> "ListeningSocket":
         """listen(); ``defer_accept_s`` is Linux's TCP_DEFER_ACCEPT socket option, in seconds."""
@@ -288,16 +369,27 @@ class Host:
         return ListeningSocket(self, listener)
 
     def connect(self, ip: str, port: int, *, local_port: int | None = None,
-                fastopen_data: bytes | None = None, keepalive: tuple[int, int, int] | None = None) -> Waitable:
+                fastopen_data: bytes | None = None, keepalive: tuple[int, int, int] | None = None,
+                featured: bool = False) -> Waitable:
+        """Open a connection; ``featured`` asks a crowd scenario's recorder to trace this one."""
         remote = (ip, port)
-        lport = local_port if local_port is not None else self._ephemeral_port(remote)
+        isn = None
+        if local_port is not None:
+            lport = local_port
+        else:
+            try:
+                lport, isn = self._ephemeral_port(remote)
+            except SocketError as exc:
+                return self._connect_failed(remote, exc)
+        if featured and self.recorder is not None:
+            self.recorder.feature((self.ip, lport), remote)
         conn = Connection(self.ctx, (self.ip, lport), remote)
         if keepalive is not None:
             conn.set_keepalive(*keepalive)
         self._register(conn)
-        self._record_event("app", call="connect", remote=f"{ip}:{port}",
+        self._record_event("app", conn=conn, call="connect", remote=f"{ip}:{port}",
                            **({"bytes": len(fastopen_data)} if fastopen_data else {}))
-        conn.open_active(self.sched.now, fastopen_data=fastopen_data)
+        conn.open_active(self.sched.now, fastopen_data=fastopen_data, isn=isn)
         self.pump(conn)
         sock = Socket(self, conn)
 
@@ -306,15 +398,48 @@ class Host:
                               CLOSING, TIME_WAIT, LAST_ACK):
                 return (sock,)
             if conn.state is CLOSED:
-                return (None, SocketError(conn.error or "connection closed", _errno(conn)))
+                errno_name = _errno(conn)
+                self.connect_failures[errno_name or "error"] += 1
+                return (None, SocketError(conn.error or "connection closed", errno_name))
             return None
         return self._wait_until(ready)
+
+    def _connect_failed(self, remote: tuple[str, int], exc: SocketError) -> Waitable:
+        """connect() fails before anything is sent; the first failure of each kind is traced, all are counted."""
+        if not self.connect_failures[exc.errno_name]:
+            self._record_event("error", call="connect", remote=f"{remote[0]}:{remote[1]}", error=str(exc),
+                               errno=exc.errno_name)
+        self.connect_failures[exc.errno_name] += 1
+        w = Waitable()
+        w.resolve(None, exc)
+        return w
+
+    def crash(self) -> None:
+        """The host loses power: every connection vanishes without a FIN or RST, and it goes quiet."""
+        self._record_event("app", call="crash")
+        self.down = True
+        for conn in list(self.connections.values()):
+            try:
+                conn.abort(self.sched.now)
+            except TcpError:
+                pass
+            conn.segments_to_send()  # the RST abort() would send never leaves a host without power
+            self._drain_events(conn)
+            self._forget(conn)
+        self.connections.clear()
+        self._ports_in_use.clear()
+
+    def boot(self) -> None:
+        """The host is back with empty tables: whatever arrives for an old connection gets an RST."""
+        self.down = False
+        self._record_event("app", call="boot")
 
     def inject(self, src: tuple[str, int], dst: tuple[str, int], flags: Flags, seq: int, ack: int = 0,
                window: int = 0, payload: bytes = b"") -> None:
         """Put a forged segment on the wire, as a third party spoofing ``src`` would."""
         seg = Segment(src[1], dst[1], seq & 0xFFFFFFFF, ack & 0xFFFFFFFF, flags, window, (), payload)
-        self._record_event("app", call="inject", segment=seg.notation())
+        if self.recorder is not None and self.recorder.keeps(src[0], src[1], dst[0], dst[1]):
+            self._record_event("app", call="inject", segment=seg.notation())
         self.network.transmit(self.name, src[0], dst[0], seg, "spoofed")
 
 
@@ -335,7 +460,7 @@ class ListeningSocket:
             conn = listener.accept()
             if conn is None:
                 return None
-            host._record_event("app", call="accept", remote=f"{conn.remote[0]}:{conn.remote[1]}")
+            host._record_event("app", conn=conn, call="accept", remote=f"{conn.remote[0]}:{conn.remote[1]}")
             return (Socket(host, conn),)
         return host._wait_until(ready)
 
@@ -357,7 +482,7 @@ class Socket:
         return self.conn.state
 
     def _call(self, name: str, fn: Callable[[], Any], **fields: Any) -> Any:
-        self.host._record_event("app", call=name, **fields)
+        self.host._record_event("app", conn=self.conn, call=name, **fields)
         try:
             result = fn()
         except TcpError as exc:
@@ -378,11 +503,11 @@ class Socket:
         def ready():
             if conn.rcvbuf:
                 data = conn.read(host.sched.now)
-                host._record_event("app", call="recv", bytes=len(data))
+                host._record_event("app", conn=conn, call="recv", bytes=len(data))
                 host.pump(conn)
                 return (data,)
             if conn.eof:
-                host._record_event("app", call="recv", bytes=0, eof=True)
+                host._record_event("app", conn=conn, call="recv", bytes=0, eof=True)
                 return (b"",)
             if conn.state is CLOSED:
                 return (None, SocketError(conn.error or "connection closed", _errno(conn)))

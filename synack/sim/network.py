@@ -100,7 +100,10 @@ def ip_size(seg: Segment) -> int:
     return IPV4_HEADER + seg.header_len + len(seg.payload)
 
 
-def has_flags(all_of: Flags, none_of: Flags = Flags(0)) -> Callable[[Segment], bool]:
+NO_FLAGS = Flags(0)
+
+
+def has_flags(all_of: Flags, none_of: Flags = NO_FLAGS) -> Callable[[Segment], bool]:
     need, refuse = int(all_of), int(none_of)
 
     def match(seg: Segment) -> bool:
@@ -122,6 +125,7 @@ class Network:
         self.narrow: NarrowLink | None = None
         self.sent = 0
         self.lost = 0
+        self.synacks_sent: dict[str, int] = {}  # by sender, for the crowd's counts
 
     def attach(self, host: "Host") -> None:
         self.hosts[host.ip] = host
@@ -139,6 +143,8 @@ class Network:
         now = self.sched.now
         link = self.link
         self.sent += 1
+        if seg.bits & 0x12 == 0x12:
+            self.synacks_sent[sender] = self.synacks_sent.get(sender, 0) + 1
         if (self.recorder is None and not self.impairments and not link.loss and not link.jitter_us
                 and not link.reorder and not link.duplicate and not self.rewrites and self.narrow is None):
             # A perfect link and nobody watching: just carry the segment (the benchmark's path).
@@ -152,8 +158,11 @@ class Network:
                 lost_reason = imp.description
                 break
         rng = self.rng
-        if lost_reason is None and dst_ip not in self.hosts:
+        target = self.hosts.get(dst_ip)
+        if lost_reason is None and target is None:
             lost_reason = f"no host has the address {dst_ip}"
+        if lost_reason is None and target is not None and target.down:
+            lost_reason = f"{target.name} is down"
         if lost_reason is None and link.loss and rng.random() < link.loss:
             lost_reason = f"random loss ({link.loss:.0%})"
         narrow = self.narrow
@@ -169,8 +178,10 @@ class Network:
             delay += rng.randint(1, max(link.delay_us, 1))
         arrives = None if lost_reason else now + delay
         step = None
-        if self.recorder is not None:
-            step = self.recorder.segment_sent(now, sender, src_ip, dst_ip, seg, reason, arrives, lost_reason)
+        rec = self.recorder
+        if rec is not None and (rec.featured is None or (rec.keeps(src_ip, seg.src_port, dst_ip, seg.dst_port)
+                                                          and rec.has_room())):
+            step = rec.segment_sent(now, sender, src_ip, dst_ip, seg, reason, arrives, lost_reason)
         if lost_reason is not None:
             self.lost += 1
             if too_big and narrow is not None:

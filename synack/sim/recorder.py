@@ -6,6 +6,11 @@ has processed a segment and :meth:`event` for everything their endpoints
 report.  Views (:mod:`synack.trace`) turn these records into the JSON trace,
 the ladder, tcpdump lines and pcap; with tracing off no recorder exists and
 the simulation pays nothing for it.
+
+A scenario with a crowd of connections (a SYN flood, thousands of TIME_WAIT
+sockets) features the one connection it is about with :meth:`Recorder.feature`;
+from then on only that connection's segments and events are recorded, and the
+crowd is told by counts (:mod:`synack.sim.crowd`).
 """
 
 from __future__ import annotations
@@ -17,6 +22,9 @@ from ..tcp.segment import Segment
 
 if TYPE_CHECKING:
     from .host import Host
+
+
+FEATURED_STEP_LIMIT = 300
 
 
 @dataclass
@@ -41,6 +49,40 @@ class Recorder:
         self.steps: list[StepRecord] = []
         self.events: list[dict[str, Any]] = []
         self.tcp_hosts: list["Host"] = []
+        # None: record everything.  Otherwise the featured 4-tuples, both ways round.
+        self.featured: set[tuple[str, int, str, int]] | None = None
+        self._featured_peers: set[tuple[str, int, str]] = set()
+        self.featured_pairs: list[tuple[tuple[str, int], tuple[str, int]]] = []
+        # A featured connection that talks for ever (a keep-alive pool) is cut here: a ladder, not a log.
+        self.step_limit: int | None = None
+        self.truncated = False
+
+    def feature_only(self) -> None:
+        """From now on record only featured connections (none until :meth:`feature` names one)."""
+        if self.featured is None:
+            self.featured = set()
+            self.step_limit = FEATURED_STEP_LIMIT
+
+    def feature(self, local: tuple[str, int], remote: tuple[str, int]) -> None:
+        """Record the connection between ``local`` and ``remote`` (and, from now on, only featured ones)."""
+        if self.featured is None:
+            self.featured = set()
+        self.featured.add((local[0], local[1], remote[0], remote[1]))
+        self.featured.add((remote[0], remote[1], local[0], local[1]))
+        self._featured_peers.add((remote[0], remote[1], local[0]))
+        self.featured_pairs.append((local, remote))
+
+    def keeps(self, src_ip: str, src_port: int, dst_ip: str, dst_port: int) -> bool:
+        """Whether a segment (or an endpoint's event) between these addresses is recorded.
+
+        ``dst_port`` -1 asks about a listener at ``src_ip:src_port`` hearing from ``dst_ip``.
+        """
+        featured = self.featured
+        if featured is None:
+            return True
+        if dst_port < 0:
+            return (src_ip, src_port, dst_ip) in self._featured_peers
+        return (src_ip, src_port, dst_ip, dst_port) in featured
 
     def watch(self, host: "Host") -> None:
         """Include ``host`` in the state snapshots (third parties that only inject are not watched)."""
@@ -48,6 +90,13 @@ class Recorder:
 
     def snapshot(self) -> dict[str, str]:
         return {h.name: h.display_state.value for h in self.tcp_hosts}
+
+    def has_room(self) -> bool:
+        """Whether another segment may be recorded (see ``step_limit``)."""
+        if self.step_limit is not None and len(self.steps) >= self.step_limit:
+            self.truncated = True
+            return False
+        return True
 
     def segment_sent(self, now: int, sender: str, src_ip: str, dst_ip: str, seg: Segment, reason: str,
                      arrives: int | None, lost_reason: str | None) -> int:

@@ -77,6 +77,19 @@ def check_syn_cookie(secret: bytes, local: tuple[str, int], remote: tuple[str, i
     return MSS_TABLE[index]
 
 
+def cookie_fields(secret: bytes, local: tuple[str, int], remote: tuple[str, int], isn: int, client_isn: int,
+                  now_us: int) -> tuple[int, int] | None:
+    """What a cookie ISN carries: (its minute counter, its MSS index), or None when it does not check out."""
+    four = _tuple(local, remote)
+    count = now_us // MINUTE_US
+    rest = (isn - keyed_hash32(secret, "c0", *four) - client_isn) & 0xFFFFFFFF
+    diff = (count - (rest >> COOKIE_BITS)) & (0xFFFFFFFF >> COOKIE_BITS)
+    if diff >= MAX_AGE:
+        return None
+    index = (rest - keyed_hash32(secret, "c1", *four, count - diff)) & COOKIE_MASK
+    return (count - diff, index) if index < len(MSS_TABLE) else None
+
+
 def cookie_tsval(ts_now: int, wscale: int | None, sack: bool, ecn: bool = False) -> int:
     """A TSval not above ``ts_now`` whose low 6 bits carry the SYN's options."""
     options = TS_WSCALE_NONE if wscale is None else wscale

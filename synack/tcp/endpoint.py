@@ -265,13 +265,16 @@ class Connection:
         return self.fin_queued and seq_gt(self.tcb.snd_una, self.fin_seq)
 
     # ------------------------------------------------------------- user calls
-    def open_active(self, now: int, *, fastopen_data: bytes | None = None) -> None:
-        """OPEN, active (RFC 9293 3.10.1); with Fast Open data when ``fastopen_data`` is given."""
+    def open_active(self, now: int, *, fastopen_data: bytes | None = None, isn: int | None = None) -> None:
+        """OPEN, active (RFC 9293 3.10.1); with Fast Open data when ``fastopen_data`` is given.
+
+        ``isn`` is given when the connection takes over a TIME_WAIT port (:meth:`take_over_time_wait`).
+        """
         self.now = now
         if self.state is not CLOSED:
             raise ConnectionAlreadyExists()
         t = self.tcb
-        t.iss = self.ctx.isn_gen.isn(self.local, self.remote, now)
+        t.iss = self.ctx.isn_gen.isn(self.local, self.remote, now) if isn is None else isn
         t.ts_offset = self.ctx.isn_gen.ts_offset(self.local, self.remote)
         t.snd_una = t.iss
         t.snd_nxt = t.snd_max = seq_add(t.iss, 1)
@@ -537,6 +540,22 @@ class Connection:
             return None
         self.now = now
         self._transition(Input.REOPENED, "a new SYN reuses the 4-tuple, ending TIME_WAIT early")
+        return seq_add(t.snd_nxt, 65535 + 2)
+
+    def take_over_time_wait(self, now: int) -> int | None:
+        """tcp_tw_reuse: a connect() may take this TIME_WAIT 4-tuple; the ISN it must use, or None.
+
+        Linux (tcp_twsk_unique) allows it when the old connection used timestamps and
+        its last one arrived in an earlier second: the new connection's timestamps
+        then prove its segments newer (RFC 7323 PAWS).  As for a reopening SYN, the
+        new ISN starts above anything the old incarnation sent.
+        """
+        t = self.tcb
+        if self.state is not TIME_WAIT or not t.ts_ok or now // 1_000_000 <= self.last_rcv // 1_000_000:
+            return None
+        self.now = now
+        self.timers.clear()
+        self._transition(Input.REOPENED, "connect() takes over the TIME_WAIT port (tcp_tw_reuse)")
         return seq_add(t.snd_nxt, 65535 + 2)
 
     def receive(self, seg: Segment, now: int) -> None:

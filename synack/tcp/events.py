@@ -65,4 +65,5 @@ class ErrorReported:
     errno_name: str
 
 
-Event = StateChanged | SegmentSent | SegmentDropped | TimerFired | DataDelivered | EofReceived | Established | ErrorReported
+Event = (StateChanged | SegmentSent | SegmentDropped | TimerFired | DataDelivered | EofReceived | Established
+         | ErrorReported)

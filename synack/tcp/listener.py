@@ -36,11 +36,14 @@ class Listener:
         self.syn_queue: dict[tuple[str, int], Connection] = {}
         self.accept_queue: deque[Connection] = deque()
         self.fastopen_children: set[int] = set()
+        # Counters as nstat names them: TcpExtSyncookiesSent, TcpExtSyncookiesRecv, TcpExtTCPReqQFullDrop.
         self.cookies_sent = 0
         # TCP_DEFER_ACCEPT in seconds becomes a count of SYN-ACK timeouts (Linux secs_to_retrans).
         self.defer_retrans = secs_to_retrans(defer_accept_s, ctx.profile.initial_rto_us // 1_000_000 or 1,
                                              ctx.profile.rto_max_us // 1_000_000)
         self.deferred_acks_dropped = 0
+        self.cookies_validated = 0
+        self.syn_dropped = 0
         self._out: list[tuple[tuple[str, int], Segment]] = []
         self._events: list[Event] = []
 
@@ -98,6 +101,7 @@ class Listener:
             self._send_cookie_synack(remote, seg, now)
             return None
         if len(self.syn_queue) >= p.max_syn_backlog or len(self.accept_queue) >= self.backlog:
+            self.syn_dropped += 1
             self._drop(seg, "SYN queue full")
             return None
         return self._child_from_syn(remote, seg, now, isn)
@@ -242,6 +246,7 @@ class Listener:
         t.max_snd_wnd = t.snd_wnd
         t.snd_wl1, t.snd_wl2 = seg.seq, seg.ack
         child.on_close = self._child_closed
+        self.cookies_validated += 1
         child._transition(Input.SYN_COOKIE_ACK, "valid SYN cookie in the ACK")
         child._became_established()
         # The ACK may carry data or a FIN already: let the connection take the rest of it.

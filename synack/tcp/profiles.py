@@ -47,6 +47,9 @@ class Profile:
     delay_ack_of_fin: bool = True
     # TIME_WAIT length and the FIN_WAIT_2 timeout for orphaned sockets.
     time_wait_us: int = 60 * S
+    # Linux tcp_tw_reuse for connect(): take over a TIME_WAIT port when timestamps prove the new
+    # connection newer (tcp_twsk_unique).  Linux's default, 2, means loopback only: off here.
+    tw_reuse: bool = False
     fin_timeout_us: int = 60 * S
     # Keepalive (RFC 1122 4.2.3.6): idle, interval, probes.
     keepalive_idle_us: int = 7200 * S

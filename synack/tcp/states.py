@@ -88,7 +88,7 @@ class Input(str, Enum):
     __hash__ = str.__hash__
 
 
-S, I = State, Input
+S, I = State, Input  # noqa: E741 (short names keep the table one entry per line)
 
 #: (state, input) -> (next state, where the RFC says so)
 TRANSITIONS: dict[tuple[State, Input], tuple[State, str]] = {

@@ -153,7 +153,8 @@ def make_note(step, kind: str, seq: int, ack: int, before: dict[str, str], after
                 f"(seq {seg.seq}).{lost}{change_text}").strip()
     if kind == "SYN":
         if again:
-            return f"No answer yet, so {who} sends its SYN again at {_ms(t)}, after the retransmission timeout.{lost}{change_text}"
+            return (f"No answer yet, so {who} sends its SYN again at {_ms(t)}, after the retransmission timeout."
+                    f"{lost}{change_text}")
         data = f" with {n} bytes of data (Fast Open)" if n else ""
         tfo = ""
         if any(o.name == "tfo" for o in seg.options):
@@ -261,7 +262,7 @@ def trace_json(run) -> dict[str, Any]:
                                   f"{e['mtu']} bytes fit.")
     steps = []
     before = dict(initial)
-    for (step, seq, ack), kind, phase in zip(raw_steps, kinds, phase_of):
+    for (step, seq, ack), kind, phase in zip(raw_steps, kinds, phase_of, strict=True):
         seg = step.segment
         receiver = by_ip.get(step.dst_ip, step.dst_ip)
         after = step.states or step.states_sent
@@ -305,6 +306,8 @@ def trace_json(run) -> dict[str, Any]:
         summary[f"{name}_bytes_received"] = delivered
         summary[f"{name}_final_state"] = run.hosts[name].display_state.value
     summary["segments"] = len(steps)
+    if rec.truncated:
+        summary["trace_truncated"] = True  # the featured connection went on; its first steps are shown
     summary["lost"] = sum(1 for s in steps if s["segment"]["lost"])
 
     return {
@@ -327,4 +330,7 @@ def trace_json(run) -> dict[str, Any]:
         "events": rec.events,
         "summary": summary,
         "figures": figures,
+        # The connections a crowd scenario traces (the rest are counted in "crowd"); empty: all of them.
+        "featured": [{"a": f"{a[0]}:{a[1]}", "b": f"{b[0]}:{b[1]}"} for a, b in rec.featured_pairs],
+        "crowd": run.crowd,
     }

@@ -59,7 +59,8 @@ def frame(trace: dict[str, Any], k: int, width: int = 100) -> Group:
     phase = trace["steps"][k - 1]["phase"] if k else None
     phases = Text("  ".join(
         f"[{p['label']}]" if i == phase else p["label"] for i, p in enumerate(trace["phases"])))
-    keys = Text("Enter/→ step   ← back   q quit", style="dim")
+    keys = Text("Enter/→ step   ← back   q quit" + ("   c crowd chart" if trace.get("crowd") else ""),
+                style="dim")
     parts = [Text(trace["title"], style="bold"), clock, boxes, note, phases,
              ladder_table(trace, highlight=highlight, width=width)]
     figures = figures_view(trace) if k == total else None
@@ -77,13 +78,18 @@ def _read_key() -> str:
         return "right"
     if ch in ("q", "Q", "\x03", "\x04"):
         return "quit"
+    if ch in ("c", "C"):
+        return "chart"
     return ""
 
 
 def play(trace: dict[str, Any], console: Console | None = None) -> int:
     console = console or Console()
+    from .crowd_view import crowd_chart
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         console.print(ladder_table(trace))
+        if trace.get("crowd"):
+            console.print(Text(crowd_chart(trace, width=min(console.width, 100))))
         return 0
     import termios
     import tty
@@ -96,6 +102,12 @@ def play(trace: dict[str, Any], console: Console | None = None) -> int:
             console.clear()
             console.print(frame(trace, k, console.width))
             key = _read_key()
+            if key == "chart" and trace.get("crowd"):
+                # The crowd of connections, counted: any key goes back to the ladder.
+                console.clear()
+                console.print(Text(crowd_chart(trace, width=console.width, height=max(8, console.height - 4))))
+                console.print(Text("any key: back to the ladder", style="dim"))
+                key = _read_key()
             if key == "quit":
                 break
             if key == "right":
