@@ -1,22 +1,21 @@
-"""A lesson's figures in the terminal: the numbers its scenario measured, and its bar chart.
+"""A lesson's figures: the numbers its scenario measured, and its bar chart.
 
-Reads the trace's ``summary`` and ``figures`` (docs/trace-format.md) and
-draws them with rich: a table of figures (nested ones flattened to
-``ttfb_rtt › tcp``) and, when the summary holds a ``chart``, horizontal bars
-scaled to the largest value.
+Reads the trace's ``summary`` and ``figures`` (docs/trace-format.md): a rich
+table of figures (nested ones flattened to ``ttfb_rtt › tcp``) and, when the
+summary holds a ``chart``, horizontal bars drawn with plotext in the
+terminal and with matplotlib to a file (``synack run --plot``), as the crowd
+charts of :mod:`synack.trace.crowd_view` are.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from rich import box
 from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
-
-BAR_WIDTH = 40
-
 
 def _flat(key: str, value: Any) -> list[tuple[str, str]]:
     if isinstance(value, dict):
@@ -52,23 +51,40 @@ def figure_rows(trace: dict[str, Any]) -> list[tuple[str, str]]:
     return rows
 
 
-def bar_chart(chart: dict[str, Any], width: int = BAR_WIDTH) -> Table:
-    """Horizontal bars, one per label, scaled so the largest fills ``width`` cells."""
-    values = [v for v in chart["values"] if isinstance(v, (int, float))]
-    top = max(values, default=0) or 1
-    table = Table(title=f"{chart['title']} ({chart['unit']})", box=None, show_header=False, pad_edge=False)
-    table.add_column("label", justify="right", no_wrap=True)
-    table.add_column("bar", no_wrap=True)
-    for label, value in zip(chart["labels"], chart["values"]):
-        if not isinstance(value, (int, float)):
-            table.add_row(label, Text("did not finish", style="red"))
-            continue
-        cells = max(1, round(value / top * width)) if value else 0
-        table.add_row(label, Text("█" * cells, style="cyan") + Text(f" {_text(value)}"))
-    return table
+def bar_chart(chart: dict[str, Any], width: int = 80) -> str:
+    """The chart as text for a terminal of ``width`` columns: one bar per label, its value at the end."""
+    import plotext as plt
+    labels = list(chart["labels"])
+    values = [v if isinstance(v, (int, float)) else 0 for v in chart["values"]]
+    plt.clear_figure()
+    plt.simple_bar(labels, values, width=max(40, width - 1), title=f"{chart['title']} ({chart['unit']})")
+    text = plt.uncolorize(plt.build())
+    plt.clear_figure()
+    return "\n".join(line.rstrip() for line in text.splitlines())
 
 
-def figures_view(trace: dict[str, Any]) -> RenderableType | None:
+def save_chart(trace: dict[str, Any], path: Path) -> None:
+    """Write the lesson's bar chart to ``path``; the suffix (.svg, .png, .pdf) chooses the format."""
+    chart = trace.get("summary", {}).get("chart")
+    if not chart:
+        raise ValueError(f"scenario {trace['scenario']} has no chart")
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    values = [v if isinstance(v, (int, float)) else 0 for v in chart["values"]]
+    fig, ax = plt.subplots(figsize=(10, 5.6), dpi=120)
+    bars = ax.barh(chart["labels"], values, color="#2a7ab0")
+    ax.bar_label(bars, labels=[_text(v) for v in chart["values"]], padding=4)
+    ax.invert_yaxis()  # the first label on top, as in the terminal
+    ax.set_xlabel(chart["unit"])
+    ax.set_title(f"{chart['title']} (profile {trace['profile']}, RTT {trace['rtt_us'] / 1000:g} ms)", fontsize=11)
+    ax.grid(True, axis="x", alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path, metadata={"Date": None} if path.suffix == ".svg" else {})
+    plt.close(fig)
+
+
+def figures_view(trace: dict[str, Any], width: int = 80) -> RenderableType | None:
     """The figures table and the chart, or None when the scenario measured nothing of its own."""
     rows = figure_rows(trace)
     chart = trace.get("summary", {}).get("chart")
@@ -76,7 +92,7 @@ def figures_view(trace: dict[str, Any]) -> RenderableType | None:
         return None
     parts: list[RenderableType] = []
     if chart:
-        parts.append(bar_chart(chart))
+        parts.append(Text(bar_chart(chart, width)))
     if rows:
         table = Table(title="Figures", box=box.SIMPLE, show_header=False, pad_edge=False)
         table.add_column("figure", style="bold", no_wrap=True)

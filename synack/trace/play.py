@@ -63,7 +63,7 @@ def frame(trace: dict[str, Any], k: int, width: int = 100) -> Group:
                 style="dim")
     parts = [Text(trace["title"], style="bold"), clock, boxes, note, phases,
              ladder_table(trace, highlight=highlight, width=width)]
-    figures = figures_view(trace) if k == total else None
+    figures = figures_view(trace, width) if k == total else None
     if figures is not None:
         parts.append(figures)  # the lesson's numbers, once the whole run has been stepped through
     return Group(*parts, keys)
