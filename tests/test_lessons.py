@@ -256,3 +256,12 @@ def test_play_shows_the_figures_at_the_end():
     assert "connection_reset" not in text(1)
     last = text(len(trace["steps"]))
     assert "connection_reset" in last and "reset_by_guess" in last
+
+
+def test_fast_open_strip_tries_the_experimental_option_once():
+    # Linux (tcp_rcv_fastopen_synack, try_exp): a cookie request that went unanswered is repeated with the
+    # experimental option kind 254 (magic 0xF989); when that fails too, back to kind 34 for good.
+    trace = trace_json(run_scenario("fast_open", params={"middlebox": "strip", "connections": "4"}))
+    syns = [s for s in trace["steps"] if s["segment"]["flags"] == ["SYN"]]
+    kinds = [[o["text"] for o in s["segment"]["options_detail"] if "tfo" in o["text"]] for s in syns]
+    assert kinds == [["tfo cookiereq"], ["exp-tfo cookiereq"], ["tfo cookiereq"], ["tfo cookiereq"]]

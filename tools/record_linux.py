@@ -385,9 +385,26 @@ def sc_defer_accept() -> str:
             "closes at 70 s")
 
 
+def sc_fast_open_strip() -> str:
+    # A middlebox in front of the server overwrites the Fast Open option (both kinds) in SYNs with NOPs.
+    iptables("-t", "mangle", "-A", "PREROUTING", "-i", "lo", "-p", "tcp", "--dport", str(PORT), "--tcp-flags",
+             "SYN", "SYN", "-j", "TCPOPTSTRIP", "--strip-options", "34,254")
+    srv = listener(fastopen=True)
+    t = in_thread(answering_server, srv, 3)
+    for _ in range(3):
+        c = socket.socket()
+        c.sendto(REQUEST, socket.MSG_FASTOPEN, (HOST, PORT))
+        read_exactly(c, len(ANSWER))
+        c.close()
+        time.sleep(0.05)
+    t.join()
+    return ("tcp_fastopen=3; TCPOPTSTRIP strips options 34 and 254 from SYNs to the server; three connections, "
+            "each sendto(MSG_FASTOPEN) the request, read the answer, close")
+
+
 SCENARIOS = {name[3:]: fn for name, fn in globals().items() if name.startswith("sc_")}
 TIMEOUTS = {"defer_accept": 120}  # seconds a recording may take
-SYSCTLS = {"fast_open": {"net.ipv4.tcp_fastopen": "3"}, "syn_cookies": {"net.ipv4.tcp_syncookies": "2"}}
+SYSCTLS = {"fast_open": {"net.ipv4.tcp_fastopen": "3"}, "fast_open_strip": {"net.ipv4.tcp_fastopen": "3"}, "syn_cookies": {"net.ipv4.tcp_syncookies": "2"}}
 
 
 # ---------------------------------------------------------------- recording

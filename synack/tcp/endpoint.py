@@ -85,6 +85,9 @@ class Context:
     fastopen_key: bytes = b"synack-fastopen"
     # RFC 7413 4.1.3: the client's cookie cache, keyed by server address.
     fastopen_cache: dict[str, bytes] = field(default_factory=dict)
+    # Linux tcp_metrics' try_exp per server: 1 after a cookie request went unanswered (ask with the
+    # experimental option, kind 254, next time), 2 after that one failed too (back to kind 34 for good).
+    fastopen_try_exp: dict[str, int] = field(default_factory=dict)
     # With tracing off nobody reads the events, so they are not even built (the benchmark's hot path).
     trace: bool = True
 
@@ -126,7 +129,7 @@ class PeerOptions:
 
 def syn_options(profile: Profile, mss: int, tsval: int, tsecr: int, *, offer_sack: bool = True,
                 offer_ts: bool = True, offer_wscale: int | None = None,
-                fastopen: bytes | None = None) -> tuple[opt.Option, ...]:
+                fastopen: bytes | None = None, fastopen_exp: bool = False) -> tuple[opt.Option, ...]:
     """Options of a SYN or SYN-ACK in the order the profile writes them.
 
     Linux (tcp_options_write): mss, then sackOK and TS sharing one word (or
@@ -153,7 +156,7 @@ def syn_options(profile: Profile, mss: int, tsval: int, tsecr: int, *, offer_sac
         if ts:
             out += [opt.NOP, opt.NOP, opt.Timestamps(tsval, tsecr)]
     if fastopen is not None:
-        tfo = opt.FastOpen(fastopen)
+        tfo = opt.FastOpen(fastopen, experimental=fastopen_exp)
         out.append(tfo)
         if tfo.size() % 4 == 2:
             out += [opt.NOP, opt.NOP]
@@ -218,6 +221,7 @@ class Connection:
         # Fast Open.
         self.syn_data = 0
         self.fastopen_requested = False
+        self.fastopen_exp = False  # the SYN's Fast Open option is the experimental kind 254
         self.ecn_requested = False
         # TCP_DEFER_ACCEPT: the handshake's bare ACK came and was dropped; waiting for data.
         self.deferred_ack_seen = False
@@ -286,6 +290,7 @@ class Connection:
             self.fastopen_requested = True
             self.sndbuf += fastopen_data
             cookie = self.ctx.fastopen_cache.get(self.remote[0], b"")
+            self.fastopen_exp = not cookie and self.ctx.fastopen_try_exp.get(self.remote[0]) == 1
         self._send_syn(reason="syn", fastopen_cookie=cookie)
         self._arm(RETRANSMIT, now + self.profile.syn_schedule_us[0])
 
@@ -602,6 +607,12 @@ class Connection:
         if seg.has_ack:
             if self.fastopen_requested and peer.fastopen:
                 self.ctx.fastopen_cache[self.remote[0]] = peer.fastopen
+            elif self.fastopen_requested and not self.syn_data and not self.retries:
+                # A cookie request went unanswered (Linux tcp_rcv_fastopen_synack): a middlebox may
+                # strip the option, so try the other kind next time.
+                try_exp = 2 if self.fastopen_exp else 1
+                if try_exp > self.ctx.fastopen_try_exp.get(self.remote[0], 0):
+                    self.ctx.fastopen_try_exp[self.remote[0]] = try_exp
             # RFC 3168 6.1.1: ECN is on when our ECN-setup SYN got ECE without CWR back.
             t.ecn_ok = self.ecn_requested and seg.bits & 0xC0 == 0x40
             self._ack_advanced(seg.ack, seg)
@@ -1045,10 +1056,11 @@ class Connection:
         if synack:
             options = syn_options(p, self.ctx.route_mss, self._tsval(), tsecr, offer_sack=t.sack_ok,
                                   offer_ts=t.ts_ok, offer_wscale=t.rcv_wscale if self._wscale_agreed else None,
-                                  fastopen=self._synack_cookie)
+                                  fastopen=self._synack_cookie, fastopen_exp=self.fastopen_exp)
         else:
             options = syn_options(p, self.ctx.route_mss, self._tsval(), 0,
-                                  offer_wscale=p.window_scale, fastopen=fastopen_cookie)
+                                  offer_wscale=p.window_scale, fastopen=fastopen_cookie,
+                                  fastopen_exp=self.fastopen_exp)
         payload = b""
         if fastopen_cookie and self.sndbuf and reason != RETRANSMIT:
             # RFC 7413 3: with a cookie, the SYN carries data.

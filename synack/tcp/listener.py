@@ -137,8 +137,10 @@ class Listener:
             if peer.fastopen == good and seg.payload:
                 fastopen_accepts_data = True
             elif peer.fastopen != good:
-                # A request, or a wrong cookie: hand out the right one (RFC 7413 4.1.2).
+                # A request, or a wrong cookie: hand out the right one (RFC 7413 4.1.2), in the
+                # option kind it was asked with (Linux answers kind 254 with kind 254).
                 child._synack_cookie = good
+                child.fastopen_exp = any(isinstance(o, opt.FastOpen) and o.experimental for o in seg.options)
         child._transition(Input.RCV_SYN, "SYN received")
         self.syn_queue[remote] = child
         if fastopen_accepts_data:
