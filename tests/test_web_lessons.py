@@ -81,3 +81,13 @@ def test_core_lessons_are_in_the_picker_with_their_explanations(page, base_url, 
     expect(page.locator("#explanation")).to_contain_text(words)
     expect(ladder_items(page).first).to_be_visible()
     expect(page.locator("#figures-card")).to_be_hidden()  # these measure nothing of their own
+
+
+def test_setup_tax_lists_the_quic_datagrams(page, base_url):
+    page.goto(f"{base_url}/?scenario=setup_tax")
+    table = page.locator("#datagrams")
+    expect(table).to_be_visible()
+    rows = page.locator("#datagram-rows tr")
+    expect(rows.first).to_contain_text("Initial[ClientHello]")
+    expect(rows.first).to_contain_text("1200 B")
+    expect(rows.filter(has_text="0-RTT[request]")).to_have_count(1)

@@ -85,46 +85,57 @@ def tcp_fetch(host: Host, server_ip: str, port: int, kind: str, cert: int, fasto
     sock.close()
 
 
+def flight_label(first: bool, last: bool, resumed: bool) -> str:
+    """What one datagram of the server's handshake flight carries (RFC 9001 4.1.4)."""
+    if resumed:
+        return "Initial[ServerHello] Handshake[EncryptedExtensions, Finished]"
+    if first and last:
+        return "Initial[ServerHello] Handshake[EncryptedExtensions, Certificate, CertificateVerify, Finished]"
+    if first:
+        return "Initial[ServerHello] Handshake[EncryptedExtensions, Certificate...]"
+    if last:
+        return "Handshake[...Certificate, CertificateVerify, Finished]"
+    return "Handshake[...Certificate...]"
+
+
 def quic_server(host: Host, cert: int) -> App:
     """A QUIC server's handshake as flights: sizes, the anti-amplification limit, answers to repeats."""
     udp = host.udp_socket(PORT_QUIC)
     received = sent = 0
-    pending = 0
+    flight = done = 0  # bytes in the current handshake flight, and how many of them went out
+    resumed = False
 
-    def send_flight(src: tuple[str, int], size: int, label: str) -> None:
-        nonlocal sent, pending
-        budget = QUIC_AMPLIFICATION * received - sent
-        now_bytes = min(size, budget)
-        pending = size - now_bytes
-        while now_bytes > 0:
-            part = min(now_bytes, QUIC_MAX_DATAGRAM)
-            now_bytes -= part
-            if now_bytes:
-                udp.sendto(src, part, "Handshake[Certificate, continued]")
-            elif pending:
-                udp.sendto(src, part, "Handshake[Certificate, continued] (anti-amplification limit: waiting "
-                                      "for the client)")
-            else:
-                udp.sendto(src, part, label)
+    def send_flight(src: tuple[str, int]) -> None:
+        """Send what is left of the flight, as far as the anti-amplification limit allows (RFC 9000 8.1)."""
+        nonlocal sent, done
+        while done < flight:
+            budget = QUIC_AMPLIFICATION * received - sent
+            part = min(flight - done, QUIC_MAX_DATAGRAM, budget)
+            if part <= 0:
+                return
+            first, last = done == 0, done + part == flight
+            label = flight_label(first, last, resumed)
+            done += part
             sent += part
+            if not last and QUIC_AMPLIFICATION * received - sent <= 0:
+                label += " (anti-amplification limit: waiting for the client)"
+            udp.sendto(src, part, label)
     while True:
         src, size, label = yield udp.recvfrom()
-        if label.startswith("Initial[ClientHello]") and "(repeat)" not in label:
-            received = sent = pending = 0  # a new connection
-        received += size
         if label.startswith("Initial[ClientHello]"):
-            if "0-RTT" in label:
-                # A resumed session: no certificates, and the 0-RTT request is answered at once.
-                send_flight(src, QUIC_RESUMED_FLIGHT, "Initial[ServerHello] Handshake[EncryptedExtensions, Finished]")
+            if "(repeat)" not in label:
+                received = sent = 0  # a new connection
+            received += size
+            resumed = "0-RTT" in label
+            # A resumed session has no certificates (RFC 8446 2.2); its 0-RTT request is answered at once.
+            flight, done = (QUIC_RESUMED_FLIGHT if resumed else TLS13_SERVER_EXTRA + cert), 0
+            send_flight(src)
+            if resumed:
                 udp.sendto(src, ANSWER, "1-RTT[answer]")
-            else:
-                send_flight(src, TLS13_SERVER_EXTRA + cert,
-                            "Initial[ServerHello] Handshake[EncryptedExtensions, Certificate, CertificateVerify, "
-                            "Finished]")
-        elif label.startswith("Initial[ACK]") and pending:
+        elif label.startswith("Initial[ACK]"):
             # A Handshake-level reply proves the client's address: the limit is lifted (RFC 9000 8.1).
-            received += QUIC_MAX_DATAGRAM * pending
-            send_flight(src, pending, "Handshake[rest of the Certificate, CertificateVerify, Finished]")
+            received += 1 << 30
+            send_flight(src)
         elif label.startswith("Handshake[Finished]"):
             udp.sendto(src, ANSWER, "1-RTT[answer] HANDSHAKE_DONE")
 
@@ -153,7 +164,7 @@ def quic_fetch(host: Host, udp: UdpSocket, server_ip: str, zero_rtt: bool, times
             break
         if "anti-amplification" in label:
             udp.sendto(server, 50, "Initial[ACK]")
-        elif "Finished]" in label and not zero_rtt:
+        elif label.endswith("Finished]") and not zero_rtt:
             flight = ("Handshake[Finished] + 1-RTT[request]", TLS13_CLIENT_FINISHED + REQUEST + 40)
             udp.sendto(server, flight[1], flight[0])
     udp.sendto(server, 40, "CONNECTION_CLOSE")

@@ -84,13 +84,37 @@ def save_chart(trace: dict[str, Any], path: Path) -> None:
     plt.close(fig)
 
 
+def datagram_rows(trace: dict[str, Any]) -> list[tuple[str, str, str, str]]:
+    """The UDP datagrams of a run (QUIC's flights in setup_tax): when, who, bytes, what; they are not TCP
+    segments, so the ladder does not draw them."""
+    rtt = trace["rtt_us"] or 1
+    names = {f"{e['ip']}": e["name"] for e in trace["endpoints"]}
+    rows = []
+    for e in trace.get("events", []):
+        if e["type"] != "datagram":
+            continue
+        to = names.get(e["dst"].split(":")[0], e["dst"])
+        fate = "lost" if e["lost"] else f"arrives {e['arrives_us'] / rtt:.2f} RTT"
+        rows.append((f"{e['t_us'] / rtt:.2f} RTT", f"{e['endpoint']} → {to}", f"{e['bytes']} B",
+                     f"{e['label']} ({fate})"))
+    return rows
+
+
 def figures_view(trace: dict[str, Any], width: int = 80) -> RenderableType | None:
     """The figures table and the chart, or None when the scenario measured nothing of its own."""
     rows = figure_rows(trace)
     chart = trace.get("summary", {}).get("chart")
-    if not rows and not chart:
+    datagrams = datagram_rows(trace)
+    if not rows and not chart and not datagrams:
         return None
     parts: list[RenderableType] = []
+    if datagrams:
+        table = Table(title="UDP datagrams (QUIC), not drawn on the ladder", box=box.SIMPLE, pad_edge=False)
+        for column in ("sent", "from → to", "size", "carrying"):
+            table.add_column(column, no_wrap=column != "carrying")
+        for row in datagrams:
+            table.add_row(*(Text(cell) for cell in row))  # labels like 0-RTT[request] are not markup
+        parts.append(table)
     if chart:
         parts.append(Text(bar_chart(chart, width)))
     if rows:

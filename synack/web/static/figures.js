@@ -37,11 +37,25 @@ export function figureRows(trace) {
   return rows;
 }
 
+/** UDP datagrams (QUIC's flights in setup_tax): events, not segments, so the ladder does not draw them. */
+export function datagramRows(trace) {
+  const rtt = trace.rtt_us || 1;
+  const names = Object.fromEntries(trace.endpoints.map((e) => [e.ip, e.name]));
+  return (trace.events || []).filter((e) => e.type === "datagram").map((e) => {
+    const to = names[e.dst.split(":")[0]] || e.dst;
+    const fate = e.lost ? "lost" : `arrives ${(e.arrives_us / rtt).toFixed(2)} RTT`;
+    return [`${(e.t_us / rtt).toFixed(2)} RTT`, `${e.endpoint} → ${to}`, `${e.bytes} B`, `${e.label} (${fate})`];
+  });
+}
+
 export class Figures {
   setTrace(trace) {
     const rows = figureRows(trace);
-    $("figures-card").hidden = rows.length === 0;
+    const datagrams = datagramRows(trace);
+    $("figures-card").hidden = rows.length === 0 && datagrams.length === 0;
     $("figures").replaceChildren(...rows.map(([key, value]) =>
       h("tr", {}, h("th", { scope: "row" }, key), h("td", {}, value))));
+    $("datagrams").hidden = datagrams.length === 0;
+    $("datagram-rows").replaceChildren(...datagrams.map((cells) => h("tr", {}, ...cells.map((c) => h("td", {}, c)))));
   }
 }
