@@ -230,7 +230,7 @@ def test_run_prints_the_chart_and_figures(capsys):
     assert list(bars) == ["tcp", "tcp+tls1.2", "tcp+tls1.3", "tfo+tls1.3", "quic", "quic-0rtt"]
     # Bar lengths are proportional to the round trips: 2, 4, 3, 2, 2, 1.
     unit = bars["quic-0rtt"]
-    for label, rtts in zip(bars, (2, 4, 3, 2, 2, 1)):
+    for label, rtts in zip(bars, (2, 4, 3, 2, 2, 1), strict=True):
         assert abs(bars[label] - rtts * unit) <= rtts, (label, bars)
     assert "ttfb_ms › tcp+tls1.2" in out and "80" in out
 

@@ -404,7 +404,8 @@ def sc_fast_open_strip() -> str:
 
 SCENARIOS = {name[3:]: fn for name, fn in globals().items() if name.startswith("sc_")}
 TIMEOUTS = {"defer_accept": 120}  # seconds a recording may take
-SYSCTLS = {"fast_open": {"net.ipv4.tcp_fastopen": "3"}, "fast_open_strip": {"net.ipv4.tcp_fastopen": "3"}, "syn_cookies": {"net.ipv4.tcp_syncookies": "2"}}
+SYSCTLS = {"fast_open": {"net.ipv4.tcp_fastopen": "3"}, "fast_open_strip": {"net.ipv4.tcp_fastopen": "3"},
+           "syn_cookies": {"net.ipv4.tcp_syncookies": "2"}}
 
 
 # ---------------------------------------------------------------- recording

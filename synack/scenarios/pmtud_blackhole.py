@@ -105,7 +105,7 @@ def script(world: World) -> None:
 SCENARIO = Scenario(
     name="pmtud_blackhole",
     title="Path MTU discovery and the black hole",
-    summary_line="A tunnel with a smaller MTU: ICMP shrinks the segments, a firewall that blocks it makes answers vanish.",
+    summary_line="A tunnel with a smaller MTU: ICMP shrinks the segments; with ICMP blocked, large answers vanish.",
     explanation=(
         "Ethernet carries 1500-byte packets, but a path through an IPsec tunnel has less room (here 1400). "
         "TCP sends with Don't Fragment set, so the gateway at the tunnel's mouth drops a packet too big for "
