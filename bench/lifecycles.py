@@ -1,9 +1,9 @@
-"""Simulated lifecycles per second: N back-to-back client_close connections, TIME_WAIT expiry included.
+"""Simulated lifecycles per second on both builds, beside the kernel: N back-to-back client_close connections.
 
-Prints the pure-Python figure and, when tools/build_fast.py has built it, the
-figure for the same source compiled by mypyc; the last line is one JSON
-object.  Compare with bench/kernel_lifecycles.py, Linux doing the same over
-loopback driven by Python.
+Prints the pure-Python figure, the compiled one when a fresh mypyc build
+exists, and Linux living the same lifecycles over loopback; the last line is
+one JSON object.  ``synack bench lifecycles`` is the same comparison for one
+build.
 
     python bench/lifecycles.py --n 20000
 """
@@ -15,22 +15,27 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from synack.scenarios.bench import bench_lifecycles, run_benchmark  # noqa: E402
+from synack.compiled import build_is_fresh  # noqa: E402
+from synack.kernel_bench import kernel_lifecycles  # noqa: E402
+from synack.scenarios.bench import run_benchmark  # noqa: E402
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=20000)
-    parser.add_argument("--workers", type=int, default=2, help="simulations run at once for the last figure")
     args = parser.parse_args()
-    python_rate = bench_lifecycles(args.n)
-    print(f"pure Python, 1 process:  {python_rate:,.0f} lifecycles/s")
-    single = run_benchmark(args.n)
-    print(f"{single['build']}, 1 process: {single['per_second']:,.0f} lifecycles/s")
-    result = run_benchmark(args.n, workers=args.workers)
-    print(f"{result['build']}, {result['workers']} processes: {result['per_second']:,.0f} lifecycles/s")
-    result["python_per_second"] = round(python_rate, 1)
-    result["single_process_per_second"] = single["per_second"]
+    kernel = kernel_lifecycles(args.n)
+    print(f"Linux kernel over loopback:  {kernel:,.0f} lifecycles/s")
+    result = {"benchmark": "lifecycles", "n": args.n, "kernel_per_second": round(kernel, 1)}
+    builds = [True] + ([False] if build_is_fresh() else [])
+    for pure in builds:
+        r = run_benchmark("lifecycles", args.n, pure=pure)
+        print(f"synack {r['build']:>8}, 1 process: {r['per_second']:,.0f} lifecycles/s, "
+              f"ratio to the kernel {r['per_second'] / kernel:.2f}")
+        result[f"{r['build']}_per_second"] = r["per_second"]
+        result[f"{r['build']}_ratio"] = round(r["per_second"] / kernel, 3)
+    if len(builds) == 1:
+        print("(no fresh mypyc build: 'make build' compiles the engine when a C compiler is present)")
     print(json.dumps(result))
 
 

@@ -57,8 +57,9 @@ def build_parser() -> Parser:
     p = sub.add_parser("bench", help="benchmarks")
     p.add_argument("what", choices=("lifecycles",))
     p.add_argument("--n", default="10000", help="how many lifecycles")
-    p.add_argument("--workers", default=str(os.cpu_count() or 1),
-                   help="independent simulations run at once (default: one per core)")
+    p.add_argument("--workers", default="1", help="independent simulations run at once (default: 1)")
+    p.add_argument("--pure", action="store_true", help="run the pure-Python sources even with a fresh compiled build")
+    p.add_argument("--no-kernel", action="store_true", help="skip the kernel's side of the comparison")
     p = sub.add_parser("serve", help="the simulator page in the browser")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", default="8765")
@@ -214,14 +215,28 @@ def _drill_play_trace(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
+    """The simulator and the kernel living the same lifecycles, side by side in one run."""
+    from .kernel_bench import kernel_lifecycles
     from .scenarios.bench import run_benchmark
     n = _int(args.n, "--n", 1, 10_000_000)
     workers = _int(args.workers, "--workers", 1, 64)
-    result = run_benchmark(n, workers=workers)
-    print(f"{n} client_close lifecycles (TIME_WAIT expiry included): {result['per_second']:,.0f} per second "
-          f"({result['build']} build, {result['workers']} process{'es' if result['workers'] > 1 else ''})")
-    if result["build"] == "python":
-        print("(pure Python; 'python tools/build_fast.py' compiles the same sources with mypyc, about 2.5x faster)")
+    result = run_benchmark("lifecycles", n, workers=workers, pure=args.pure)
+    plural = "es" if result["workers"] > 1 else ""
+    print(f"synack, {result['build']} build ({result['workers']} process{plural}): {n} client_close lifecycles "
+          f"(TIME_WAIT expiry included) in {result['seconds']:.2f} s, {result['per_second']:,.0f} per second")
+    if result["build"] == "pure" and not args.pure:
+        print("(pure Python: no fresh mypyc build; 'make build' compiles the engine when a C compiler is present)")
+    kernel = None
+    if not args.no_kernel:
+        try:
+            kernel = kernel_lifecycles(n)
+        except OSError as exc:
+            print(f"The kernel's side could not run here ({exc.strerror or exc}).")
+    if kernel:
+        print(f"Linux {os.uname().release}, the same lifecycles over loopback: {kernel:,.0f} per second")
+        print(f"ratio synack / kernel: {result['per_second'] / kernel:.2f}")
+    result["kernel_per_second"] = round(kernel, 1) if kernel else None
+    result["ratio"] = round(result["per_second"] / kernel, 3) if kernel else None
     print(json.dumps(result))
     return 0
 
@@ -255,6 +270,7 @@ def _add_drill_parser(sub: Any) -> None:
     p.add_argument("--profile", default="linux", help="linux (default) or rfc9293")
     p.add_argument("--format", choices=("text", "json"), default="text")
     p.add_argument("--pcap", help="also write the run of one script as a pcap file")
+    p.add_argument("--html", help="also write the run of one script as the simulator page, in one file")
     p.add_argument("--tolerance_usecs", help="timing tolerance (default: the script's, else 4000)")
     p.add_argument("-D", dest="defines", action="append", default=[], metavar="NAME=VALUE",
                    help="a definition the script may use, as packetdrill's -D")
@@ -282,8 +298,9 @@ def cmd_drill(args: argparse.Namespace) -> int:
     options = _drill_options(args)
     target = Path(args.path)
     if target.is_dir():
-        if args.pcap:
-            raise UsageError("--pcap writes the run of one script; give a .pkt file, not a folder.")
+        if args.pcap or args.html:
+            flag = "--pcap" if args.pcap else "--html"
+            raise UsageError(f"{flag} writes the run of one script; give a .pkt file, not a folder.")
         if not scripts_under(target):
             raise UsageError(f"{args.path} holds no *.pkt scripts.")
         outcomes = run_tree(target, args.profile, **options)
@@ -291,17 +308,23 @@ def cmd_drill(args: argparse.Namespace) -> int:
     if not target.is_file():
         raise UsageError(f"{args.path} is neither a script nor a folder.")
     pcap = _writable(args.pcap, "--pcap") if args.pcap else None
-    outcome, stack = run_file(target, args.profile, trace=pcap is not None, **options)
+    html = _writable(args.html, "--html") if args.html else None
+    outcome, stack = run_file(target, args.profile, trace=bool(pcap or html), **options)
     if outcome.status == "error":
         print(f"synack: error: {outcome.message}", file=sys.stderr)
         return EXIT_USAGE
-    if pcap is not None and stack is not None:
+    if (pcap or html) and stack is not None:
         from .drill.trace import drill_trace
-        from .wire.pcap import pcap_from_trace
+        trace = drill_trace(target, outcome, stack)
         try:
-            pcap.write_bytes(pcap_from_trace(drill_trace(target, outcome, stack)))
+            if pcap is not None:
+                from .wire.pcap import pcap_from_trace
+                pcap.write_bytes(pcap_from_trace(trace))
+            if html is not None:
+                from .web.export import export_html
+                export_html(trace, html)
         except OSError as exc:
-            raise UsageError(f"--pcap {args.pcap} cannot be written: {exc.strerror or exc}.") from None
+            raise UsageError(f"{exc.filename or 'the output'} cannot be written: {exc.strerror or exc}.") from None
     if args.format == "json":
         print(json.dumps({"profile": args.profile, **outcome.as_json()}, indent=1))
     else:

@@ -63,11 +63,19 @@ def test_play_without_a_terminal_prints_the_ladder():
     assert out.returncode == 0 and "01 SYN" in out.stdout and "TIME_WAIT" in out.stdout
 
 
-def test_bench_prints_one_json_line_last():
-    out = run("bench", "lifecycles", "--n", "200", "--workers", "1")
-    assert out.returncode == 0
+def test_bench_prints_both_sides_and_one_json_line_last():
+    out = run("bench", "lifecycles", "--n", "200")
+    assert out.returncode == 0, out.stderr
     last = json.loads(out.stdout.strip().splitlines()[-1])
     assert last["benchmark"] == "lifecycles" and last["n"] == 200 and last["per_second"] > 0
+    assert last["build"] in ("compiled", "pure") and f"{last['build']} build" in out.stdout
+    assert last["kernel_per_second"] > 0 and last["ratio"] == round(last["per_second"] / last["kernel_per_second"], 3)
+
+
+def test_bench_pure_runs_the_sources():
+    out = run("bench", "lifecycles", "--n", "100", "--pure", "--no-kernel")
+    last = json.loads(out.stdout.strip().splitlines()[-1])
+    assert last["build"] == "pure" and last["kernel_per_second"] is None
 
 
 def test_export_writes_a_page(tmp_path):

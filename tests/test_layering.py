@@ -9,7 +9,7 @@ ALLOWED = {
     "tcp": set(),
     "wire": {"tcp"},
     "sim": {"tcp"},
-    "scenarios": {"sim", "tcp", "units", "fast"},
+    "scenarios": {"sim", "tcp", "units", "compiled"},
     "trace": {"tcp", "wire", "units"},
     "drill": {"sim", "tcp", "wire", "trace", "units"},
 }

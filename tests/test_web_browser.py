@@ -9,6 +9,7 @@ tests that use the wall clock, as STYLE.md allows for the server and page.
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -444,6 +445,23 @@ def test_assets_stay_under_200_kb(page, base_url):
     expect(button(page, "Step")).to_be_enabled()
     page.wait_for_load_state("networkidle")
     assert 0 < sum(sizes) < 200_000, sizes
+
+
+def test_a_packetdrill_script_run_opens_in_the_page(browser, console, tmp_path):
+    """``synack drill SCRIPT.pkt --html FILE``: the script's run, stepped through in the page."""
+    from synack.cli import main
+
+    path = tmp_path / "drill.html"
+    script = Path(__file__).parent / "drill" / "rst_in_window_challenge.pkt"
+    assert main(["drill", str(script), "--html", str(path)]) == 0
+    page = new_page(browser, console)
+    page.goto(path.as_uri())
+    expect(page.get_by_role("heading", level=1)).to_contain_text("RFC 5961 3.2")
+    for _ in range(5):
+        button(page, "Step").click()
+    expect(page.locator("#note")).to_contain_text("challenge ACK")
+    page.screenshot(path=os.environ.get("SYNACK_DRILL_SHOT", str(tmp_path / "drill.png")))
+    page.context.close()
 
 
 # ---------------------------------------------------------------- the lessons (issue 8)

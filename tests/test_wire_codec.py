@@ -236,12 +236,14 @@ def test_options_that_cannot_be_encoded(options, fragment):
     ({"seq": -1}, "sequence number"),
     ({"ack": 1 << 32}, "acknowledgment number"),
     ({"window": 65536}, "window"),
-    ({"flags": 0x1000}, "flags"),
-    ({"payload": "text"}, "payload must be bytes"),
+    ({"flags": Flags(0x1000)}, "flags"),
+    ({"payload": "text"}, "bytes"),
     ({"payload": bytes(65536)}, "at most 65535"),
 ])
 def test_segments_that_cannot_be_encoded(changes, fragment):
-    with pytest.raises(WireError, match=fragment):
+    # The compiled build refuses a wrongly typed field when the segment is built (TypeError),
+    # the pure one when it is encoded.
+    with pytest.raises((WireError, TypeError), match=fragment):
         encode_ipv4("10.0.0.1", "10.0.0.2", LINUX_SYN.replace(**changes))
 
 

@@ -357,7 +357,7 @@ class Runner:
 
     def _check_result(self, event: Event, call: Syscall, args: dict[str, Any], result: CallResult) -> None:
         self._log("call", f"{call.text}", event.line)
-        want = int(call.result)
+        want = int(call.result, 0)
         if result.value != want or (want == -1 and call.errno and result.errno != call.errno):
             got = f"{result.value}" + (f" {result.errno}" if result.errno else "")
             wanted = call.result + (f" {call.errno}" if call.errno else "")

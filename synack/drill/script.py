@@ -332,7 +332,7 @@ def _parse_syscall(text: str, line: int) -> Syscall | Unsupported:
     if "MSG_ZEROCOPY" in m.group("args") or "SO_ZEROCOPY" in m.group("args"):
         return Unsupported("zerocopy")
     result = m.group("result")
-    if not re.fullmatch(r"-?\d+", result):
+    if not re.fullmatch(r"-?(0x[0-9a-fA-F]+|\d+)", result):
         raise ScriptError(line, f"the result of {call}() must be a number, not {result!r}.")
     return Syscall(call, args, result, m.group("errno"), text.strip())
 

@@ -27,7 +27,7 @@ from ..tcp.endpoint import Connection, Context
 from ..tcp.isn import Rfc6528Isn
 from ..tcp.profiles import MS, S, Profile
 from ..tcp.segment import Segment
-from ..tcp.seq import seq_gt, seq_sub
+from ..tcp.seq import seq_sub
 from ..tcp.states import (CLOSE_WAIT, CLOSED, CLOSING, ESTABLISHED, FIN_WAIT_1, FIN_WAIT_2, LAST_ACK, LISTEN,
                           SYN_RECEIVED, SYN_SENT, TIME_WAIT)
 from .runner import CallResult, NotSupported
@@ -63,8 +63,8 @@ def profile_settings(base: Profile, sysctls: dict[str, str]) -> tuple[dict[str, 
             out["syncookies"] = value
         elif name == "tcp_fastopen":
             out["fastopen"] = value
-            if value & ~0x3:
-                notes.append(f"tcp_fastopen flags {value & ~0x3:#x} beyond client (1) and server (2) are ignored")
+            if value & ~0x203:
+                notes.append(f"tcp_fastopen flags {value & ~0x203:#x} have no counterpart in synack; ignored")
         elif name == "tcp_timestamps":
             out["timestamps"] = bool(value)
         elif name == "tcp_sack":
@@ -128,6 +128,7 @@ class _ScriptPeer:
         self.stack = stack
         self.ip = REMOTE_IP
         self.name = "remote"
+        self.down = False  # the network asks whether a host is switched off
         self.all_connections: list = []
         self.listeners: dict = {}
 
@@ -231,7 +232,7 @@ class SimStack:
         conn = sock.conn
         t = conn.tcb
         options = (1 if t.ts_ok else 0) | (2 if t.sack_ok else 0) | (4 if t.snd_wscale or t.rcv_wscale else 0)
-        if conn.syn_data and seq_gt(t.snd_una, (t.iss + 1) & 0xFFFFFFFF):
+        if conn.syn_data_acked:
             options |= 32
         in_flight = max(0, seq_sub(t.snd_max, t.snd_una))
         unacked = math_ceil(in_flight, max(t.snd_mss, 1))
@@ -270,9 +271,9 @@ class SimStack:
 
     def _apply_fastopen_qlen(self, sock: _Socket) -> None:
         # Linux accepts Fast Open data only on a listener with TCP_FASTOPEN set (its queue length).
-        if sock.listening is not None and not sock.fastopen_qlen:
-            listener = sock.listening.listener
-            listener.profile = listener.profile.with_settings(fastopen=listener.profile.fastopen & ~2)
+        if sock.listening is not None:
+            fastopen = self.profile.fastopen if sock.fastopen_qlen else self.profile.fastopen & ~2
+            sock.listening.listener.profile = self.profile.with_settings(fastopen=fastopen)
 
     def _call_accept(self, sock: _Socket, args: dict[str, Any]) -> CallResult | _Wait:
         if sock.listening is None:
@@ -297,11 +298,17 @@ class SimStack:
         host = self.host
         host.connect(REMOTE_IP, REMOTE_PORT, fastopen_data=fastopen_data)
         sock.conn = host.all_connections[-1]
-        if sock.keepalive:
-            p = self.profile
-            sock.conn.set_keepalive(sock.keep.get("idle", p.keepalive_idle_us),
-                                    sock.keep.get("intvl", p.keepalive_interval_us),
-                                    sock.keep.get("cnt", p.keepalive_probes))
+        self._arm_keepalive(sock)
+
+    def _arm_keepalive(self, sock: _Socket) -> None:
+        """SO_KEEPALIVE with the socket's TCP_KEEP* values, or the sysctls' (tcp_keepalive_*)."""
+        if sock.conn is None or not sock.keepalive:
+            return
+        p = self.profile
+        sock.conn.set_keepalive(sock.keep.get("idle", p.keepalive_idle_us),
+                                sock.keep.get("intvl", p.keepalive_interval_us),
+                                sock.keep.get("cnt", p.keepalive_probes))
+        self.host.pump(sock.conn)
 
     def _connect_result(self, sock: _Socket) -> CallResult | None:
         conn = sock.conn
@@ -438,18 +445,16 @@ class SimStack:
             return CallResult(0)
         if name == "TCP_FASTOPEN":
             sock.fastopen_qlen = int(value or 0)
+            self._apply_fastopen_qlen(sock)
             return CallResult(0)
         if name == "SO_KEEPALIVE":
             sock.keepalive = bool(value)
-            if sock.conn is not None and sock.keepalive:
-                p = self.profile
-                sock.conn.set_keepalive(sock.keep.get("idle", p.keepalive_idle_us),
-                                        sock.keep.get("intvl", p.keepalive_interval_us),
-                                        sock.keep.get("cnt", p.keepalive_probes))
+            self._arm_keepalive(sock)
             return CallResult(0)
         if name in ("TCP_KEEPIDLE", "TCP_KEEPINTVL", "TCP_KEEPCNT"):
             key = {"TCP_KEEPIDLE": "idle", "TCP_KEEPINTVL": "intvl", "TCP_KEEPCNT": "cnt"}[name]
             sock.keep[key] = int(value) * (S if key != "cnt" else 1)
+            self._arm_keepalive(sock)
             return CallResult(0)
         raise NotSupported(f"setsockopt {name}")
 

@@ -43,6 +43,7 @@ class DrillRun:
     params: dict[str, Any] = field(default_factory=dict)
     summary: dict[str, Any] = field(default_factory=dict)
     duration_us: int = 0
+    crowd: dict[str, Any] | None = None  # a script drives one connection: no crowd to count
 
 
 def _title(path: Path) -> str:

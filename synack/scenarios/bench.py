@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import gc
 import json
+import os
 import subprocess
 import sys
 import time
@@ -100,39 +101,32 @@ def bench_syn_flood(n: int) -> tuple[float, World]:
         gc.enable()
 
 
-def compiled() -> bool:
-    """Whether this process runs the mypyc-compiled engine."""
-    from ..tcp import endpoint
-    return not endpoint.__file__.endswith(".py")
+def run_benchmark(what: str, n: int, *, workers: int = 1, pure: bool = False) -> dict:
+    """Run ``lifecycles`` or ``syn_flood`` in child processes; ``{"per_second", "seconds", "build", ...}``.
 
-
-def run_benchmark(n: int, *, workers: int = 1, prefer_compiled: bool = True) -> dict:
-    """``{"benchmark": "lifecycles", "n": n, "per_second": x, "build": ..., "workers": w}``.
-
-    With a fresh mypyc build (``tools/build_fast.py``) the simulation runs in
-    child processes that import it.  ``workers`` > 1 splits the N lifecycles
-    over that many independent simulations running at once (one per core),
-    and the rate is N over the wall time until the last one finishes.
+    ``pure`` runs the sources even when a compiled build is fresh
+    (``SYNACK_PURE=1``).  ``workers`` > 1 splits the N over that many
+    independent simulations running at once (one per core); the rate is N
+    over the wall time until the last one finishes.
     """
-    from ..fast import fresh_build
-    build = fresh_build() if prefer_compiled else None
-    if workers <= 1 and (build is None or compiled()):
-        rate = bench_lifecycles(n)
-        return {"benchmark": "lifecycles", "n": n, "per_second": round(rate, 1),
-                "build": "mypyc" if compiled() else "python", "workers": 1}
-    from pathlib import Path
-    root = build if build is not None else Path(__file__).resolve().parents[2]
     shares = [n // workers + (1 if i < n % workers else 0) for i in range(max(workers, 1))]
-    code = ("import sys, json; from synack.scenarios.bench import simulate_lifecycles, compiled; "
-            "import gc; gc.disable(); simulate_lifecycles(int(sys.argv[1])); print(json.dumps(compiled()))")
-    env = {"PYTHONPATH": str(root), "PATH": "/usr/bin:/bin"}
-    start = time.perf_counter()
-    procs = [subprocess.Popen([sys.executable, "-c", code, str(k)], cwd=root, env=env, stdout=subprocess.PIPE,
-                              text=True) for k in shares if k]
+    # Each child times its own simulation on the wall clock (comparable across processes),
+    # so interpreter start-up and imports are not counted.
+    code = ("import sys, json, gc, time; from synack.compiled import build_name;"
+            f"from synack.scenarios.bench import {SIMULATIONS[what]} as simulate;"
+            "gc.collect(); gc.disable(); start = time.time(); simulate(int(sys.argv[1]));"
+            "print(json.dumps([build_name(), start, time.time()]))")
+    env = {**os.environ, "SYNACK_PURE": "1" if pure else os.environ.get("SYNACK_PURE", "0")}
+    procs = [subprocess.Popen([sys.executable, "-c", code, str(k)], env=env, stdout=subprocess.PIPE, text=True)
+             for k in shares if k]
     outputs = [p.communicate()[0] for p in procs]
-    elapsed = time.perf_counter() - start
     if any(p.returncode for p in procs):
-        raise RuntimeError("a benchmark worker failed")
-    was_compiled = all(json.loads(o.strip().splitlines()[-1]) for o in outputs)
-    return {"benchmark": "lifecycles", "n": n, "per_second": round(n / elapsed, 1),
-            "build": "mypyc" if was_compiled else "python", "workers": len(procs)}
+        raise RuntimeError(f"a {what} benchmark worker failed")
+    reports = [json.loads(o.strip().splitlines()[-1]) for o in outputs]
+    builds = {r[0] for r in reports}
+    elapsed = max(r[2] for r in reports) - min(r[1] for r in reports)
+    return {"benchmark": what, "n": n, "per_second": round(n / elapsed, 1), "seconds": round(elapsed, 3),
+            "build": builds.pop() if len(builds) == 1 else "mixed", "workers": len(procs)}
+
+
+SIMULATIONS = {"lifecycles": "simulate_lifecycles", "syn_flood": "simulate_syn_flood"}

@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING, Any, Callable, Generator
 
 from ..tcp.endpoint import Connection, Context, reset_for_unknown
 from ..tcp.errors import TcpError
-from ..tcp.events import ErrorReported, SegmentDropped, SegmentSent, StateChanged
+from ..tcp.events import (DataDelivered, EofReceived, ErrorReported, Established, SegmentDropped,
+                          SegmentSent, StateChanged, TimerFired)
 from ..tcp.listener import Listener
 from ..tcp.segment import Flags, Segment
 from ..tcp.states import (CLOSE_WAIT, CLOSED, CLOSING, ESTABLISHED, FIN_WAIT_1, FIN_WAIT_2, LAST_ACK, LISTEN,
@@ -257,12 +258,14 @@ class Host:
                       segment=event.segment.notation())
         elif isinstance(event, ErrorReported):
             rec.event(self.sched.now, "error", self.name, error=event.error, errno=event.errno_name)
-        else:
-            kind = type(event).__name__
-            fields = {k: getattr(event, k) for k in getattr(event, "__slots__", ())}
-            mapping = {"TimerFired": "timer", "DataDelivered": "data", "EofReceived": "eof",
-                       "Established": "established"}
-            rec.event(self.sched.now, mapping.get(kind, kind), self.name, **fields)
+        elif isinstance(event, TimerFired):
+            rec.event(self.sched.now, "timer", self.name, timer=event.timer)
+        elif isinstance(event, DataDelivered):
+            rec.event(self.sched.now, "data", self.name, nbytes=event.nbytes)
+        elif isinstance(event, EofReceived):
+            rec.event(self.sched.now, "eof", self.name)
+        elif isinstance(event, Established):
+            rec.event(self.sched.now, "established", self.name)
 
     def _record_event(self, kind: str, conn: Connection | None = None, **fields: Any) -> None:
         rec = self.recorder

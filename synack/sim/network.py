@@ -18,7 +18,7 @@ lesson's flights over the same delay and loss as segments.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 import random
 from typing import TYPE_CHECKING, Callable
 
@@ -49,7 +49,10 @@ class Impairment:
     start_us: int = 0
     end_us: int | None = None
     count: int | None = None  # stop after this many drops
-    dropped: int = field(default=0, init=False)
+
+    def __post_init__(self) -> None:
+        # Not a field(init=False): mypyc's dataclasses leave such a field unset.
+        self.dropped = 0
 
     def applies(self, sender: str, seg: Segment, now: int) -> bool:
         if self.sender is not None and sender != self.sender:
@@ -72,7 +75,9 @@ class Rewrite:
     description: str
     change: Callable[[Segment], "Segment | None"]
     sender: str | None = None
-    rewritten: int = field(default=0, init=False)
+
+    def __post_init__(self) -> None:
+        self.rewritten = 0  # set here, not as field(init=False): mypyc's dataclasses leave those unset
 
 
 @dataclass
@@ -87,9 +92,11 @@ class NarrowLink:
     mtu: int
     icmp: bool = True
     name: str = "the tunnel"
-    icmp_sent: int = field(default=0, init=False)
-    dropped: int = field(default=0, init=False)
-    largest_passed: int = field(default=0, init=False)
+
+    def __post_init__(self) -> None:
+        self.icmp_sent = 0
+        self.dropped = 0
+        self.largest_passed = 0
 
 
 IPV4_HEADER = 20

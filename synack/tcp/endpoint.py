@@ -220,6 +220,7 @@ class Connection:
         self.probes_out = 0
         # Fast Open.
         self.syn_data = 0
+        self.syn_data_acked = False  # the SYN-ACK covered our SYN's data (Linux's TCPI_OPT_SYN_DATA)
         self.fastopen_requested = False
         self.fastopen_exp = False  # the SYN's Fast Open option is the experimental kind 254
         self.ecn_requested = False
@@ -233,6 +234,8 @@ class Connection:
         self._ooo_bytes = 0
         self._ts_options: tuple[int, int, tuple[opt.Option, ...]] | None = None
         self._last_adv = 0
+        self._syn_window = 0  # the window our SYN or SYN-ACK offered: Linux's first rcv_ssthresh
+        self._dsack: tuple[int, int] | None = None  # a duplicate to report in the next ACK
         self.snd_sml = 0  # end of the last small data segment sent (Minshall's Nagle)
         self.tlp_high: int | None = None  # SND.MAX when the loss probe went out (one probe per tail)
         self.on_close: Callable[["Connection"], None] | None = None
@@ -586,6 +589,8 @@ class Connection:
         if seg.has_ack and (seq_le(seg.ack, t.iss) or seq_gt(seg.ack, t.snd_max)):
             if not seg.rst:
                 self._emit(Segment(self.local[1], self.remote[1], seg.ack, 0, Flags.RST, 0), "rst")
+                if self.profile.syn_resend_after_bad_synack_us is not None and self.retries == 0:
+                    self._arm(RETRANSMIT, self.now + self.profile.syn_resend_after_bad_synack_us)
             self._drop(seg, "ACK does not acknowledge our SYN")
             return
         # Second: the RST bit.
@@ -615,6 +620,7 @@ class Connection:
                     self.ctx.fastopen_try_exp[self.remote[0]] = try_exp
             # RFC 3168 6.1.1: ECN is on when our ECN-setup SYN got ECE without CWR back.
             t.ecn_ok = self.ecn_requested and seg.bits & 0xC0 == 0x40
+            self.syn_data_acked = self.syn_data > 0 and seq_gt(seg.ack, seq_add(t.iss, 1))
             self._ack_advanced(seg.ack, seg)
             t.snd_wnd = seg.window  # never scaled in a SYN-ACK (RFC 7323 2.2)
             t.max_snd_wnd = max(t.max_snd_wnd, t.snd_wnd)
@@ -648,6 +654,14 @@ class Connection:
             self._send_ack("ack")
             self._arm(TIME_WAIT_TIMER, self.now + p.time_wait_us)
             return
+        if (self.state is TIME_WAIT and p.time_wait_acks_segments and not seg.rst and not seg.syn
+                and not (seg.seq == t.rcv_nxt and seg.seg_len == 0)):
+            # Linux answers anything else but a bare ACK with an ACK of where it is (rate limited).
+            if seg.has_ack:
+                self._arm(TIME_WAIT_TIMER, self.now + p.time_wait_us)
+            if not self._oow_rate_limited():
+                self._send_ack("dup-ack")
+            return
         if (self.state is SYN_RECEIVED and not self.passive and seg.syn and seg.has_ack
                 and not seg.rst and seq_add(seg.seq, 1) == t.rcv_nxt and seg.ack == t.snd_nxt):
             # Simultaneous open: the peer's SYN-ACK repeats its SYN and acknowledges ours.  Linux
@@ -665,6 +679,8 @@ class Connection:
                 self._retransmit_synack(seg)
                 return
             self._drop(seg, "sequence number outside the window")
+            if p.dsack and t.sack_ok and seg.payload and seq_lt(seg.seq, t.rcv_nxt):
+                self._dsack = (seg.seq, seg.end_seq if seq_le(seg.end_seq, t.rcv_nxt) else t.rcv_nxt)
             if seg.seg_len > 0 or not self._oow_rate_limited():
                 self._send_ack("dup-ack")
             return
@@ -858,6 +874,8 @@ class Connection:
         if len(data) > room:
             data = data[:room]
         if not data:
+            if p.dsack and t.sack_ok and seg.payload:
+                self._dsack = (seg.seq, seg.end_seq)  # RFC 2883: tell the sender it sent this twice
             self._send_ack("dup-ack")
             return
         self.lrcvtime = self.now
@@ -921,8 +939,11 @@ class Connection:
             self.ack_pending = True
             if p.delay_ack_of_fin:
                 # Linux tcp_fin: enter ping-pong mode, so the ACK waits and can ride on our own FIN.
+                # Before any data the ACK timeout (icsk_ack.ato) is still 0: the wait is one tick
+                # (tests/drill/close_passive.pkt), long enough for an application's close() at once.
                 self.pingpong = True
-                self.timers.setdefault(DELAYED_ACK, self.now + p.delack_min_us)
+                wait = p.delack_min_us if self.ever_received_data else p.delack_before_data_us
+                self.timers.setdefault(DELAYED_ACK, self.now + wait)
             else:
                 self._send_ack("ack")
         elif state is FIN_WAIT_1:
@@ -978,7 +999,7 @@ class Connection:
                 mss -= TS_OPTION_BYTES  # the SYN-ACK already knows timestamps will cost 12 bytes a segment
             # Linux rounds the initial window down to whole segments (tcp_select_initial_window).
             field = (MAX_WINDOW_FIELD // mss) * mss if mss <= MAX_WINDOW_FIELD else MAX_WINDOW_FIELD
-            self._last_adv = field
+            self._last_adv = self._syn_window = field
             return field
         t = self.tcb
         if self.profile.adv_win_halved:
@@ -988,6 +1009,11 @@ class Connection:
             window = min(max(0, free) >> 1, MAX_WINDOW_FIELD << t.rcv_wscale)
         else:
             window = self._rcv_window()
+        if self.profile.rcv_ssthresh_clamp and self._syn_window:
+            # Linux offers no more than rcv_ssthresh, which starts at the SYN's window and, in a
+            # short exchange, leaves out what sits unread; the right edge then stays put, rounded
+            # up to the scale unit (tests/drill: data_read, data_out_of_order_sack).
+            window = min(window, self._syn_window - len(self.rcvbuf) - self._ooo_bytes)
         # Never move the right edge back (RFC 9293 3.8.6.2.2), and round up to the scale's unit
         # as Linux does (__tcp_select_window), so a few unread bytes do not shrink the field.
         remaining = self._last_adv - ((t.rcv_nxt - t.rcv_wup) & 0xFFFFFFFF)
@@ -1020,9 +1046,12 @@ class Connection:
                                              (opt.NOP, opt.NOP, opt.Timestamps(tsval, t.ts_recent)))
             options = cached[2]
         bits = flags._value_
-        if t.sack_ok and self.ooo and bits & 0x10 and not bits & 0x04:
+        if t.sack_ok and (self.ooo or self._dsack) and bits & 0x10 and not bits & 0x04:
             blocks = tuple(sorted(((s, seq_add(s, len(d))) for s, d in self.ooo.items()),
                                   key=lambda b: seq_sub(b[0], t.rcv_nxt)))[:3]
+            if self._dsack:
+                blocks = ((self._dsack,) + blocks)[:3]  # a D-SACK block goes first (RFC 2883 4)
+                self._dsack = None
             options = options + (opt.NOP, opt.NOP, opt.Sack(blocks))
         ack = t.rcv_nxt if bits & 0x10 else 0
         return Segment(self.local[1], self.remote[1], seq, ack, flags, self._window_field(False), options, payload)
@@ -1053,7 +1082,9 @@ class Connection:
             self.ecn_requested = self.ecn_requested or (p.ecn == 1 and reason != RETRANSMIT)
             flags = SYN_ECN if self.ecn_requested else SYN
         tsecr = t.ts_recent if synack else 0
-        if synack:
+        if synack and not self.passive and p.simultaneous_synack_full_options:
+            options = syn_options(p, self.ctx.route_mss, self._tsval(), tsecr, offer_wscale=p.window_scale)
+        elif synack:
             options = syn_options(p, self.ctx.route_mss, self._tsval(), tsecr, offer_sack=t.sack_ok,
                                   offer_ts=t.ts_ok, offer_wscale=t.rcv_wscale if self._wscale_agreed else None,
                                   fastopen=self._synack_cookie, fastopen_exp=self.fastopen_exp)

@@ -132,7 +132,10 @@ class Listener:
         child.last_rcv = child.lrcvtime = now
         child.on_close = self._child_closed
         fastopen_accepts_data = False
-        if peer.fastopen is not None and p.fastopen & 2:
+        if p.fastopen & 0x202 == 0x202 and seg.payload:
+            # TFO_SERVER_COOKIE_NOT_REQD: data on any SYN is taken, and no cookie is handed out.
+            fastopen_accepts_data = True
+        elif peer.fastopen is not None and p.fastopen & 2:
             good = cookies.fastopen_cookie(ctx.fastopen_key, remote[0])
             if peer.fastopen == good and seg.payload:
                 fastopen_accepts_data = True
@@ -213,7 +216,9 @@ class Listener:
         else:
             # Without timestamps there is nowhere to keep wscale or SACK: MSS only (Linux cookie_v4_init).
             options = (opt.Mss(ctx.route_mss),)
-        window = min(0xFFFF, (0xFFFF // ctx.route_mss) * ctx.route_mss) if ctx.route_mss <= 0xFFFF else 0xFFFF
+        # The window is whole segments, less the 12 bytes a segment's timestamps will take.
+        seg_room = ctx.route_mss - (12 if peer.ts is not None and p.timestamps else 0)
+        window = min(0xFFFF, (0xFFFF // seg_room) * seg_room) if seg_room <= 0xFFFF else 0xFFFF
         synack = Segment(self.local[1], remote[1], isn, seq_add(seg.seq, 1), Flags.SYN | Flags.ACK, window,
                          options)
         self.cookies_sent += 1

@@ -11,6 +11,7 @@ option *is* and how many bytes it takes.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 EOL_KIND = 0
 NOP_KIND = 1
@@ -26,8 +27,8 @@ FASTOPEN_EXP_MAGIC = 0xF989
 
 @dataclass(frozen=True, slots=True)
 class Eol:
-    kind = EOL_KIND
-    name = "eol"
+    kind: ClassVar[int] = EOL_KIND
+    name: ClassVar[str] = "eol"
 
     def size(self) -> int:
         return 1
@@ -38,8 +39,8 @@ class Eol:
 
 @dataclass(frozen=True, slots=True)
 class Nop:
-    kind = NOP_KIND
-    name = "nop"
+    kind: ClassVar[int] = NOP_KIND
+    name: ClassVar[str] = "nop"
 
     def size(self) -> int:
         return 1
@@ -51,8 +52,8 @@ class Nop:
 @dataclass(frozen=True, slots=True)
 class Mss:
     value: int
-    kind = MSS_KIND
-    name = "mss"
+    kind: ClassVar[int] = MSS_KIND
+    name: ClassVar[str] = "mss"
 
     def size(self) -> int:
         return 4
@@ -64,8 +65,8 @@ class Mss:
 @dataclass(frozen=True, slots=True)
 class WindowScale:
     shift: int
-    kind = WSCALE_KIND
-    name = "wscale"
+    kind: ClassVar[int] = WSCALE_KIND
+    name: ClassVar[str] = "wscale"
 
     def size(self) -> int:
         return 3
@@ -76,8 +77,8 @@ class WindowScale:
 
 @dataclass(frozen=True, slots=True)
 class SackPermitted:
-    kind = SACK_PERMITTED_KIND
-    name = "sackOK"
+    kind: ClassVar[int] = SACK_PERMITTED_KIND
+    name: ClassVar[str] = "sackOK"
 
     def size(self) -> int:
         return 2
@@ -89,8 +90,8 @@ class SackPermitted:
 @dataclass(frozen=True, slots=True)
 class Sack:
     blocks: tuple[tuple[int, int], ...]
-    kind = SACK_KIND
-    name = "sack"
+    kind: ClassVar[int] = SACK_KIND
+    name: ClassVar[str] = "sack"
 
     def size(self) -> int:
         return 2 + 8 * len(self.blocks)
@@ -103,8 +104,8 @@ class Sack:
 class Timestamps:
     tsval: int
     tsecr: int
-    kind = TIMESTAMPS_KIND
-    name = "TS"
+    kind: ClassVar[int] = TIMESTAMPS_KIND
+    name: ClassVar[str] = "TS"
 
     def size(self) -> int:
         return 10
@@ -119,8 +120,8 @@ class FastOpen:
 
     cookie: bytes = b""
     experimental: bool = False
-    kind = FASTOPEN_KIND
-    name = "tfo"
+    kind: ClassVar[int] = FASTOPEN_KIND
+    name: ClassVar[str] = "tfo"
 
     def size(self) -> int:
         return (4 if self.experimental else 2) + len(self.cookie)
@@ -138,7 +139,7 @@ class UnknownOption:
 
     kind: int
     data: bytes = b""
-    name = "unknown"
+    name: ClassVar[str] = "unknown"
 
     def size(self) -> int:
         return 2 + len(self.data)

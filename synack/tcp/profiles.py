@@ -28,6 +28,8 @@ class Profile:
     # Receive buffer that sets the advertised window; Linux advertises half of it.
     rcv_buffer: int = 131072
     adv_win_halved: bool = True
+    # Linux caps the offered window at rcv_ssthresh, which starts at the SYN's window (tcp_select_window).
+    rcv_ssthresh_clamp: bool = True
     # Retransmission (RFC 6298): initial, floor and ceiling of the RTO.
     initial_rto_us: int = 1 * S
     rto_min_us: int = 200 * MS
@@ -45,6 +47,8 @@ class Profile:
     pingpong: bool = True
     # Linux delays the ACK of a FIN that arrives in ESTABLISHED (tcp_fin enters ping-pong mode).
     delay_ack_of_fin: bool = True
+    # ... and before any data the delayed-ACK timer fires on the next jiffy (4 ms at HZ=250).
+    delack_before_data_us: int = 4 * MS
     # TIME_WAIT length and the FIN_WAIT_2 timeout for orphaned sockets.
     time_wait_us: int = 60 * S
     # Linux tcp_tw_reuse for connect(): take over a TIME_WAIT port when timestamps prove the new
@@ -65,7 +69,7 @@ class Profile:
     # Listen queues and SYN cookies (Linux tcp_syncookies: 0 off, 1 on overflow, 2 always).
     syncookies: int = 1
     max_syn_backlog: int = 2048
-    # Linux tcp_fastopen bits: 1 client, 2 server.
+    # Linux tcp_fastopen bits: 1 client, 2 server, 0x200 server accepts data without a cookie.
     fastopen: int = 1
     # ECN negotiation (RFC 3168 6.1.1; Linux tcp_ecn): 0 off, 1 request and accept, 2 accept only.
     ecn: int = 2
@@ -77,6 +81,18 @@ class Profile:
     rst_on_unread_close: bool = True
     # Linux's resets carry ACK (tcp_send_active_reset); RFC 9293 3.10.5 sends <SEQ=SND.NXT><CTL=RST>.
     abort_rst_ack: bool = True
+    # What the packetdrill scripts of tests/drill taught, each checked against the kernel:
+    # a SYN-ACK acking the wrong thing makes Linux send its SYN again after TCP_TIMEOUT_MIN
+    # (two jiffies) as well as the RST, in case an earlier RST was lost (tcp_rcv_synsent_state_process).
+    syn_resend_after_bad_synack_us: int | None = 8 * MS
+    # A SYN-ACK answering a simultaneous open repeats every option of our SYN (tcp_syn_options);
+    # RFC 7323 sends TS on a SYN-ACK only when the SYN had it.
+    simultaneous_synack_full_options: bool = True
+    # In TIME_WAIT any segment other than a bare in-window ACK or an RST is ACKed, rate limited
+    # (tcp_timewait_state_process); RFC 9293 ACKs only the FIN and ignores text.
+    time_wait_acks_segments: bool = True
+    # D-SACK (RFC 2883, net.ipv4.tcp_dsack=1): a duplicate segment is reported in a SACK block.
+    dsack: bool = True
 
     def with_settings(self, **changes) -> "Profile":
         return replace(self, **changes)
@@ -93,6 +109,7 @@ RFC9293 = Profile(
     window_scale=7,
     linux_option_layout=False,
     adv_win_halved=False,
+    rcv_ssthresh_clamp=False,
     rcv_buffer=65535,
     initial_rto_us=1 * S,
     rto_min_us=1 * S,  # RFC 6298 2.4: "RTO SHOULD be rounded up to 1 second"
@@ -112,6 +129,10 @@ RFC9293 = Profile(
     ecn=0,
     abort_rst_ack=False,
     tail_loss_probe=False,
+    syn_resend_after_bad_synack_us=None,
+    simultaneous_synack_full_options=False,
+    time_wait_acks_segments=False,
+    dsack=False,
 )
 
 PROFILES: dict[str, Profile] = {p.name: p for p in (LINUX, RFC9293)}

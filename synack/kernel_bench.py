@@ -1,0 +1,76 @@
+"""The kernel side of the lifecycle benchmark: Linux living N client_close lifecycles over loopback.
+
+Python drives both ends (client in the main thread, server in a second one):
+connect, a 100-byte request, a 200-byte answer, the client closes on the
+answer, the server closes on end of stream, as ``client_close`` does in the
+simulator.  As root it runs in a network namespace of its own, so the
+TIME_WAIT sockets it leaves behind do not eat the machine's ephemeral ports.
+``synack bench lifecycles`` runs it beside the simulator;
+``bench/kernel_lifecycles.py`` runs it alone.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
+
+REQUEST, ANSWER = b"q" * 100, b"a" * 200
+
+
+def lifecycles_here(n: int) -> float:
+    """Lifecycles per second over this network namespace's loopback."""
+    srv = socket.socket()
+    srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(128)
+    addr = srv.getsockname()
+
+    def server() -> None:
+        for _ in range(n):
+            c, _ = srv.accept()
+            c.recv(100)
+            c.sendall(ANSWER)
+            while c.recv(4096):
+                pass
+            c.close()
+
+    t = threading.Thread(target=server)
+    start = time.perf_counter()
+    t.start()
+    for _ in range(n):
+        s = socket.create_connection(addr)
+        s.sendall(REQUEST)
+        got = 0
+        while got < len(ANSWER):
+            got += len(s.recv(4096))
+        s.close()
+    t.join()
+    srv.close()
+    return n / (time.perf_counter() - start)
+
+
+def kernel_lifecycles(n: int) -> float:
+    """Lifecycles per second the kernel lives, in a fresh network namespace when root allows one."""
+    if os.geteuid() != 0 or shutil.which("ip") is None:
+        return lifecycles_here(n)
+    ns = f"synack-bench-{os.getpid()}"
+    if subprocess.run(["ip", "netns", "add", ns], capture_output=True).returncode != 0:
+        return lifecycles_here(n)
+    try:
+        subprocess.run(["ip", "-n", ns, "link", "set", "lo", "up"], check=True)
+        out = subprocess.run(["ip", "netns", "exec", ns, sys.executable, "-m", "synack.kernel_bench", str(n)],
+                             check=True, capture_output=True, text=True).stdout
+        return float(json.loads(out.strip().splitlines()[-1])["per_second"])
+    finally:
+        subprocess.run(["ip", "netns", "del", ns], check=False)
+
+
+if __name__ == "__main__":
+    # Inside the namespace: measure here and report in one JSON line.
+    print(json.dumps({"per_second": lifecycles_here(int(sys.argv[1]))}))
