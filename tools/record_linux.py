@@ -265,16 +265,21 @@ def sc_simultaneous_open() -> str:
             " A closes at 1.9 s, B at 2.0 s")
 
 
-def sc_fast_open() -> str:
+def fast_open_fetches(n: int) -> None:
+    """``n`` connections one after another, each sendto(MSG_FASTOPEN) the request, read the answer, close."""
     srv = listener(fastopen=True)
-    t = in_thread(answering_server, srv, 2)
-    for _ in range(2):
+    t = in_thread(answering_server, srv, n)
+    for _ in range(n):
         c = socket.socket()
         c.sendto(REQUEST, socket.MSG_FASTOPEN, (HOST, PORT))
         read_exactly(c, len(ANSWER))
         c.close()
         time.sleep(0.05)
     t.join()
+
+
+def sc_fast_open() -> str:
+    fast_open_fetches(2)
     return "tcp_fastopen=3; two connections, each sendto(MSG_FASTOPEN) the request, read the answer, close"
 
 
@@ -389,15 +394,7 @@ def sc_fast_open_strip() -> str:
     # A middlebox in front of the server overwrites the Fast Open option (both kinds) in SYNs with NOPs.
     iptables("-t", "mangle", "-A", "PREROUTING", "-i", "lo", "-p", "tcp", "--dport", str(PORT), "--tcp-flags",
              "SYN", "SYN", "-j", "TCPOPTSTRIP", "--strip-options", "34,254")
-    srv = listener(fastopen=True)
-    t = in_thread(answering_server, srv, 3)
-    for _ in range(3):
-        c = socket.socket()
-        c.sendto(REQUEST, socket.MSG_FASTOPEN, (HOST, PORT))
-        read_exactly(c, len(ANSWER))
-        c.close()
-        time.sleep(0.05)
-    t.join()
+    fast_open_fetches(3)
     return ("tcp_fastopen=3; TCPOPTSTRIP strips options 34 and 254 from SYNs to the server; three connections, "
             "each sendto(MSG_FASTOPEN) the request, read the answer, close")
 

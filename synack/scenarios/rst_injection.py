@@ -16,7 +16,7 @@ from math import ceil
 from ..sim.host import Host, SocketError
 from ..tcp.segment import Flags
 from ..tcp.seq import seq_add
-from .apps import PORT, REQUEST
+from .apps import PORT, acknowledged_request, held_reading_server
 from .base import MS, S, Param, Scenario, World
 
 SPACE = 1 << 32
@@ -28,17 +28,6 @@ def script(world: World) -> None:
     server = world.host("server", "10.0.0.2")
     attacker = world.host("attacker", "10.0.0.66", tcp=False)
     state: dict = {}
-
-    def server_app(host: Host):
-        listener = host.listen(PORT)
-        sock = yield listener.accept()
-        state["server"] = sock
-        try:
-            yield from sock.recv_until_eof()
-            sock.close()
-        except SocketError as exc:
-            state["reset_at_us"] = host.sched.now
-            world.summary["server_error"] = str(exc)
 
     def attacker_app(host: Host, client_port: int, target):
         conn = target.conn
@@ -62,17 +51,14 @@ def script(world: World) -> None:
             yield host.sleep(p["interval"])
         # Off the path, the attacker never learns whether it worked; the lesson looks at the server.
         yield host.sleep(world.network.link.delay_us + p["interval"])
-        reset_at = state.get("reset_at_us")
+        reset_at = state.get("error_at_us")
         arrived = [t + world.network.link.delay_us for t in sent_at]
         summary.update({"guesses_sent": len(sent_at), "connection_reset": reset_at is not None,
                         "reset_by_guess": arrived.index(reset_at) + 1 if reset_at in arrived else None,
                         "challenge_acks": conn.challenge_acks})
 
     def client_app(host: Host):
-        sock = yield host.connect(server.ip, PORT)
-        sock.send(b"q" * REQUEST)
-        while sock.conn.tcb.snd_una != sock.conn.tcb.snd_max:  # until the request is acknowledged
-            yield host.sleep(1000)
+        sock = yield from acknowledged_request(host, server.ip)
         attacker.spawn(attacker_app, sock.conn.local[1], state["server"])
         yield host.sleep(p["close_after"])
         world.summary["client_state_at_close"] = sock.state.value
@@ -81,7 +67,7 @@ def script(world: World) -> None:
         except SocketError:
             pass
 
-    server.spawn(server_app)
+    server.spawn(held_reading_server, PORT, state, world.summary)
     client.spawn(client_app)
 
 
