@@ -57,8 +57,8 @@ def script(world: World) -> None:
             sent = host.sched.now
             sock = yield host.connect(server.ip, RSH_PORT)
             samples.append((sent, sock.conn.tcb.irs))
-            sock.abort()
             yield host.sleep(p["probe_gap"])
+            sock.abort()
         (t1, isn1), (t2, isn2) = samples[-2], samples[-1]
         rate = seq_sub(isn2, isn1) / (t2 - t1)  # ISN ticks per µs, as seen between the last two probes
         summary["probe_isns"] = [isn for _, isn in samples]
@@ -108,6 +108,7 @@ SCENARIO = Scenario(
     params=(Param("isn", "choice", "rfc793", "initial sequence numbers: RFC 793's 4 µs clock, or RFC 6528's keyed "
                   "hash + 64 ns clock", choices=("rfc793", "rfc6528")),
             Param("probes", "int", 2, "connections the attacker makes to sample ISNs", 2, 20),
-            Param("probe_gap", "duration", 100 * MS, "pause after each probe", 0, 3_600_000_000),
+            Param("probe_gap", "duration", 100 * MS, "how long each probe stays open before its reset", 0,
+                  3_600_000_000),
             Param("slack", "duration", 10 * MS, "extra wait before the blind ACK", 0, 3_600_000_000)),
 )

@@ -149,7 +149,8 @@ def make_note(step, kind: str, seq: int, ack: int, before: dict[str, str], after
         change_text = " " + "; ".join(f"{name}: {before.get(name)} → {after[name]}" for name in changed) + "."
     if kind.startswith("spoofed"):
         claimed = f"{step.src_ip}:{seg.src_port}"
-        return (f"A third party forges a {kind[8:]} claiming to come from {claimed} "
+        what = {"ACK": "an ACK", "RST": "an RST", "data": "a data segment"}.get(kind[8:], f"a {kind[8:]}")
+        return (f"A third party forges {what} claiming to come from {claimed} "
                 f"(seq {seg.seq}).{lost}{change_text}").strip()
     if kind == "SYN":
         if again:
