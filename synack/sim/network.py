@@ -20,14 +20,25 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 import random
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Callable, Protocol
 
 from ..tcp.segment import Flags, Segment
 from .scheduler import DELIVERY, Scheduler
 
 if TYPE_CHECKING:
-    from .host import Host
     from .recorder import Recorder
+
+
+class Attached(Protocol):
+    """What the network needs of whatever sits at an address: a simulated host, or a
+    packetdrill script's remote side.  A protocol rather than ``Host`` so that the
+    compiled build does not refuse an interpreted stand-in."""
+
+    ip: str
+    name: str
+    down: bool
+
+    def deliver(self, src_ip: str, seg: Segment, step: int | None, duplicate: bool = False) -> None: ...
 
 
 @dataclass
@@ -126,7 +137,7 @@ class Network:
         self.rng = rng
         self.link = link
         self.recorder = recorder
-        self.hosts: dict[str, "Host"] = {}
+        self.hosts: dict[str, Attached] = {}
         self.impairments: list[Impairment] = []
         self.rewrites: list[Rewrite] = []
         self.narrow: NarrowLink | None = None
@@ -134,7 +145,7 @@ class Network:
         self.lost = 0
         self.synacks_sent: dict[str, int] = {}  # by sender, for the crowd's counts
 
-    def attach(self, host: "Host") -> None:
+    def attach(self, host: Attached) -> None:
         self.hosts[host.ip] = host
 
     def impair(self, impairment: Impairment) -> None:
