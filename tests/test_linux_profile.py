@@ -24,7 +24,8 @@ LINUX_SCENARIOS = [
     "keepalive", "half_close", "in_window_attacks", "ack_to_closed_port", "defer_accept",
 ]
 # Recordings of a scenario with other parameters: recording name -> (scenario, parameters).
-LINUX_VARIANTS = {"fast_open_strip": ("fast_open", {"middlebox": "strip", "connections": "3"})}
+LINUX_VARIANTS = {"fast_open_strip": ("fast_open", {"middlebox": "strip", "connections": "3"}),
+                  "fast_open_drop": ("fast_open", {"middlebox": "drop", "connections": "3"})}
 LOOPBACK_RTT_US = 40  # what the recordings show between SYN and the handshake's ACK, give or take
 
 

@@ -399,9 +399,20 @@ def sc_fast_open_strip() -> str:
             "each sendto(MSG_FASTOPEN) the request, read the answer, close")
 
 
+def sc_fast_open_drop() -> str:
+    # A firewall in front of the server drops SYNs that carry a Fast Open option (either kind).
+    for kind in ("34", "254"):
+        iptables("-A", "INPUT", "-i", "lo", "-p", "tcp", "--dport", str(PORT), "--tcp-flags", "SYN", "SYN",
+                 "--tcp-option", kind, "-j", "DROP")
+    fast_open_fetches(3)
+    return ("tcp_fastopen=3; iptables drops SYNs to the server that carry option 34 or 254; three connections, "
+            "each sendto(MSG_FASTOPEN) the request, read the answer, close")
+
+
 SCENARIOS = {name[3:]: fn for name, fn in globals().items() if name.startswith("sc_")}
 TIMEOUTS = {"defer_accept": 120}  # seconds a recording may take
 SYSCTLS = {"fast_open": {"net.ipv4.tcp_fastopen": "3"}, "fast_open_strip": {"net.ipv4.tcp_fastopen": "3"},
+           "fast_open_drop": {"net.ipv4.tcp_fastopen": "3"},
            "syn_cookies": {"net.ipv4.tcp_syncookies": "2"}}
 
 
