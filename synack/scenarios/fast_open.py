@@ -1,12 +1,15 @@
 """``fast_open``: TCP Fast Open, a cookie first, then data in the SYN (RFC 7413), and middleboxes.
 
-With ``middlebox=strip`` a firewall on the path removes the Fast Open option
-from SYNs (RFC 7413 7.1): the server never hands out a cookie, the data in
-the SYN is not acknowledged and the client sends it again after the
-handshake, as Linux does (tcp_rcv_fastopen_synack).  With ``middlebox=drop``
-the firewall drops SYNs that carry the option: the SYN times out and Linux
-resends it without data and without the option (RFC 7413 4.2.1, Linux
-tcp_send_syn_data "Exclude Fast Open option for SYN retries").
+With ``middlebox=strip`` a firewall on the path overwrites the Fast Open
+option of SYNs with NOPs (RFC 7413 7.1): no cookie ever comes back, so the
+request always follows the handshake; Linux asks once more with the
+experimental option (kind 254) and then keeps to kind 34
+(tcp_rcv_fastopen_synack's try_exp).  A client that sends data with a cookie
+through such a box sees the data unacknowledged and sends it again at once.
+With ``middlebox=drop`` the firewall drops SYNs that carry the option: the
+SYN times out and is resent without data and without the option (RFC 7413
+4.2.1, Linux tcp_send_syn_data "Exclude Fast Open option for SYN retries").
+Both variants are recorded on Linux (tests/fixtures/linux/fast_open_*.pcap).
 """
 
 from ..sim.host import Host
@@ -73,9 +76,10 @@ SCENARIO = Scenario(
         "handshake as usual. On the second connection the SYN carries the cookie and the request itself: the "
         "server checks the cookie, hands the data to the application before the handshake ends, and its "
         "answer can leave half a round trip after the SYN arrived. Put a middlebox on the path to see why "
-        "Fast Open is rare on the Internet: one that strips the option leaves the client without a cookie "
-        "and its SYN data unacknowledged, so it sends the request again after the handshake; one that drops "
-        "such SYNs costs a whole retransmission timeout, after which the SYN goes again without the option."
+        "Fast Open is rare on the Internet: one that strips the option leaves the client without a cookie, "
+        "so every request waits for the handshake (Linux tries the option's older experimental form once, in "
+        "case only the new one is filtered); one that drops such SYNs costs a whole retransmission timeout, "
+        "after which the SYN goes again without the option."
     ),
     script=script,
     params=(Param("middlebox", "choice", "none", "a firewall on the path that strips the option or drops SYNs "
