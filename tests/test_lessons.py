@@ -265,3 +265,11 @@ def test_fast_open_strip_tries_the_experimental_option_once():
     syns = [s for s in trace["steps"] if s["segment"]["flags"] == ["SYN"]]
     kinds = [[o["text"] for o in s["segment"]["options_detail"] if "tfo" in o["text"]] for s in syns]
     assert kinds == [["tfo cookiereq"], ["exp-tfo cookiereq"], ["tfo cookiereq"], ["tfo cookiereq"]]
+
+
+def test_pmtud_resends_only_what_did_not_fit_cut_to_the_new_mss():
+    # Linux tcp_simple_retransmit: segments larger than the new MSS (1448 > 1348) go again at once, each cut
+    # in two (1348 + 100); the 1104-byte tail fitted the tunnel and is not sent again.
+    trace = trace_json(run_scenario("pmtud_blackhole"))
+    resent = [s["segment"]["len"] for s in trace["steps"] if s["segment"]["reason"] == "pmtu-retransmit"]
+    assert resent == [1348, 100, 1348, 100]

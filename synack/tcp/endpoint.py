@@ -508,8 +508,10 @@ class Connection:
         """ICMP "fragmentation needed" for a segment we sent (RFC 1191 6.1, Linux tcp_v4_mtu_reduced).
 
         Ignored unless its quoted sequence number is one in flight (RFC 5927 4.1)
-        and it lowers the MSS; then the MSS follows the path and what is in
-        flight goes again at once, in smaller segments, without backing off.
+        and it lowers the MSS; then the MSS follows the path and, as Linux's
+        tcp_simple_retransmit does, every segment in flight that is larger than
+        the new MSS goes again at once, cut to it (1448 bytes become 1348 + 100),
+        without backing off; segments that fit are left alone.
         """
         self.now = now
         t, p = self.tcb, self.profile
@@ -522,10 +524,26 @@ class Connection:
         mss = max(mtu, p.min_pmtu) - 40 - (TS_OPTION_BYTES if t.ts_ok else 0)
         if mss >= t.snd_mss:
             return
-        t.snd_mss = mss
-        t.snd_nxt = t.snd_una
+        old_mss, t.snd_mss = t.snd_mss, mss
         self.rtt_seq = None
-        self._output(reason=PMTU_RETRANSMIT)
+        saved = t.snd_nxt
+        end = self.fin_seq if self.fin_sent else t.snd_max
+        start = t.snd_una
+        # The flight went out in segments of the old MSS from SND.UNA on (the byte stream keeps no
+        # boundaries; a bulk flight has exactly these).
+        while seq_lt(start, end):
+            chunk = min(old_mss, seq_sub(end, start))
+            if chunk > mss:
+                t.snd_nxt = start
+                piece_end = seq_add(start, chunk)
+                while seq_lt(t.snd_nxt, piece_end):
+                    offset = seq_sub(t.snd_nxt, self.sndbuf_seq)
+                    n = min(mss, seq_sub(piece_end, t.snd_nxt))
+                    last = offset + n == len(self.sndbuf)
+                    self._send_data(_DATA_FLAGS[(last, False)], bytes(self.sndbuf[offset:offset + n]),
+                                    PMTU_RETRANSMIT)
+            start = seq_add(start, chunk)
+        t.snd_nxt = saved
 
     # ------------------------------------------------------- segment arrives
     def reopening_isn(self, seg: Segment, now: int) -> int | None:
