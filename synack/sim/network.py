@@ -235,8 +235,10 @@ class Network:
             self.recorder.event(self.sched.now + half, "icmp", "gateway", to=sender, step=step,
                                 message="destination unreachable, fragmentation needed (type 3 code 4)",
                                 mtu=narrow.mtu)
-        if origin is not None:
-            self.sched.call_at(self.sched.now + 2 * half, origin.icmp_too_big, DELIVERY, dst_ip, seg, narrow.mtu)
+        # Only a simulated host speaks ICMP; a packetdrill script's stand-in may not.
+        handler = getattr(origin, "icmp_too_big", None)
+        if handler is not None:
+            self.sched.call_at(self.sched.now + 2 * half, handler, DELIVERY, dst_ip, seg, narrow.mtu)
 
     def send_datagram(self, sender: str, src: tuple[str, int], dst: tuple[str, int], size: int,
                       label: str) -> None:
@@ -247,6 +249,6 @@ class Network:
         if self.recorder is not None:
             self.recorder.event(now, "datagram", sender, src=f"{src[0]}:{src[1]}", dst=f"{dst[0]}:{dst[1]}",
                                 bytes=size, label=label, arrives_us=arrives, lost=bool(lost))
-        host = self.hosts.get(dst[0])
-        if arrives is not None and host is not None:
-            self.sched.call_at(arrives, host.deliver_datagram, DELIVERY, src, dst[1], size, label)
+        handler = getattr(self.hosts.get(dst[0]), "deliver_datagram", None)
+        if arrives is not None and handler is not None:
+            self.sched.call_at(arrives, handler, DELIVERY, src, dst[1], size, label)
