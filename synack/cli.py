@@ -31,6 +31,16 @@ class Parser(argparse.ArgumentParser):
         raise SystemExit(EXIT_USAGE)
 
 
+NAME_STYLES = ("synack", "rfc", "netstat", "ss")
+
+
+def _add_view(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--names", choices=NAME_STYLES, default="synack",
+                   help="how states are spelled: synack (SYN_RECEIVED, FIN_WAIT_1; the default), "
+                        "rfc (SYN-RECEIVED), netstat (SYN_RECV, FIN_WAIT1), ss (SYN-RECV, FIN-WAIT-1)")
+    p.add_argument("--connection", help="show only connection N (1 is the first), for runs with several")
+
+
 def _add_settings(p: argparse.ArgumentParser) -> None:
     p.add_argument("name", help="scenario name (synack list)")
     p.add_argument("--profile", default="linux", help="linux (default) or rfc9293")
@@ -43,17 +53,22 @@ def _add_settings(p: argparse.ArgumentParser) -> None:
 
 def build_parser() -> Parser:
     parser = Parser(prog="synack", description="A TCP simulator: the handshake, data and teardown in slow motion.")
+    parser.add_argument("--version", action="version", version=f"synack {_version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     p = sub.add_parser("list", help="the scenarios")
     p.add_argument("--format", choices=("text", "json"), default="text")
     p = sub.add_parser("run", help="run a scenario and show the trace")
     _add_settings(p)
     p.add_argument("--format", choices=("ladder", "tcpdump", "json", "none"), default="ladder")
-    p.add_argument("--pcap", help="also write the run as a pcap file (for Wireshark)")
+    p.add_argument("--pcap", help="also write the run as a capture for Wireshark: FILE.pcap or FILE.pcapng")
+    p.add_argument("--absolute", action="store_true",
+                   help="tcpdump lines with absolute sequence numbers, as tcpdump -S prints them")
     p.add_argument("--plot", help="also save the crowd chart (sockets per state over time) or the lesson's "
                    "chart as .svg, .png or .pdf")
+    _add_view(p)
     p = sub.add_parser("play", help="step through a scenario in the terminal")
     _add_settings(p)
+    _add_view(p)
     p = sub.add_parser("bench", help="benchmarks")
     p.add_argument("what", choices=("lifecycles",))
     p.add_argument("--n", default="10000", help="how many lifecycles")
@@ -69,6 +84,14 @@ def build_parser() -> Parser:
     p.add_argument("--html", required=True, help="the file to write")
     _add_drill_parser(sub)
     return parser
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+    try:
+        return version("synack")
+    except PackageNotFoundError:
+        return "unknown (not installed)"
 
 
 # ------------------------------------------------------------------ checking
@@ -120,6 +143,24 @@ def _writable(path: str, flag: str) -> Path:
     return target
 
 
+CAPTURE_FORMATS = (".pcap", ".pcapng")
+
+
+def _capture_format(path: str) -> str:
+    suffix = Path(path).suffix.lower()
+    if suffix not in CAPTURE_FORMATS:
+        raise UsageError(f"--pcap {path}: synack writes .pcap or .pcapng files, so the name must end in one of "
+                         f"them, not {suffix or 'no extension'!r}.")
+    return suffix
+
+
+def _connection(args: argparse.Namespace, trace: dict[str, Any]) -> int | None:
+    if args.connection is None:
+        return None
+    total = len(trace.get("connections") or [])
+    return _int(args.connection, "--connection", 1, max(total, 1)) - 1
+
+
 def _trace(args: argparse.Namespace) -> dict[str, Any]:
     from .scenarios import ScenarioError, run_scenario
     from .trace.json_view import trace_json
@@ -151,6 +192,9 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    if args.absolute and args.format != "tcpdump":
+        raise UsageError("--absolute numbers the tcpdump lines; add --format tcpdump.")
+    kind = _capture_format(args.pcap) if args.pcap else None
     pcap = _writable(args.pcap, "--pcap") if args.pcap else None
     plot = _writable(args.plot, "--plot") if args.plot else None
     if plot is not None:
@@ -158,6 +202,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         if plot.suffix.lower() not in PLOT_SUFFIXES:
             raise UsageError(f"--plot {args.plot}: give a file name ending in {', '.join(PLOT_SUFFIXES)}.")
     trace = _trace(args)
+    connection = _connection(args, trace)
     if plot is not None:
         from .trace.crowd_view import save_plot
         from .trace.figures import save_chart
@@ -170,21 +215,22 @@ def cmd_run(args: argparse.Namespace) -> int:
             raise UsageError(f"--plot {args.plot} cannot be written: {exc.strerror or exc}.") from None
     if pcap is not None:
         from .wire.pcap import pcap_from_trace
+        from .wire.pcapng import pcapng_from_trace
         try:
-            pcap.write_bytes(pcap_from_trace(trace))
+            pcap.write_bytes(pcapng_from_trace(trace) if kind == ".pcapng" else pcap_from_trace(trace))
         except OSError as exc:
             raise UsageError(f"--pcap {args.pcap} cannot be written: {exc.strerror or exc}.") from None
     if args.format == "json":
         print(json.dumps(trace, indent=1))
     elif args.format == "tcpdump":
         from .trace.tcpdump_view import tcpdump_lines
-        print("\n".join(tcpdump_lines(trace)))
+        print("\n".join(tcpdump_lines(trace, absolute=args.absolute)))
     elif args.format == "ladder":
         from rich.console import Console
         from .trace.figures import figures_view
-        from .trace.ladder import ladder_table
+        from .trace.ladder import ladders
         console = Console()
-        console.print(ladder_table(trace))
+        console.print(ladders(trace, width=console.width, names=args.names, connection=connection))
         if trace.get("crowd"):
             from rich.text import Text
             from .trace.crowd_view import crowd_chart
@@ -197,9 +243,9 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_play(args: argparse.Namespace) -> int:
     from .trace.play import play
-    if args.name.endswith(".pkt"):
-        return play(_drill_play_trace(args))
-    return play(_trace(args))
+    trace = _drill_play_trace(args) if args.name.endswith(".pkt") else _trace(args)
+    connection = _connection(args, trace)
+    return play(trace, names=args.names, connection=connection or 0)
 
 
 def _drill_play_trace(args: argparse.Namespace) -> dict[str, Any]:
@@ -223,20 +269,25 @@ def cmd_bench(args: argparse.Namespace) -> int:
     result = run_benchmark("lifecycles", n, workers=workers, pure=args.pure)
     plural = "es" if result["workers"] > 1 else ""
     print(f"synack, {result['build']} build ({result['workers']} process{plural}): {n} client_close lifecycles "
-          f"(TIME_WAIT expiry included) in {result['seconds']:.2f} s, {result['per_second']:,.0f} per second")
+          f"(TIME_WAIT expiry included) in {result['seconds']:.2f} s: {result['per_second']:,.0f} per second, "
+          f"{result['per_cpu_second']:,.0f} per CPU second")
     if result["build"] == "pure" and not args.pure:
         print("(pure Python: no fresh mypyc build; 'make build' compiles the engine when a C compiler is present)")
-    kernel = None
+    kernel = kernel_cpu = None
     if not args.no_kernel:
         try:
-            kernel = kernel_lifecycles(n)
+            kernel, kernel_cpu = kernel_lifecycles(n)
         except OSError as exc:
             print(f"The kernel's side could not run here ({exc.strerror or exc}).")
-    if kernel:
-        print(f"Linux {os.uname().release}, the same lifecycles over loopback: {kernel:,.0f} per second")
-        print(f"ratio synack / kernel: {result['per_second'] / kernel:.2f}")
+    if kernel and kernel_cpu:
+        print(f"Linux {os.uname().release}, the same lifecycles over loopback: {kernel:,.0f} per second, "
+              f"{kernel_cpu:,.0f} per CPU second")
+        print(f"ratio synack / kernel: {result['per_second'] / kernel:.2f} "
+              f"(per CPU second: {result['per_cpu_second'] / kernel_cpu:.2f})")
     result["kernel_per_second"] = round(kernel, 1) if kernel else None
     result["ratio"] = round(result["per_second"] / kernel, 3) if kernel else None
+    result["kernel_per_cpu_second"] = round(kernel_cpu, 1) if kernel_cpu else None
+    result["cpu_ratio"] = round(result["per_cpu_second"] / kernel_cpu, 3) if kernel_cpu else None
     print(json.dumps(result))
     return 0
 

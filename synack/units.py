@@ -24,10 +24,3 @@ def parse_duration(text: str) -> int:
         raise ValueError(f"{text!r} is too long a duration; the most is 24 hours.")
     return int(round(value))
 
-
-def format_duration(us: int) -> str:
-    if us >= 1_000_000:
-        return f"{us / 1_000_000:g} s"
-    if us >= 1000:
-        return f"{us / 1000:g} ms"
-    return f"{us} µs"

@@ -49,3 +49,10 @@ def test_compiled_and_pure_modules_are_never_mixed():
         out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                              env={**os.environ, **env})
         assert len(eval(out.stdout)) == 1
+
+
+def test_the_compiled_sources_type_check():
+    # mypyc compiles only what mypy accepts: a type error here would make every install pure Python.
+    api = pytest.importorskip("mypy.api")
+    out, err, status = api.run([str(p) for p in compiled.compiled_sources()] + ["--no-error-summary"])
+    assert status == 0, out + err

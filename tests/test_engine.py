@@ -2,6 +2,8 @@
 
 import pytest
 
+from synack.compiled import build_name
+
 from synack.tcp.endpoint import Connection, reset_for_unknown
 from synack.tcp.errors import ConnectionClosing, ConnectionDoesNotExist, TcpError
 from synack.tcp.segment import Flags, Segment
@@ -209,9 +211,20 @@ def test_misuse_on_every_state_never_corrupts(tmp_path):
 
 def test_segments_are_immutable_values():
     seg = Segment(1, 2, 3, 4, Flags.SYN, 100)
-    with pytest.raises(AttributeError):
-        seg.seq = 5
+    if build_name() == "compiled":
+        with pytest.raises(AttributeError):
+            seg.seq = 5  # type: ignore[misc]
     assert seg.replace(seq=5).seq == 5 and seg.seq == 3
     assert seg == Segment(1, 2, 3, 4, Flags.SYN, 100, checksum_ok=False)  # a damaged copy is the same segment
     assert len({seg, Segment(1, 2, 3, 4, Flags.SYN, 100)}) == 1
     assert str(seg) == "S 3:3(0) win 100"
+
+
+def test_the_type_checker_refuses_assigning_a_segment_field(tmp_path):
+    api = pytest.importorskip("mypy.api")
+    snippet = tmp_path / "assign.py"
+    snippet.write_text("from synack.tcp.segment import Flags, Segment\n"
+                       "seg = Segment(1, 2, 3, 4, Flags.SYN, 100)\n"
+                       "seg.seq = 5\n")
+    out, _, status = api.run([str(snippet), "--no-error-summary", "--cache-dir", str(tmp_path / "cache")])
+    assert status == 1 and 'Cannot assign to final attribute "seq"' in out

@@ -245,16 +245,18 @@ def test_plot_saves_the_lessons_chart(tmp_path):
 
 def test_play_shows_the_figures_at_the_end():
     from rich.console import Console
+    from synack.trace.ladder import connection_view
     from synack.trace.play import frame
     trace = trace_json(run_scenario("rst_injection", params={"rfc5961": "off"}))
+    view = connection_view(trace, 0)
     console = Console(width=140, record=True, color_system=None)
 
     def text(k):
         with console.capture() as cap:
-            console.print(frame(trace, k, 140))
+            console.print(frame(view, k, 140))
         return cap.get()
     assert "connection_reset" not in text(1)
-    last = text(len(trace["steps"]))
+    last = text(len(view["steps"]) + 1)  # the end frame, after the last segment
     assert "connection_reset" in last and "reset_by_guess" in last
 
 

@@ -307,7 +307,8 @@ def test_switching_scenario_and_settings(page, console, base_url):
     expect_moment(page, *HANDSHAKE[2])
     page.get_by_label("Scenario", exact=True).select_option("syn_lost")
     expect(page.get_by_role("heading", level=1)).to_have_text("The first SYN is lost")
-    expect(ladder_items(page)).to_have_count(5)
+    # SYN, SYN-ACK, ACK, the client's FIN, the server's FIN, the last ACK: one phase per segment and direction.
+    expect(ladder_items(page)).to_have_count(6)
     expect(page.locator("#position")).to_have_text("Step 0 of 7")
     assert "scenario=syn_lost" in page.url and "step=" not in page.url
     button(page, "Step").click()
@@ -426,7 +427,7 @@ def test_layouts_keep_everything_on_screen(browser, console, base_url, width, sc
     overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
     assert overflow <= 0, f"the page scrolls sideways by {overflow}px at {width}px"
     boxes = [page.locator(sel).bounding_box() for sel in ("#host-a", "#host-b", "#packet")]
-    a, b, pkt = boxes
+    a, b, _packet = boxes
     assert a["x"] + a["width"] <= b["x"], "client and server boxes do not overlap"
     for name in ("Step", "Back", "Play", "Reset"):
         box = button(page, name).bounding_box()
@@ -445,6 +446,60 @@ def test_assets_stay_under_200_kb(page, base_url):
     expect(button(page, "Step")).to_be_enabled()
     page.wait_for_load_state("networkidle")
     assert 0 < sum(sizes) < 200_000, sizes
+
+
+def test_a_run_with_two_connections_shows_one_at_a_time(page, console, base_url):
+    page.goto(f"{base_url}/?scenario=fast_open")
+    pick = page.get_by_label("Connection", exact=True)
+    expect(pick).to_be_visible()
+    expect(pick.locator("option")).to_have_count(2)
+    expect(pick.locator("option").nth(0)).to_contain_text("10.0.0.1:40384")
+    expect(pick.locator("option").nth(1)).to_contain_text("10.0.0.1:40385")
+    # The first connection alone: 8 segments, its own phases, its own states.
+    expect(page.locator("#position")).to_have_text("Step 0 of 8")
+    expect(client(page)).to_contain_text("10.0.0.1:40384")
+    expect(ladder_items(page).first).to_contain_text("01 SYN")
+    expect(ladder_items(page)).to_have_count(7)
+    for _ in range(6):
+        button(page, "Step").click()
+    # The client's FIN has arrived: the client is FIN_WAIT_1, never SYN_SENT while closing.
+    expect(client(page)).to_contain_text("FIN_WAIT_1")
+    pick.select_option("1")
+    expect(page.locator("#position")).to_have_text("Step 0 of 8")
+    expect(client(page)).to_contain_text("10.0.0.1:40385")
+    expect(client(page)).to_contain_text("CLOSED")
+    assert "connection=2" in page.url
+    button(page, "Step").click()
+    expect(client(page)).to_contain_text("SYN_SENT")
+    expect(page.locator("#wire-caption")).to_contain_text("SYN")
+    # A deep link opens the same connection.
+    page.goto(f"{base_url}/?scenario=fast_open&connection=2&step=2")
+    expect(pick).to_have_value("1")
+    expect(page.locator("#position")).to_have_text("Step 2 of 8")
+
+
+def test_a_run_with_one_connection_has_no_picker(page, base_url):
+    page.goto(f"{base_url}/?scenario=handshake")
+    expect(page.locator("#position")).to_have_text("Step 0 of 9")
+    expect(page.locator("#connection-choice")).to_be_hidden()
+
+
+def test_the_clock_and_the_ladder_agree_under_loss(page, base_url):
+    trace = page.request.get(f"{base_url}/api/run?scenario=handshake&loss=0.3&seed=7").json()
+    page.goto(f"{base_url}/?scenario=handshake&loss=0.3&seed=7")
+    expect(page.locator("#position")).to_have_text(f"Step 0 of {len(trace['steps'])}")
+    expect(page.locator(".clock-what")).to_contain_text("when the segment arrived")
+    checked = 0
+    for k, step in enumerate(trace["steps"], start=1):
+        button(page, "Step").click()
+        expect(page.locator("#position")).to_have_text(f"Step {k} of {len(trace['steps'])}")
+        if step["role"] != "first":
+            continue
+        current = page.locator("#ladder li[aria-current] .rung-time")
+        shown = page.locator("#clock-rtt").text_content()
+        expect(current).to_have_text(f"{shown} RTT")
+        checked += 1
+    assert checked == 8  # every phase of the lesson, each at the moment its own segment arrived
 
 
 def test_a_packetdrill_script_run_opens_in_the_page(browser, console, tmp_path):

@@ -238,10 +238,10 @@ class SimStack:
         unacked = math_ceil(in_flight, max(t.snd_mss, 1))
         return {"tcpi_state": TCP_STATE_NUMBERS[conn.state], "tcpi_options": options,
                 "tcpi_unacked": unacked, "tcpi_retrans": min(unacked, conn.retries),
-                "tcpi_snd_mss": t.snd_mss, "tcpi_rcv_mss": t.snd_mss, "tcpi_rtt": t.srtt or 0,
-                "tcpi_rttvar": t.rttvar, "tcpi_rto": t.rto, "tcpi_snd_cwnd": t.cwnd,
+                "tcpi_snd_mss": t.snd_mss, "tcpi_rcv_mss": t.snd_mss, "tcpi_rtt": conn.rtt.srtt or 0,
+                "tcpi_rttvar": conn.rtt.rttvar, "tcpi_rto": conn.rtt.rto, "tcpi_snd_cwnd": conn.cc.cwnd,
                 "tcpi_snd_wscale": t.snd_wscale, "tcpi_rcv_wscale": t.rcv_wscale,
-                "tcpi_snd_ssthresh": min(t.ssthresh, 0x7FFFFFFF), "tcpi_retransmits": conn.retries}
+                "tcpi_snd_ssthresh": min(conn.cc.ssthresh, 0x7FFFFFFF), "tcpi_retransmits": conn.retries}
 
     # --------------------------------------------------------------- syscalls
     def call(self, name: str, args: dict[str, Any]) -> CallResult | _Wait:

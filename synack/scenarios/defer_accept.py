@@ -46,7 +46,7 @@ def script(world: World) -> None:
         while True:
             sock = yield listener.accept()
             accepted.append({"peer": sock.conn.remote[0], "at_ms": host.sched.now / 1000,
-                             "bytes_readable": sock.conn.unread})
+                             "bytes_readable": len(sock.conn.rcvbuf)})
             host.spawn(serve, sock)
 
     def serve(host: Host, sock):

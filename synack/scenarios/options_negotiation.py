@@ -47,7 +47,7 @@ def script(world: World) -> None:
     def client_app(host: Host):
         sock = yield host.connect(server.ip, PORT)
         t = sock.conn.tcb
-        agreed = {"sack": t.sack_ok, "wscale": sock.conn._wscale_agreed, "ts": t.ts_ok, "ecn": t.ecn_ok}
+        agreed = {"sack": t.sack_ok, "wscale": sock.conn.wscale_agreed, "ts": t.ts_ok, "ecn": t.ecn_ok}
         summary = world.summary
         summary["agreed"] = {
             "sack": t.sack_ok, "timestamps": t.ts_ok, "ecn": t.ecn_ok,

@@ -21,8 +21,8 @@ from ..tcp.events import (DataDelivered, EofReceived, ErrorReported, Established
                           SegmentSent, StateChanged, TimerFired)
 from ..tcp.listener import Listener
 from ..tcp.segment import Flags, Segment
-from ..tcp.states import (CLOSE_WAIT, CLOSED, CLOSING, ESTABLISHED, FIN_WAIT_1, FIN_WAIT_2, LAST_ACK, LISTEN,
-                          TIME_WAIT, State)
+from ..tcp.seq import wrap
+from ..tcp.states import CLOSED, LISTEN, SYNCHRONIZED, TIME_WAIT, State
 from .scheduler import APPLICATION, TIMER, Scheduler
 
 if TYPE_CHECKING:
@@ -101,6 +101,8 @@ class Host:
         self.all_connections: list[Connection] = []
         self.udp: dict[int, UdpSocket] = {}
         self._src_ip = ""  # source of the segment being delivered (for the recorder's filter)
+        self._serial: dict[int, int] = {}  # id(connection) -> its number on this host, for the state events
+        self._serials = 0
         network.attach(self)
 
     def set_port_range(self, low: int, high: int) -> None:
@@ -173,6 +175,9 @@ class Host:
             self._ports_in_use[conn.remote] += 1
         self.connections[key] = conn
         rec = self.recorder
+        if rec is not None:
+            self._serial[id(conn)] = self._serials
+            self._serials += 1
         if rec is None or rec.featured is None or self._featured(conn):
             # A crowd scenario keeps (and shows the state of) only the connections it features.
             self.all_connections.append(conn)
@@ -191,8 +196,12 @@ class Host:
         out = conn.segments_to_send()
         if self.recorder is not None:
             reasons = self._drain_events(conn)
-            for seg, reason in zip(out, reasons, strict=True):
-                self.network.transmit(self.name, self.ip, conn.remote[0], seg, reason)
+            self.recorder.sender_socket = self._serial.get(id(conn))
+            try:
+                for seg, reason in zip(out, reasons, strict=True):
+                    self.network.transmit(self.name, self.ip, conn.remote[0], seg, reason)
+            finally:
+                self.recorder.sender_socket = None
         else:
             for seg in out:
                 self.network.transmit(self.name, self.ip, conn.remote[0], seg, "")
@@ -233,7 +242,7 @@ class Host:
 
     def _drain_events(self, source: Connection | Listener) -> list[str]:
         """Record the engine's events; returns the reasons of the segments it sent, in order."""
-        reasons = []
+        reasons: list[str] = []
         if isinstance(source, Connection) and self.recorder is not None and self.recorder.featured is not None \
                 and not self._featured(source):
             return [event.reason for event in source.events() if isinstance(event, SegmentSent)]
@@ -251,8 +260,15 @@ class Host:
         if rec is None:
             return
         if isinstance(event, StateChanged):
+            # Which socket changed: the views follow each connection's own states, not the host's.
+            if isinstance(source, Connection):
+                where = {"local": f"{source.local[0]}:{source.local[1]}",
+                         "remote": f"{source.remote[0]}:{source.remote[1]}",
+                         "socket": self._serial.get(id(source), -1)}
+            else:
+                where = {"listener": source.local[1]}
             rec.event(self.sched.now, "state", self.name, old=event.old.value, new=event.new.value,
-                      cause=event.cause, primary=source is self._primary)
+                      cause=event.cause, primary=source is self._primary, **where)
         elif isinstance(event, SegmentDropped):
             rec.event(self.sched.now, "drop", self.name, reason=event.reason,
                       segment=event.segment.notation())
@@ -397,8 +413,7 @@ class Host:
         sock = Socket(self, conn)
 
         def ready():
-            if conn.state in (ESTABLISHED, CLOSE_WAIT, FIN_WAIT_1, FIN_WAIT_2,
-                              CLOSING, TIME_WAIT, LAST_ACK):
+            if conn.state in SYNCHRONIZED:
                 return (sock,)
             if conn.state is CLOSED:
                 errno_name = _errno(conn)
@@ -440,7 +455,7 @@ class Host:
     def inject(self, src: tuple[str, int], dst: tuple[str, int], flags: Flags, seq: int, ack: int = 0,
                window: int = 0, payload: bytes = b"") -> None:
         """Put a forged segment on the wire, as a third party spoofing ``src`` would."""
-        seg = Segment(src[1], dst[1], seq & 0xFFFFFFFF, ack & 0xFFFFFFFF, flags, window, (), payload)
+        seg = Segment(src[1], dst[1], wrap(seq), wrap(ack), flags, window, (), payload)
         if self.recorder is not None and self.recorder.keeps(src[0], src[1], dst[0], dst[1]):
             self._record_event("app", call="inject", segment=seg.notation())
         self.network.transmit(self.name, src[0], dst[0], seg, "spoofed")

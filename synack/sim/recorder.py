@@ -15,7 +15,7 @@ crowd is told by counts (:mod:`synack.sim.crowd`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..tcp.segment import Segment
@@ -41,7 +41,6 @@ class StepRecord:
     states_sent: dict[str, str]
     states: dict[str, str] | None = None
     receiver: str | None = None
-    events_after: list[dict[str, Any]] = field(default_factory=list)
 
 
 class Recorder:
@@ -56,6 +55,9 @@ class Recorder:
         # A featured connection that talks for ever (a keep-alive pool) is cut here: a ladder, not a log.
         self.step_limit: int | None = None
         self.truncated = False
+        # The socket (host's serial) whose segments are being put on the wire, so the views can tell two
+        # connections on one 4-tuple apart; None for a listener, a bare RST or a forged segment.
+        self.sender_socket: int | None = None
 
     def feature_only(self) -> None:
         """From now on record only featured connections (none until :meth:`feature` names one)."""
@@ -104,7 +106,10 @@ class Recorder:
         states = self.snapshot()
         self.steps.append(StepRecord(index, now, sender, src_ip, dst_ip, seg, reason, arrives, lost_reason,
                                      states, states if lost_reason else None))
-        self.event(now, "send", sender, step=index, reason=reason)
+        if self.sender_socket is None:
+            self.event(now, "send", sender, step=index, reason=reason)
+        else:
+            self.event(now, "send", sender, step=index, reason=reason, socket=self.sender_socket)
         if lost_reason:
             self.event(now, "drop", sender, step=index, reason=lost_reason, lost=True)
         return index

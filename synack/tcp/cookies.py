@@ -13,13 +13,14 @@ scale (4 bits, 0xF for none), SACK and ECN, which the ACK echoes back in TSecr.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 import hashlib
 
 from .isn import keyed_hash32
+from .seq import seq_add, wrap
 
 COOKIE_BITS = 24
 COOKIE_MASK = (1 << COOKIE_BITS) - 1
+COUNT_MASK = (1 << (32 - COOKIE_BITS)) - 1  # the minute counter in the top 8 bits
 MAX_AGE = 2
 MINUTE_US = 60_000_000
 MSS_TABLE = (536, 1300, 1440, 1460)
@@ -27,16 +28,6 @@ TS_OPT_BITS = 6
 TS_WSCALE_NONE = 0xF
 TS_SACK = 1 << 4
 TS_ECN = 1 << 5
-
-
-@dataclass(frozen=True, slots=True)
-class CookieOptions:
-    """What the cookie remembers of the SYN."""
-
-    mss: int
-    wscale: int | None = None
-    sack: bool = False
-    timestamps: bool = False
 
 
 def _tuple(local: tuple[str, int], remote: tuple[str, int]) -> tuple:
@@ -56,19 +47,19 @@ def make_syn_cookie(secret: bytes, local: tuple[str, int], remote: tuple[str, in
                     client_isn: int, mss: int, now_us: int) -> int:
     count = now_us // MINUTE_US
     four = _tuple(local, remote)
-    return (keyed_hash32(secret, "c0", *four) + client_isn + (count << COOKIE_BITS)
-            + ((keyed_hash32(secret, "c1", *four, count) + mss_index(mss)) & COOKIE_MASK)) & 0xFFFFFFFF
+    return wrap(keyed_hash32(secret, "c0", *four) + client_isn + (count << COOKIE_BITS)
+                + ((keyed_hash32(secret, "c1", *four, count) + mss_index(mss)) & COOKIE_MASK))
 
 
 def check_syn_cookie(secret: bytes, local: tuple[str, int], remote: tuple[str, int],
                      ack: int, seq: int, now_us: int) -> int | None:
     """The MSS the cookie in ``ack - 1`` encodes, or None when it is forged or too old."""
-    cookie = (ack - 1) & 0xFFFFFFFF
-    client_isn = (seq - 1) & 0xFFFFFFFF
+    cookie = seq_add(ack, -1)
+    client_isn = seq_add(seq, -1)
     four = _tuple(local, remote)
     count = now_us // MINUTE_US
-    cookie = (cookie - keyed_hash32(secret, "c0", *four) - client_isn) & 0xFFFFFFFF
-    diff = (count - (cookie >> COOKIE_BITS)) & (0xFFFFFFFF >> COOKIE_BITS)
+    cookie = wrap(cookie - keyed_hash32(secret, "c0", *four) - client_isn)
+    diff = (count - (cookie >> COOKIE_BITS)) & COUNT_MASK
     if diff >= MAX_AGE:
         return None
     index = (cookie - keyed_hash32(secret, "c1", *four, count - diff)) & COOKIE_MASK
@@ -82,8 +73,8 @@ def cookie_fields(secret: bytes, local: tuple[str, int], remote: tuple[str, int]
     """What a cookie ISN carries: (its minute counter, its MSS index), or None when it does not check out."""
     four = _tuple(local, remote)
     count = now_us // MINUTE_US
-    rest = (isn - keyed_hash32(secret, "c0", *four) - client_isn) & 0xFFFFFFFF
-    diff = (count - (rest >> COOKIE_BITS)) & (0xFFFFFFFF >> COOKIE_BITS)
+    rest = wrap(isn - keyed_hash32(secret, "c0", *four) - client_isn)
+    diff = (count - (rest >> COOKIE_BITS)) & COUNT_MASK
     if diff >= MAX_AGE:
         return None
     index = (rest - keyed_hash32(secret, "c1", *four, count - diff)) & COOKIE_MASK
@@ -100,7 +91,7 @@ def cookie_tsval(ts_now: int, wscale: int | None, sack: bool, ecn: bool = False)
     ts = ((ts_now >> TS_OPT_BITS) << TS_OPT_BITS) | options
     if ts > ts_now:
         ts -= 1 << TS_OPT_BITS
-    return ts & 0xFFFFFFFF
+    return wrap(ts)
 
 
 def decode_cookie_tsecr(tsecr: int) -> tuple[int | None, bool]:

@@ -4,7 +4,9 @@ A :class:`Connection` takes user calls (``open_active``, ``send``, ``read``,
 ``shutdown``, ``close``, ``abort``), arriving segments (``receive``) and timer
 expiries (``on_timer``), each with ``now`` in integer microseconds, and answers
 only through what the caller drains: ``segments_to_send()``, ``events()`` and
-``next_deadline()``.  It reads no clock and does no I/O.
+``next_deadline()``.  It reads no clock and does no I/O.  A listener's
+children are made by :meth:`Connection.from_syn` and
+:meth:`Connection.from_cookie`.
 
 Implemented here:
 - RFC 9293 3.10.7 SEGMENT ARRIVES: the ordered checks (sequence, RST, SYN,
@@ -12,17 +14,19 @@ Implemented here:
   state change goes through the table in :mod:`synack.tcp.states`.
 - RFC 5961: exact-match RSTs, challenge ACKs for in-window RSTs and for SYNs,
   Linux's 500 ms per-socket rate limit (tcp_oow_rate_limited).
-- RFC 6298 RTO with Karn's rule and backoff; SYN and SYN-ACK schedules.
-- RFC 9293 3.8.6.3 delayed ACKs, with Linux's quick-ACK and ping-pong modes.
-- RFC 7323 window scale and timestamps, RFC 2018 SACK blocks, RFC 7413 Fast
-  Open (client and server side), RFC 1122 4.2.3.6 keepalive.
-- RFC 5681 congestion control, kept simple: initial window 10, slow start,
-  congestion avoidance, fast retransmit on three duplicate ACKs.
+- RFC 6298 RTO with Karn's rule and backoff (:mod:`synack.tcp.rtt`); SYN and
+  SYN-ACK schedules.
+- RFC 9293 3.8.6.3 delayed ACKs, with Linux's quick-ACK and ping-pong modes
+  (:mod:`synack.tcp.delack`).
+- RFC 7323 window scale and timestamps, RFC 2018 SACK blocks
+  (:mod:`synack.tcp.reassembly`), RFC 7413 Fast Open (client and server
+  side), RFC 1122 4.2.3.6 keepalive.
+- RFC 5681 congestion control, kept simple (:mod:`synack.tcp.congestion`).
 - RFC 3168 6.1.1 ECN negotiation (ECE+CWR on the SYN, ECE on the SYN-ACK;
   none on a retransmitted SYN, as Linux falls back).
 - RFC 1191 / RFC 5927 path MTU discovery: ICMP "fragmentation needed" about
-  a segment in flight lowers the MSS and resends at once (Linux
-  tcp_v4_mtu_reduced, tcp_simple_retransmit).
+  a segment in flight lowers the MSS and resends what did not fit at once
+  (Linux tcp_v4_mtu_reduced, tcp_simple_retransmit).
 - Linux TCP_DEFER_ACCEPT, with the listener: a bare ACK completing the
   handshake is dropped, SYN-ACKs are resent only late (syn_ack_recalc).
 """
@@ -34,44 +38,52 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Final
 
 from . import options as opt
+from .congestion import CongestionControl
+from .delack import DelayedAck
 from .errors import ConnectionAlreadyExists, ConnectionClosing, ConnectionDoesNotExist
+from .events import (R_ACK, R_CHALLENGE_ACK, R_DATA, R_DELAYED_ACK, R_DUP_ACK, R_FIN, R_KEEPALIVE, R_PMTU_RETRANSMIT,
+                     R_RETRANSMIT, R_RST, R_SYN, R_SYN_ACK, R_WINDOW_PROBE, R_WINDOW_UPDATE, DataDelivered,
+                     EofReceived, ErrorReported, Established, Event, Reason, SegmentDropped, SegmentSent,
+                     StateChanged, TimerFired)
 from .isn import IsnGenerator
-from .events import (DataDelivered, EofReceived, ErrorReported, Established, Event, SegmentDropped,
-                     SegmentSent, StateChanged, TimerFired)
 from .profiles import Profile
+from .reassembly import Reassembler
+from .rtt import RttEstimator
 from .segment import Flags, Segment
-from .seq import seq_add, seq_ge, seq_gt, seq_le, seq_lt, seq_sub
-from .states import (CLOSE_WAIT, CLOSED, CLOSING, ESTABLISHED, FIN_WAIT_1, FIN_WAIT_2, LAST_ACK, LISTEN,
-                     RECEIVING, SYN_RECEIVED, SYN_SENT, SYNCHRONIZED, TIME_WAIT, TRANSITIONS, Input)
+from .seq import seq_add, seq_ge, seq_gt, seq_le, seq_lt, seq_sub, wrap
+from .states import (ABORT_SENDS_RST, CLOSE_QUEUES_FIN, CLOSE_WAIT, CLOSED, CLOSING, ESTABLISHED, FIN_WAIT_1,
+                     FIN_WAIT_2, KEEPALIVE_STATES, LAST_ACK, LISTEN, RECEIVING, RESET_REPORTED, SEND_ALLOWED,
+                     SYN_RECEIVED, SYN_SENT, SYNCHRONIZED, TIME_WAIT, TRANSITIONS, Input, State)
 from .tcb import Tcb
+from .timers import (DELAYED_ACK, FIN_WAIT_2_TIMER, KEEPALIVE, LOSS_PROBE, PERSIST, RETRANSMIT, TIME_WAIT_TIMER,
+                     Timer)
 
 if TYPE_CHECKING:
     from .listener import Listener
 
 MAX_WINDOW_FIELD: Final = 0xFFFF
+DEFAULT_MSS: Final = 536  # RFC 9293 3.7.1, when the SYN has no MSS option
+MIN_LOSS_PROBE_US: Final = 10_000  # Linux TCP_TIMEOUT_MIN for the probe timeout
+REOPEN_ISN_GAP: Final = 65535 + 2  # Linux tcp_timewait_state_process: new ISN above the old SND.NXT
 
 # Flag combinations built once: combining IntFlag members on every segment is slow.
 ACK: Final = Flags.ACK
 ACK_PSH: Final = Flags.ACK | Flags.PSH
 ACK_FIN: Final = Flags.ACK | Flags.FIN
 ACK_PSH_FIN: Final = Flags.ACK | Flags.PSH | Flags.FIN
+RST: Final = Flags.RST
 RST_ACK: Final = Flags.RST | Flags.ACK
 SYN: Final = Flags.SYN
 SYN_ACK: Final = Flags.SYN | Flags.ACK
 SYN_ECN: Final = Flags.SYN | Flags.ECE | Flags.CWR  # RFC 3168 6.1.1: an ECN-setup SYN
 SYN_ACK_ECN: Final = Flags.SYN | Flags.ACK | Flags.ECE  # and the ECN-setup SYN-ACK
+# The raw bits, for tests on Segment.bits (an int): cheaper than IntFlag's operators.
+FIN_BIT: Final = 0x01
+SYN_BIT: Final = 0x02
+RST_BIT: Final = 0x04
+ACK_BIT: Final = 0x10
 _OUTPUT_STATES: Final = frozenset({ESTABLISHED, CLOSE_WAIT, FIN_WAIT_1, CLOSING, LAST_ACK})
-_DATA_FLAGS: Final = {(False, False): ACK, (True, False): ACK_PSH, (True, True): ACK_PSH_FIN, (False, True): ACK_FIN}
 TS_OPTION_BYTES: Final = 12  # nop, nop, TS: what every segment carries once timestamps are agreed
-
-RETRANSMIT: Final = "retransmit"
-DELAYED_ACK: Final = "delayed-ack"
-TIME_WAIT_TIMER: Final = "time-wait"
-KEEPALIVE: Final = "keepalive"
-FIN_WAIT_2_TIMER: Final = "fin-wait-2"
-PERSIST: Final = "persist"
-LOSS_PROBE: Final = "loss-probe"
-PMTU_RETRANSMIT: Final = "pmtu-retransmit"
 
 
 @dataclass(slots=True)
@@ -127,6 +139,25 @@ class PeerOptions:
         return cls(mss, wscale, sack, ts, fastopen)
 
 
+# Options are immutable values: the few MSS and window-scale options a run uses are built once.
+_MSS_OPTIONS: dict[int, opt.Mss] = {}
+_WSCALE_OPTIONS: dict[int, opt.WindowScale] = {}
+
+
+def _mss_option(mss: int) -> opt.Mss:
+    option = _MSS_OPTIONS.get(mss)
+    if option is None:
+        option = _MSS_OPTIONS[mss] = opt.Mss(mss)
+    return option
+
+
+def _wscale_option(shift: int) -> opt.WindowScale:
+    option = _WSCALE_OPTIONS.get(shift)
+    if option is None:
+        option = _WSCALE_OPTIONS[shift] = opt.WindowScale(shift)
+    return option
+
+
 def syn_options(profile: Profile, mss: int, tsval: int, tsecr: int, *, offer_sack: bool = True,
                 offer_ts: bool = True, offer_wscale: int | None = None,
                 fastopen: bytes | None = None, fastopen_exp: bool = False) -> tuple[opt.Option, ...]:
@@ -138,7 +169,7 @@ def syn_options(profile: Profile, mss: int, tsval: int, tsecr: int, *, offer_sac
     """
     sack = profile.sack and offer_sack
     ts = profile.timestamps and offer_ts
-    out: list[opt.Option] = [opt.Mss(mss)]
+    out: list[opt.Option] = [_mss_option(mss)]
     if profile.linux_option_layout:
         if sack and ts:
             out += [opt.SACK_PERMITTED, opt.Timestamps(tsval, tsecr)]
@@ -147,10 +178,10 @@ def syn_options(profile: Profile, mss: int, tsval: int, tsecr: int, *, offer_sac
         elif sack:
             out += [opt.NOP, opt.NOP, opt.SACK_PERMITTED]
         if offer_wscale is not None:
-            out += [opt.NOP, opt.WindowScale(offer_wscale)]
+            out += [opt.NOP, _wscale_option(offer_wscale)]
     else:
         if offer_wscale is not None:
-            out += [opt.NOP, opt.WindowScale(offer_wscale)]
+            out += [opt.NOP, _wscale_option(offer_wscale)]
         if sack:
             out += [opt.NOP, opt.NOP, opt.SACK_PERMITTED]
         if ts:
@@ -172,73 +203,145 @@ def reset_for_unknown(segment: Segment) -> Segment | None:
     if segment.rst:
         return None
     if segment.has_ack:
-        return Segment(segment.dst_port, segment.src_port, segment.ack, 0, Flags.RST, 0)
-    return Segment(segment.dst_port, segment.src_port, 0, segment.end_seq, Flags.RST | Flags.ACK, 0)
+        return Segment(segment.dst_port, segment.src_port, segment.ack, 0, RST, 0)
+    return Segment(segment.dst_port, segment.src_port, 0, segment.end_seq, RST_ACK, 0)
 
 
 class Connection:
-    def __init__(self, ctx: Context, local: tuple[str, int], remote: tuple[str, int]) -> None:
+    """One connection's state, TCB, buffers and timers; the parts that have their own RFC live apart."""
+
+    def __init__(self, ctx: Context, local: tuple[str, int], remote: tuple[str, int],
+                 parent: Listener | None = None) -> None:
         self.ctx = ctx
         self.profile = ctx.profile
         self.local = local
         self.remote = remote
-        self.state = CLOSED
-        self.tcb = Tcb(cwnd=ctx.profile.initial_cwnd, rto=ctx.profile.initial_rto_us)
+        # A listener's child starts as a copy of the listening socket (Linux clones it), in LISTEN.
+        self.state: State = CLOSED if parent is None else LISTEN
+        self.passive = parent is not None
+        self.parent = parent
+        self.tcb = Tcb()
+        self.rtt = RttEstimator(ctx.profile)
+        self.cc = CongestionControl(ctx.profile.initial_cwnd)
+        self.delack = DelayedAck()
+        self.reasm = Reassembler()
         self.now = 0
         # Send side: unacknowledged and unsent bytes; sndbuf[0] has sequence number sndbuf_seq.
         self.sndbuf = bytearray()
         self.sndbuf_seq = 0
         self.fin_queued = False
         self.fin_seq = 0
-        # Receive side: bytes in order not yet read, out-of-order pieces, FIN position.
+        self.snd_sml = 0  # end of the last small data segment sent (Minshall's Nagle)
+        self.tlp_high: int | None = None  # SND.MAX when the loss probe went out (one probe per tail)
+        # Receive side: bytes in order not yet read; eof once the peer's FIN is in sequence.
         self.rcvbuf = bytearray()
-        self.ooo: dict[int, bytes] = {}
-        self.ooo_fin: int | None = None
         self.eof = False
         # Application's view.
         self.orphaned = False  # close() was called: nobody will read or write again
-        self.passive = False
-        self.parent: Listener | None = None
         self.error: str | None = None
         self.established_reported = False
-        # Timers: name -> deadline (µs).
-        self.timers: dict[str, int] = {}
+        # Timers: which -> deadline (µs).
+        self.timers: dict[Timer, int] = {}
         self.retries = 0
-        self.rtt_seq: int | None = None
-        self.rtt_start = 0
-        self.dupacks = 0
-        self.cwnd_acks = 0
-        # Delayed ACK state (Linux's icsk_ack).
-        self.ack_pending = False
-        self.quick = 0
-        self.pingpong = False
-        self.ever_received_data = False
-        self.lrcvtime = 0
         self.last_rcv = 0
         self.last_oow_ack = -(1 << 62)
         self.keepalive: KeepaliveSettings | None = None
         self.probes_out = 0
-        # Fast Open.
+        # Fast Open and the handshake's negotiation.
         self.syn_data = 0
         self.syn_data_acked = False  # the SYN-ACK covered our SYN's data (Linux's TCPI_OPT_SYN_DATA)
         self.fastopen_requested = False
-        self.fastopen_exp = False  # the SYN's Fast Open option is the experimental kind 254
+        self.synack_cookie: bytes | None = None  # a Fast Open cookie our SYN-ACK hands out
+        self.wscale_agreed = False
+        self.fastopen_exp = False  # our SYN's (or SYN-ACK's) Fast Open option is the experimental kind 254
         self.ecn_requested = False
         # TCP_DEFER_ACCEPT: the handshake's bare ACK came and was dropped; waiting for data.
         self.deferred_ack_seen = False
         self.challenge_acks = 0  # sent, for the lessons' figures
+        self.on_close: Callable[[Connection], None] | None = None
         self._out: list[Segment] = []
         self._trace = ctx.trace
         # A deque of length 0 swallows appends in C: the cheapest sink for untraced runs.
         self._events: Any = [] if ctx.trace else deque(maxlen=0)
-        self._ooo_bytes = 0
         self._ts_options: tuple[int, int, tuple[opt.Option, ...]] | None = None
         self._last_adv = 0
         self._syn_window = 0  # the window our SYN or SYN-ACK offered: Linux's first rcv_ssthresh
         self._dsack: tuple[int, int] | None = None  # a duplicate to report in the next ACK
-        self.snd_sml = 0  # end of the last small data segment sent (Minshall's Nagle)
-        self.tlp_high: int | None = None  # SND.MAX when the loss probe went out (one probe per tail)
-        self.on_close: Callable[["Connection"], None] | None = None
+
+    # ------------------------------------------------------- listener's children
+    @classmethod
+    def from_syn(cls, parent: Listener, remote: tuple[str, int], seg: Segment, now: int, *, iss: int | None,
+                 fastopen_data: bytes | None, synack_cookie: bytes | None,
+                 on_close: Callable[[Connection], None]) -> Connection:
+        """A listener's child for an acceptable SYN (RFC 9293 3.10.7.2, third): SYN_RECEIVED, SYN-ACK sent.
+
+        ``iss`` is given when the SYN takes over a TIME_WAIT connection;
+        ``fastopen_data`` is the SYN's data when its Fast Open cookie is good
+        (RFC 7413 4.2.2), ``synack_cookie`` a cookie to hand out.
+        """
+        ctx = parent.ctx
+        child = cls(ctx, parent.local, remote, parent)
+        child.now = now
+        child._init_receive_space(seg.seq)
+        child._init_send_space(ctx.isn_gen.isn(parent.local, remote, now) if iss is None else iss)
+        t = child.tcb
+        t.snd_wnd = t.max_snd_wnd = seg.window  # never scaled in a SYN (RFC 7323 2.2)
+        t.snd_wl1 = seg.seq
+        child._negotiate(PeerOptions.parse(seg))
+        # RFC 3168 6.1.1: an ECN-setup SYN carries both ECE and CWR.
+        t.ecn_ok = ctx.profile.ecn in (1, 2) and seg.bits & 0xC0 == 0xC0
+        child.last_rcv = child.delack.last_data_at = now
+        child.on_close = on_close
+        child.synack_cookie = synack_cookie
+        if synack_cookie is not None:
+            # The cookie goes back in the option kind it was asked with (Linux answers 254 with 254).
+            child.fastopen_exp = any(isinstance(o, opt.FastOpen) and o.experimental for o in seg.options)
+        child._transition(Input.RCV_SYN, "SYN received")
+        if fastopen_data is not None:
+            # RFC 7413 4.2.2: the data is the application's before the handshake completes.
+            child._deliver(fastopen_data)
+            child.delack.received_data = True
+        child._send_syn(R_SYN_ACK)
+        child._arm(RETRANSMIT, now + ctx.profile.synack_schedule_us[0])
+        return child
+
+    @classmethod
+    def from_cookie(cls, parent: Listener, remote: tuple[str, int], seg: Segment, now: int, *,
+                    peer: PeerOptions, on_close: Callable[[Connection], None]) -> Connection:
+        """A listener's child for an ACK carrying a valid SYN cookie (RFC 4987 3.6): ESTABLISHED at once.
+
+        ``peer`` is what the cookie (and the echoed timestamp) kept of the SYN.
+        """
+        ctx = parent.ctx
+        child = cls(ctx, parent.local, remote, parent)
+        child.now = now
+        child._init_receive_space(seq_add(seg.seq, -1))
+        child._init_send_space(seq_add(seg.ack, -1))
+        t = child.tcb
+        t.snd_una = seg.ack  # the ACK acknowledges our SYN-ACK
+        child._negotiate(peer)
+        t.snd_wnd = t.max_snd_wnd = seg.window << t.snd_wscale
+        t.snd_wl1, t.snd_wl2 = seg.seq, seg.ack
+        child.on_close = on_close
+        child._transition(Input.SYN_COOKIE_ACK, "valid SYN cookie in the ACK")
+        child._became_established()
+        # The ACK may carry data or a FIN already: the connection takes the rest of it.
+        if seg.payload or seg.bits & FIN_BIT:
+            child.receive(seg, now)
+        return child
+
+    def _init_send_space(self, iss: int) -> None:
+        """RFC 9293 3.3.1: our sequence space starts at ISS; the SYN takes ISS, data ISS+1."""
+        t = self.tcb
+        t.iss = t.snd_una = iss
+        t.snd_nxt = t.snd_max = self.sndbuf_seq = seq_add(iss, 1)
+        t.ts_offset = self.ctx.isn_gen.ts_offset(self.local, self.remote)
+        self.snd_sml = iss
+
+    def _init_receive_space(self, irs: int) -> None:
+        t = self.tcb
+        t.irs = irs
+        t.rcv_nxt = t.rcv_wup = seq_add(irs, 1)
 
     # ------------------------------------------------------------------ outputs
     def segments_to_send(self) -> list[Segment]:
@@ -260,16 +363,8 @@ class Connection:
         return self._last_adv
 
     @property
-    def unread(self) -> int:
-        return len(self.rcvbuf)
-
-    @property
     def fin_sent(self) -> bool:
         return self.fin_queued and seq_gt(self.tcb.snd_max, self.fin_seq)
-
-    @property
-    def fin_acked(self) -> bool:
-        return self.fin_queued and seq_gt(self.tcb.snd_una, self.fin_seq)
 
     # ------------------------------------------------------------- user calls
     def open_active(self, now: int, *, fastopen_data: bytes | None = None, isn: int | None = None) -> None:
@@ -280,13 +375,7 @@ class Connection:
         self.now = now
         if self.state is not CLOSED:
             raise ConnectionAlreadyExists()
-        t = self.tcb
-        t.iss = self.ctx.isn_gen.isn(self.local, self.remote, now) if isn is None else isn
-        t.ts_offset = self.ctx.isn_gen.ts_offset(self.local, self.remote)
-        t.snd_una = t.iss
-        t.snd_nxt = t.snd_max = seq_add(t.iss, 1)
-        self.sndbuf_seq = seq_add(t.iss, 1)
-        self.snd_sml = t.iss
+        self._init_send_space(self.ctx.isn_gen.isn(self.local, self.remote, now) if isn is None else isn)
         self._transition(Input.ACTIVE_OPEN, "connect()")
         cookie = None
         if fastopen_data is not None and self.profile.fastopen & 1:
@@ -294,7 +383,7 @@ class Connection:
             self.sndbuf += fastopen_data
             cookie = self.ctx.fastopen_cache.get(self.remote[0], b"")
             self.fastopen_exp = not cookie and self.ctx.fastopen_try_exp.get(self.remote[0]) == 1
-        self._send_syn(reason="syn", fastopen_cookie=cookie)
+        self._send_syn(R_SYN, fastopen_cookie=cookie)
         self._arm(RETRANSMIT, now + self.profile.syn_schedule_us[0])
 
     def set_keepalive(self, idle_us: int, interval_us: int, probes: int) -> None:
@@ -305,12 +394,9 @@ class Connection:
     def send(self, data: bytes, now: int) -> None:
         """SEND (RFC 9293 3.10.2)."""
         self.now = now
-        if self.state is CLOSED:
+        if self.state is CLOSED or self.state is LISTEN:
             raise ConnectionDoesNotExist()
-        if self.state is LISTEN:
-            raise ConnectionDoesNotExist()
-        if self.fin_queued or self.state not in (SYN_SENT, SYN_RECEIVED, ESTABLISHED,
-                                                  CLOSE_WAIT):
+        if self.fin_queued or self.state not in SEND_ALLOWED:
             raise ConnectionClosing()
         self.sndbuf += data
         self._output()
@@ -325,13 +411,13 @@ class Connection:
         del self.rcvbuf[:n]
         # Tell the peer the window reopened when it had nearly closed (RFC 9293 3.8.6.2.2).
         if data and self.state in RECEIVING and self._last_adv_window_small():
-            self._send_ack("window-update")
+            self._send_ack(R_WINDOW_UPDATE)
         return data
 
     def shutdown(self, now: int) -> None:
         """shutdown(SHUT_WR): queue a FIN, keep receiving (RFC 9293 3.10.4, half-close)."""
         self.now = now
-        self._close_send_side(now)
+        self._close_send_side()
 
     def close(self, now: int) -> None:
         """CLOSE (RFC 9293 3.10.4): no more sends; after this the application is gone.
@@ -343,17 +429,13 @@ class Connection:
             raise ConnectionDoesNotExist()
         if self.orphaned:
             raise ConnectionClosing()
-        if self.rcvbuf and self.profile.rst_on_unread_close and self.state in (
-                ESTABLISHED, CLOSE_WAIT, FIN_WAIT_1, FIN_WAIT_2, SYN_RECEIVED):
-            self.orphaned = True
-            self._reset_and_close("close() with unread data", Input.ABORT)
-            return
         self.orphaned = True
-        if self.state is SYN_SENT:
+        if self.rcvbuf and self.profile.rst_on_unread_close and self.state in ABORT_SENDS_RST:
+            self._reset_and_close("close() with unread data", Input.ABORT)
+        elif self.state is SYN_SENT:
             self._transition(Input.CLOSE, "close() before the handshake finished")
-            return
-        if not self.fin_queued and self.state in (SYN_RECEIVED, ESTABLISHED, CLOSE_WAIT):
-            self._close_send_side(now)
+        elif not self.fin_queued and self.state in CLOSE_QUEUES_FIN:
+            self._close_send_side()
         elif self.state is FIN_WAIT_2:
             self._arm_fin_wait_2()
 
@@ -363,34 +445,50 @@ class Connection:
         if self.state is CLOSED:
             raise ConnectionDoesNotExist()
         self.orphaned = True
-        if self.state in (SYN_RECEIVED, ESTABLISHED, FIN_WAIT_1, FIN_WAIT_2,
-                          CLOSE_WAIT):
+        if self.state in ABORT_SENDS_RST:
             self._reset_and_close("abort()", Input.ABORT)
         else:
             self._transition(Input.ABORT, "abort()")
 
     # ------------------------------------------------------------------ timers
     def on_timer(self, now: int) -> None:
+        """Fire every timer due at ``now``, earliest first."""
         self.now = now
-        for name in sorted(self.timers, key=self.timers.__getitem__):
-            deadline = self.timers.get(name)
+        timers = self.timers
+        for timer in sorted(timers, key=timers.__getitem__):
+            deadline = timers.get(timer)
             if deadline is None or deadline > now:
-                continue
-            del self.timers[name]
+                continue  # cancelled or moved by a timer that fired before it
+            del timers[timer]
             if self._trace:
-                self._events.append(TimerFired(timer=name))
-            getattr(self, "_fire_" + name.replace("-", "_"))()
+                self._events.append(TimerFired(timer=timer))
+            if timer is RETRANSMIT:
+                self._fire_retransmit()
+            elif timer is DELAYED_ACK:
+                self._fire_delayed_ack()
+            elif timer is TIME_WAIT_TIMER:
+                self._transition(Input.TIME_WAIT_EXPIRED, "TIME_WAIT expired")
+            elif timer is FIN_WAIT_2_TIMER:
+                if self.state is FIN_WAIT_2:
+                    self._transition(Input.FIN_WAIT_2_EXPIRED, "FIN_WAIT_2 timed out (tcp_fin_timeout)")
+            elif timer is KEEPALIVE:
+                self._fire_keepalive()
+            elif timer is PERSIST:
+                self._fire_persist()
+            elif timer is LOSS_PROBE:
+                self._fire_loss_probe()
 
-    def _arm(self, name: str, deadline: int) -> None:
-        self.timers[name] = deadline
+    def _arm(self, timer: Timer, deadline: int) -> None:
+        self.timers[timer] = deadline
 
-    def _cancel(self, name: str) -> None:
-        self.timers.pop(name, None)
+    def _flight_segments(self) -> int:
+        t = self.tcb
+        return seq_sub(t.snd_max, t.snd_una) // max(t.snd_mss, 1)
 
     def _fire_retransmit(self) -> None:
         p, t = self.profile, self.tcb
         self.retries += 1
-        self.rtt_seq = None  # Karn: no RTT sample from a retransmitted segment
+        self.rtt.forget()  # Karn: no RTT sample from a retransmitted segment
         if self.state is SYN_SENT:
             if self.retries >= len(p.syn_schedule_us):
                 self._fail("connection timed out", "ETIMEDOUT", Input.TIMEOUT)
@@ -400,7 +498,7 @@ class Connection:
                 self.syn_data = 0
                 t.snd_nxt = t.snd_max = seq_add(t.iss, 1)
             self.ecn_requested = False  # Linux tcp_ecn_clear_syn: a repeated SYN asks for no ECN
-            self._send_syn(reason=RETRANSMIT)
+            self._send_syn(R_RETRANSMIT)
             self._arm(RETRANSMIT, self.now + p.syn_schedule_us[self.retries])
             return
         if self.state is SYN_RECEIVED and seq_le(t.snd_una, t.iss):
@@ -411,32 +509,31 @@ class Connection:
                 self._fail("connection timed out", "ETIMEDOUT", Input.TIMEOUT)
                 return
             if resend:
-                self._send_syn(reason=RETRANSMIT)
+                self._send_syn(R_RETRANSMIT)
             self._arm(RETRANSMIT, self.now + p.synack_schedule_us[min(self.retries, len(p.synack_schedule_us) - 1)])
             return
         if self.retries > p.data_retries:
             self._fail("connection timed out", "ETIMEDOUT", Input.TIMEOUT)
             return
         # RFC 5681 3.1 / RFC 6298 5.5-5.6: collapse the window, back off, go back to SND.UNA.
-        flight = max(seq_sub(t.snd_max, t.snd_una) // max(t.snd_mss, 1), 1)
-        t.ssthresh = max(flight // 2, 2)
-        t.cwnd = 1
+        self.cc.on_timeout(max(self._flight_segments(), 1))
         t.snd_nxt = t.snd_una
-        self._output(reason=RETRANSMIT)
-        self._arm(RETRANSMIT, self.now + self._backed_off_rto())
+        self._output(R_RETRANSMIT)
+        self._arm(RETRANSMIT, self.now + self.rtt.backed_off(self.retries))
 
     def _schedule_loss_probe(self) -> None:
         """Arm the tail loss probe (RFC 8985 7.2; Linux tcp_schedule_loss_probe)."""
-        t, p = self.tcb, self.profile
-        if not p.tail_loss_probe or t.srtt is None or self.tlp_high is not None or self.retries:
+        p, t = self.profile, self.tcb
+        srtt = self.rtt.srtt
+        if not p.tail_loss_probe or srtt is None or self.tlp_high is not None or self.retries:
             return
         if self.state not in _OUTPUT_STATES:
             return
-        pto = 2 * t.srtt
+        pto = 2 * srtt
         if seq_sub(t.snd_max, t.snd_una) <= t.snd_mss:
             # A lone segment: leave room for the peer's delayed ACK before probing.
-            pto = max(pto, t.srtt + t.srtt // 2 + p.delack_max_us)
-        pto = max(pto, 10_000)
+            pto = max(pto, srtt + srtt // 2 + p.delack_max_us)
+        pto = max(pto, MIN_LOSS_PROBE_US)
         # The probe takes the retransmission timer's place and never comes later than it would
         # have; firing, it re-arms the RTO from then on.
         rto_at = self.timers.pop(RETRANSMIT, None)
@@ -451,33 +548,20 @@ class Connection:
         self.tlp_high = t.snd_max
         end = self.fin_seq if self.fin_sent else t.snd_max
         in_flight_data = max(0, seq_sub(end, t.snd_una))
-        start = seq_add(end, -min(t.snd_mss, in_flight_data))
-        saved = t.snd_nxt
-        t.snd_nxt = start
-        self.rtt_seq = None
-        self._output(reason=RETRANSMIT)
-        if seq_lt(t.snd_nxt, saved):
-            t.snd_nxt = saved
-        self._arm(RETRANSMIT, self.now + self._backed_off_rto())
+        self._resend_from(seq_add(end, -min(t.snd_mss, in_flight_data)))
+        self._arm(RETRANSMIT, self.now + self.rtt.backed_off(self.retries))
 
     def _fire_delayed_ack(self) -> None:
-        if not self.ack_pending:
+        d = self.delack
+        if not d.pending:
             return
-        if self.pingpong:
-            # Linux tcp_delack_timer_handler: a delayed ACK that had to fire ends ping-pong mode.
-            self.pingpong = False
-        self._send_ack(DELAYED_ACK)
-
-    def _fire_time_wait(self) -> None:
-        self._transition(Input.TIME_WAIT_EXPIRED, "TIME_WAIT expired")
-
-    def _fire_fin_wait_2(self) -> None:
-        if self.state is FIN_WAIT_2:
-            self._transition(Input.FIN_WAIT_2_EXPIRED, "FIN_WAIT_2 timed out (tcp_fin_timeout)")
+        # Linux tcp_delack_timer_handler: a delayed ACK that had to fire ends ping-pong mode.
+        d.pingpong = False
+        self._send_ack(R_DELAYED_ACK)
 
     def _fire_keepalive(self) -> None:
         ka = self.keepalive
-        if ka is None or self.state not in (ESTABLISHED, CLOSE_WAIT, FIN_WAIT_2):
+        if ka is None or self.state not in KEEPALIVE_STATES:
             return
         t = self.tcb
         if seq_sub(t.snd_max, t.snd_una) > 0 or len(self.sndbuf) > 0:
@@ -493,17 +577,18 @@ class Connection:
                                   error=("connection timed out", "ETIMEDOUT"))
             return
         # A probe is an ACK one byte behind SND.UNA: the peer must answer it (RFC 1122 4.2.3.6).
-        self._emit(self._segment(Flags.ACK, seq_add(t.snd_una, -1)), KEEPALIVE)
+        self._emit(self._segment(ACK, seq_add(t.snd_una, -1)), R_KEEPALIVE)
         self.probes_out += 1
         self._arm(KEEPALIVE, self.now + ka.interval_us)
 
     def _fire_persist(self) -> None:
         t = self.tcb
         if t.snd_wnd == 0 and self._unsent() > 0:
-            self._emit(self._segment(Flags.ACK, seq_add(t.snd_una, -1)), "window-probe")
-            self._arm(PERSIST, self.now + self._backed_off_rto())
+            self._emit(self._segment(ACK, seq_add(t.snd_una, -1)), R_WINDOW_PROBE)
+            self._arm(PERSIST, self.now + self.rtt.backed_off(self.retries))
             self.retries += 1
 
+    # ------------------------------------------------------- segment arrives
     def path_mtu_reduced(self, mtu: int, seq: int, now: int) -> None:
         """ICMP "fragmentation needed" for a segment we sent (RFC 1191 6.1, Linux tcp_v4_mtu_reduced).
 
@@ -525,7 +610,7 @@ class Connection:
         if mss >= t.snd_mss:
             return
         old_mss, t.snd_mss = t.snd_mss, mss
-        self.rtt_seq = None
+        self.rtt.forget()
         saved = t.snd_nxt
         end = self.fin_seq if self.fin_sent else t.snd_max
         start = t.snd_una
@@ -540,12 +625,11 @@ class Connection:
                     offset = seq_sub(t.snd_nxt, self.sndbuf_seq)
                     n = min(mss, seq_sub(piece_end, t.snd_nxt))
                     last = offset + n == len(self.sndbuf)
-                    self._send_data(_DATA_FLAGS[(last, False)], bytes(self.sndbuf[offset:offset + n]),
-                                    PMTU_RETRANSMIT)
+                    self._send_data(ACK_PSH if last else ACK, bytes(self.sndbuf[offset:offset + n]),
+                                    R_PMTU_RETRANSMIT)
             start = seq_add(start, chunk)
         t.snd_nxt = saved
 
-    # ------------------------------------------------------- segment arrives
     def reopening_isn(self, seg: Segment, now: int) -> int | None:
         """A SYN that may take over this TIME_WAIT 4-tuple: the ISN the new connection must use.
 
@@ -555,7 +639,7 @@ class Connection:
         the old incarnation sent: SND.NXT + 65535 + 2.  Otherwise None.
         """
         t = self.tcb
-        if self.state is not TIME_WAIT or not seg.syn or seg.has_ack or seg.rst:
+        if self.state is not TIME_WAIT or (seg.bits & (SYN_BIT | ACK_BIT | RST_BIT)) != SYN_BIT:
             return None
         ts = next((o for o in seg.options if isinstance(o, opt.Timestamps)), None)
         if t.ts_ok and ts is not None:
@@ -566,7 +650,7 @@ class Connection:
             return None
         self.now = now
         self._transition(Input.REOPENED, "a new SYN reuses the 4-tuple, ending TIME_WAIT early")
-        return seq_add(t.snd_nxt, 65535 + 2)
+        return seq_add(t.snd_nxt, REOPEN_ISN_GAP)
 
     def take_over_time_wait(self, now: int) -> int | None:
         """tcp_tw_reuse: a connect() may take this TIME_WAIT 4-tuple; the ISN it must use, or None.
@@ -582,52 +666,55 @@ class Connection:
         self.now = now
         self.timers.clear()
         self._transition(Input.REOPENED, "connect() takes over the TIME_WAIT port (tcp_tw_reuse)")
-        return seq_add(t.snd_nxt, 65535 + 2)
+        return seq_add(t.snd_nxt, REOPEN_ISN_GAP)
 
     def receive(self, seg: Segment, now: int) -> None:
         self.now = now
         if not seg.checksum_ok:
             self._drop(seg, "bad checksum")
             return
-        if self.state is CLOSED:
+        state = self.state
+        if state is CLOSED:
             self._drop(seg, "connection is closed")
             return
-        if self.state is SYN_SENT:
+        if state is SYN_SENT:
             self._receive_syn_sent(seg)
         else:
             self._receive_synchronized(seg)
         if self.state is not CLOSED:
-            self._output()
-            self._ack_if_due()
+            if self.sndbuf or self.fin_queued:
+                self._output()
+            if self.delack.pending and DELAYED_ACK not in self.timers:
+                self._send_ack(R_ACK)
 
     def _receive_syn_sent(self, seg: Segment) -> None:
         """RFC 9293 3.10.7.3, SYN-SENT STATE."""
         t = self.tcb
+        bits = seg.bits
         # First: the ACK bit.
-        if seg.has_ack and (seq_le(seg.ack, t.iss) or seq_gt(seg.ack, t.snd_max)):
-            if not seg.rst:
-                self._emit(Segment(self.local[1], self.remote[1], seg.ack, 0, Flags.RST, 0), "rst")
+        if bits & ACK_BIT and (seq_le(seg.ack, t.iss) or seq_gt(seg.ack, t.snd_max)):
+            if not bits & RST_BIT:
+                self._emit(Segment(self.local[1], self.remote[1], seg.ack, 0, RST, 0), R_RST)
                 if self.profile.syn_resend_after_bad_synack_us is not None and self.retries == 0:
                     self._arm(RETRANSMIT, self.now + self.profile.syn_resend_after_bad_synack_us)
             self._drop(seg, "ACK does not acknowledge our SYN")
             return
         # Second: the RST bit.
-        if seg.rst:
-            if seg.has_ack:
+        if bits & RST_BIT:
+            if bits & ACK_BIT:
                 self._fail("connection refused", "ECONNREFUSED", Input.RCV_RST)
             else:
                 self._drop(seg, "RST without an acceptable ACK")
             return
         # Fourth: the SYN bit.
-        if not seg.syn:
+        if not bits & SYN_BIT:
             self._drop(seg, "neither SYN nor RST in SYN_SENT")
             return
         peer = PeerOptions.parse(seg)
-        t.irs = seg.seq
-        t.rcv_nxt = t.rcv_wup = seq_add(seg.seq, 1)
-        self._negotiate(peer, we_offered=True)
-        self.last_rcv = self.lrcvtime = self.now
-        if seg.has_ack:
+        self._init_receive_space(seg.seq)
+        self._negotiate(peer)
+        self.last_rcv = self.delack.last_data_at = self.now
+        if bits & ACK_BIT:
             if self.fastopen_requested and peer.fastopen:
                 self.ctx.fastopen_cache[self.remote[0]] = peer.fastopen
             elif self.fastopen_requested and not self.syn_data and not self.retries:
@@ -637,9 +724,9 @@ class Connection:
                 if try_exp > self.ctx.fastopen_try_exp.get(self.remote[0], 0):
                     self.ctx.fastopen_try_exp[self.remote[0]] = try_exp
             # RFC 3168 6.1.1: ECN is on when our ECN-setup SYN got ECE without CWR back.
-            t.ecn_ok = self.ecn_requested and seg.bits & 0xC0 == 0x40
+            t.ecn_ok = self.ecn_requested and bits & 0xC0 == 0x40
             self.syn_data_acked = self.syn_data > 0 and seq_gt(seg.ack, seq_add(t.iss, 1))
-            self._ack_advanced(seg.ack, seg)
+            self._ack_advanced(seg.ack)
             t.snd_wnd = seg.window  # never scaled in a SYN-ACK (RFC 7323 2.2)
             t.max_snd_wnd = max(t.max_snd_wnd, t.snd_wnd)
             t.snd_wl1, t.snd_wl2 = seg.seq, seg.ack
@@ -654,236 +741,216 @@ class Connection:
                 # recordings show Linux delaying the ACK of the answer after this (ping-pong mode).
                 self._output()
                 if self.profile.pingpong:
-                    self.pingpong = True
+                    self.delack.pingpong = True
             else:
-                self._send_ack("ack")
+                self._send_ack(R_ACK)
         else:
             # Simultaneous open: answer with SYN-ACK carrying our original ISN (RFC 9293 3.5, figure 8).
             t.snd_wnd = seg.window
             self._transition(Input.RCV_SYN, "SYN received in SYN_SENT (simultaneous open)")
             t.snd_nxt = seq_add(t.iss, 1)
-            self._send_syn(reason="syn-ack")
+            self._send_syn(R_SYN_ACK)
 
     def _receive_synchronized(self, seg: Segment) -> None:
         """RFC 9293 3.10.7.4, the ordered checks for SYN-RECEIVED and the synchronized states."""
         t, p = self.tcb, self.profile
-        if self.state is TIME_WAIT and seg.fin and not seg.rst and seg.end_seq == t.rcv_nxt:
+        state = self.state
+        bits = seg.bits
+        if state is TIME_WAIT and bits & FIN_BIT and not bits & RST_BIT and seg.end_seq == t.rcv_nxt:
             # A retransmitted FIN: the peer lost our ACK.  Re-ACK and restart 2MSL (RFC 9293 3.10.7.4 eighth).
-            self._send_ack("ack")
+            self._send_ack(R_ACK)
             self._arm(TIME_WAIT_TIMER, self.now + p.time_wait_us)
             return
-        if (self.state is TIME_WAIT and p.time_wait_acks_segments and not seg.rst and not seg.syn
+        if (state is TIME_WAIT and p.time_wait_acks_segments and not bits & (RST_BIT | SYN_BIT)
                 and not (seg.seq == t.rcv_nxt and seg.seg_len == 0)):
             # Linux answers anything else but a bare ACK with an ACK of where it is (rate limited).
-            if seg.has_ack:
+            if bits & ACK_BIT:
                 self._arm(TIME_WAIT_TIMER, self.now + p.time_wait_us)
             if not self._oow_rate_limited():
-                self._send_ack("dup-ack")
+                self._send_ack(R_DUP_ACK)
             return
-        if (self.state is SYN_RECEIVED and not self.passive and seg.syn and seg.has_ack
-                and not seg.rst and seq_add(seg.seq, 1) == t.rcv_nxt and seg.ack == t.snd_nxt):
+        if (state is SYN_RECEIVED and not self.passive and (bits & (SYN_BIT | ACK_BIT | RST_BIT)) == SYN_BIT | ACK_BIT
+                and seq_add(seg.seq, 1) == t.rcv_nxt and seg.ack == t.snd_nxt):
             # Simultaneous open: the peer's SYN-ACK repeats its SYN and acknowledges ours.  Linux
             # (tcp_validate_incoming) lets it through as the ACK of our SYN; so does RFC 9293 figure 8.
             seg = seg.replace(flags=seg.flags & ~Flags.SYN, seq=t.rcv_nxt)
+            bits = seg.bits
         # First: sequence number acceptable?
         if not self._acceptable(seg):
-            if seg.rst:
+            if bits & RST_BIT:
                 self._drop(seg, "RST outside the window")
                 return
-            if seg.syn and self.state in SYNCHRONIZED:
+            if bits & SYN_BIT and state in SYNCHRONIZED:
                 self._challenge_ack(seg, "SYN outside the window")
                 return
-            if self.state is SYN_RECEIVED and seg.syn and seg.seq == t.irs and self.passive:
+            if state is SYN_RECEIVED and bits & SYN_BIT and seg.seq == t.irs and self.passive:
                 self._retransmit_synack(seg)
                 return
             self._drop(seg, "sequence number outside the window")
             if p.dsack and t.sack_ok and seg.payload and seq_lt(seg.seq, t.rcv_nxt):
                 self._dsack = (seg.seq, seg.end_seq if seq_le(seg.end_seq, t.rcv_nxt) else t.rcv_nxt)
             if seg.seg_len > 0 or not self._oow_rate_limited():
-                self._send_ack("dup-ack")
+                self._send_ack(R_DUP_ACK)
             return
-        if t.ts_ok and not seg.rst:
+        if t.ts_ok and not bits & RST_BIT:
             self._update_ts_recent(seg)
         # Second: RST.
-        if seg.rst:
+        if bits & RST_BIT:
             if p.rfc5961 and seg.seq != t.rcv_nxt:
                 self._challenge_ack(seg, "RST inside the window but not at RCV.NXT (RFC 5961 3.2)")
                 return
-            self._reset_received(seg)
+            self._reset_received()
             return
         # Fourth: SYN.  (Third, security, does not apply.)
-        if seg.syn:
-            if self.state is SYN_RECEIVED and self.passive and seg.seq == t.irs:
+        if bits & SYN_BIT:
+            if state is SYN_RECEIVED and self.passive and seg.seq == t.irs:
                 self._retransmit_synack(seg)
                 return
             self._challenge_ack(seg, "SYN in a synchronized state (RFC 5961 4.2)")
             return
         # Fifth: ACK.
-        if not seg.has_ack:
+        if not bits & ACK_BIT:
             self._drop(seg, "no ACK bit")
             return
-        if self.state is SYN_RECEIVED:
+        if state is SYN_RECEIVED:
             if seq_lt(t.snd_una, seg.ack) and seq_le(seg.ack, t.snd_max):
                 if self.parent is not None and self.parent.defer_retrans and self.parent.defer_bare_ack(self, seg):
                     return
                 t.snd_wnd = seg.window << t.snd_wscale
                 t.max_snd_wnd = max(t.max_snd_wnd, t.snd_wnd)
                 t.snd_wl1, t.snd_wl2 = seg.seq, seg.ack
-                self._ack_advanced(seg.ack, seg)
+                self._ack_advanced(seg.ack)
                 self._transition(Input.RCV_ACK_OF_SYN, "ACK of our SYN received")
                 self._became_established()
             else:
-                self._emit(Segment(self.local[1], self.remote[1], seg.ack, 0, Flags.RST, 0), "rst")
+                self._emit(Segment(self.local[1], self.remote[1], seg.ack, 0, RST, 0), R_RST)
                 self._drop(seg, "ACK does not acknowledge our SYN-ACK")
                 return
         elif not self._process_ack(seg):
             return
-        if self.state is CLOSED:
+        state = self.state
+        if state is CLOSED:
             return
         # Sixth (URG) is not implemented: urgent data is obsolete (RFC 6093).
         # Seventh: segment text.
         if seg.payload:
-            if self.state in RECEIVING or self.state is SYN_RECEIVED:
-                if self.orphaned and self.state in (FIN_WAIT_1, FIN_WAIT_2):
+            if state in RECEIVING or state is SYN_RECEIVED:
+                if self.orphaned and (state is FIN_WAIT_1 or state is FIN_WAIT_2):
                     # Nobody will read this: reset (RFC 1122 4.2.2.13, Linux tcp_rcv_state_process).
                     self._reset_and_close("data arrived after close()", Input.RCV_DATA_AFTER_CLOSE)
                     return
                 self._receive_text(seg)
             else:
-                self._drop(seg, f"data after the peer's FIN, in {self.state}")
+                self._drop(seg, f"data after the peer's FIN, in {state}")
         # Eighth: FIN.
-        if seg.fin:
+        if bits & FIN_BIT:
             fin_seq = seq_add(seg.seq, len(seg.payload))
             if fin_seq == t.rcv_nxt:
                 self._receive_fin()
-            elif seq_gt(fin_seq, t.rcv_nxt) and self.ooo_fin is None:
-                self.ooo_fin = fin_seq
-                self._send_ack("dup-ack")
+            elif seq_gt(fin_seq, t.rcv_nxt) and self.reasm.fin is None:
+                self.reasm.fin = fin_seq
+                self._send_ack(R_DUP_ACK)
 
     def _update_ts_recent(self, seg: Segment) -> None:
         """RFC 7323 4.3: remember the peer's TSval from a segment that covers the last ACK we sent."""
         t = self.tcb
+        if not seq_le(seg.seq, t.rcv_wup):
+            return
         for o in seg.options:
             if isinstance(o, opt.Timestamps):
-                if seq_le(seg.seq, t.rcv_wup) and seq_ge(o.tsval, t.ts_recent):
+                if seq_ge(o.tsval, t.ts_recent):
                     t.ts_recent = o.tsval
                 return
 
     def _acceptable(self, seg: Segment) -> bool:
         """RFC 9293 3.10.7.4 first check, the four cases of the acceptability table."""
-        # Written out with raw modular arithmetic: this runs for every segment that arrives.
         rcv_nxt = self.tcb.rcv_nxt
         wnd = self._rcv_window()
         seg_len = seg.seg_len
-        offset = (seg.seq - rcv_nxt) & 0xFFFFFFFF
+        # The distance from RCV.NXT, modulo 2**32: "RCV.NXT =< SEG.SEQ < RCV.NXT+RCV.WND" is offset < wnd.
+        offset = wrap(seg.seq - rcv_nxt)
         if seg_len == 0:
             return offset == 0 if wnd == 0 else offset < wnd
         if wnd == 0:
             return False
-        return offset < wnd or ((seg.seq + seg_len - 1 - rcv_nxt) & 0xFFFFFFFF) < wnd
+        return offset < wnd or wrap(seg.seq + seg_len - 1 - rcv_nxt) < wnd
 
     def _process_ack(self, seg: Segment) -> bool:
         """The fifth check in the synchronized states.  False when the segment is done with."""
         t, p = self.tcb, self.profile
+        ack = seg.ack
         self.last_rcv = self.now
         self.probes_out = 0
-        if seq_gt(seg.ack, t.snd_max):
+        if seq_gt(ack, t.snd_max):
             # It acknowledges something not yet sent: ACK and drop (RFC 9293 3.10.7.4 fifth).
             self._drop(seg, "ACK of data never sent")
             if not self._oow_rate_limited():
-                self._send_ack("dup-ack")
+                self._send_ack(R_DUP_ACK)
             return False
-        if p.rfc5961 and seq_lt(seg.ack, seq_add(t.snd_una, -max(t.max_snd_wnd, 1))):
+        if p.rfc5961 and seq_lt(ack, seq_add(t.snd_una, -max(t.max_snd_wnd, 1))):
             # RFC 5961 5.2: too old an ACK is dropped, with an ACK.
             self._drop(seg, "ACK too far behind SND.UNA (RFC 5961 5.2)")
             if not self._oow_rate_limited():
-                self._send_ack("challenge-ack")
+                self._send_ack(R_CHALLENGE_ACK)
             return False
-        if seq_gt(seg.ack, t.snd_una):
-            self._ack_advanced(seg.ack, seg)
-        elif (seg.ack == t.snd_una and not seg.payload and not seg.fin
-              and seq_lt(t.snd_una, t.snd_max) and (seg.window << t.snd_wscale) == t.snd_wnd):
-            self.dupacks += 1
-            if self.dupacks == 3:
-                # RFC 5681 3.2 fast retransmit.
-                t.ssthresh = max(seq_sub(t.snd_max, t.snd_una) // max(t.snd_mss, 1) // 2, 2)
-                t.cwnd = t.ssthresh
-                self._retransmit_head()
+        window = seg.window << t.snd_wscale
+        if seq_gt(ack, t.snd_una):
+            self._ack_advanced(ack)
+        elif (ack == t.snd_una and not seg.payload and not seg.bits & FIN_BIT
+              and seq_lt(t.snd_una, t.snd_max) and window == t.snd_wnd):
+            if self.cc.on_duplicate_ack(self._flight_segments()):
+                self._resend_from(t.snd_una)  # RFC 5681 3.2 fast retransmit
         # Window update (RFC 9293 3.10.7.4 fifth, SND.WL1/WL2 rule).
-        if seq_lt(t.snd_wl1, seg.seq) or (t.snd_wl1 == seg.seq and seq_le(t.snd_wl2, seg.ack)):
-            t.snd_wnd = seg.window << t.snd_wscale
-            t.max_snd_wnd = max(t.max_snd_wnd, t.snd_wnd)
-            t.snd_wl1, t.snd_wl2 = seg.seq, seg.ack
-            if t.snd_wnd > 0:
-                self._cancel(PERSIST)
-        if self.fin_acked:
-            if self.state is FIN_WAIT_1:
+        if seq_lt(t.snd_wl1, seg.seq) or (t.snd_wl1 == seg.seq and seq_le(t.snd_wl2, ack)):
+            t.snd_wnd = window
+            if window > t.max_snd_wnd:
+                t.max_snd_wnd = window
+            t.snd_wl1, t.snd_wl2 = seg.seq, ack
+            if window > 0:
+                self.timers.pop(PERSIST, None)
+        if self.fin_queued and seq_gt(t.snd_una, self.fin_seq):  # our FIN is acknowledged
+            state = self.state
+            if state is FIN_WAIT_1:
                 self._transition(Input.RCV_ACK_OF_FIN, "our FIN was acknowledged")
                 if self.orphaned:
                     self._arm_fin_wait_2()
-            elif self.state is CLOSING:
+            elif state is CLOSING:
                 self._transition(Input.RCV_ACK_OF_FIN, "our FIN was acknowledged")
                 self._enter_time_wait()
-            elif self.state is LAST_ACK:
+            elif state is LAST_ACK:
                 self._transition(Input.RCV_ACK_OF_FIN, "our FIN was acknowledged")
                 return False
         return True
 
-    def _ack_advanced(self, ack: int, seg: Segment) -> None:
+    def _ack_advanced(self, ack: int) -> None:
         """SND.UNA moves up to ``ack``: free acknowledged bytes, sample the RTT, grow the window."""
         t = self.tcb
-        acked_data = 0
         if self.sndbuf:
-            acked_data = max(0, min(seq_sub(ack, self.sndbuf_seq), len(self.sndbuf)))
-        if acked_data:
-            del self.sndbuf[:acked_data]
-            self.sndbuf_seq = seq_add(self.sndbuf_seq, acked_data)
+            acked_data = seq_sub(ack, self.sndbuf_seq)
+            if acked_data > len(self.sndbuf):
+                acked_data = len(self.sndbuf)
+            if acked_data > 0:
+                del self.sndbuf[:acked_data]
+                self.sndbuf_seq = seq_add(self.sndbuf_seq, acked_data)
         t.snd_una = ack
         if seq_lt(t.snd_nxt, ack):
             t.snd_nxt = ack
         self.retries = 0
-        self.dupacks = 0
-        if self.rtt_seq is not None and seq_ge(ack, self.rtt_seq):
-            self._rtt_sample(self.now - self.rtt_start)
-            self.rtt_seq = None
-        if t.cwnd < t.ssthresh:
-            t.cwnd += 1  # slow start (RFC 5681 3.1)
-        else:
-            # Congestion avoidance: one more segment per window's worth of ACKs.
-            self.cwnd_acks += 1
-            if self.cwnd_acks >= t.cwnd:
-                t.cwnd += 1
-                self.cwnd_acks = 0
-        self._cancel(LOSS_PROBE)
+        self.rtt.on_ack(ack, self.now)
+        self.cc.on_new_ack()
+        timers = self.timers
+        timers.pop(LOSS_PROBE, None)
         if self.tlp_high is not None and seq_ge(ack, self.tlp_high):
             self.tlp_high = None
-        if t.snd_una == t.snd_max:
-            self._cancel(RETRANSMIT)
+        if ack == t.snd_max:
+            timers.pop(RETRANSMIT, None)
         else:
             # RFC 6298 5.3: restart the timer when new data is acknowledged.
-            self._arm(RETRANSMIT, self.now + t.rto)
-
-    def _rtt_sample(self, r: int) -> None:
-        """RFC 6298 2.2-2.3; Linux's floor applies to the variance term (tcp_set_rto)."""
-        t, p = self.tcb, self.profile
-        r = max(r, 1)
-        if t.srtt is None:
-            t.srtt, t.rttvar = r, r // 2
-        else:
-            t.rttvar = (3 * t.rttvar + abs(t.srtt - r)) // 4
-            t.srtt = (7 * t.srtt + r) // 8
-        if p.name == "linux" or p.rto_min_us < 1_000_000:
-            rto = t.srtt + max(4 * t.rttvar, p.rto_min_us)
-        else:
-            rto = max(t.srtt + max(1000, 4 * t.rttvar), p.rto_min_us)
-        t.rto = min(rto, p.rto_max_us)
-
-    def _backed_off_rto(self) -> int:
-        return min(self.tcb.rto << min(self.retries, 30), self.profile.rto_max_us)
+            timers[RETRANSMIT] = self.now + self.rtt.rto
 
     def _receive_text(self, seg: Segment) -> None:
         """Seventh check: take in-window data, reassemble, decide when to ACK."""
-        t, p = self.tcb, self.profile
+        t, p, d = self.tcb, self.profile, self.delack
         data, seq = seg.payload, seg.seq
         if seq_lt(seq, t.rcv_nxt):  # trim what we already have
             cut = seq_sub(t.rcv_nxt, seq)
@@ -894,49 +961,41 @@ class Connection:
         if not data:
             if p.dsack and t.sack_ok and seg.payload:
                 self._dsack = (seg.seq, seg.end_seq)  # RFC 2883: tell the sender it sent this twice
-            self._send_ack("dup-ack")
+            self._send_ack(R_DUP_ACK)
             return
-        self.lrcvtime = self.now
-        first_data = not self.ever_received_data
-        self.ever_received_data = True
-        if first_data and p.quickack:
-            self.quick = p.max_quickacks
+        d.last_data_at = self.now
+        if not d.received_data:
+            d.received_data = True
+            if p.quickack:
+                d.quick = p.max_quickacks
+        reasm = self.reasm
         if seq != t.rcv_nxt:
-            if seq not in self.ooo:
-                self.ooo[seq] = data
-                self._ooo_bytes += len(data)
-            self._send_ack("dup-ack")  # out of order: ACK at once so the sender sees a hole
+            reasm.add(seq, data)
+            self._send_ack(R_DUP_ACK)  # out of order: ACK at once so the sender sees a hole
             return
         before = t.rcv_nxt
-        had_hole = bool(self.ooo)
+        had_hole = bool(reasm.pieces)
         self._deliver(data)
-        while True:
-            for s in list(self.ooo):
-                if seq_le(s, t.rcv_nxt):
-                    piece = self.ooo.pop(s)
-                    self._ooo_bytes -= len(piece)
-                    skip = seq_sub(t.rcv_nxt, s)
-                    if skip < len(piece):
-                        self._deliver(piece[skip:])
-                    break
-            else:
-                break
+        if had_hole:
+            while (piece := reasm.take(t.rcv_nxt)) is not None:
+                if piece:
+                    self._deliver(piece)
         if self._trace:
             self._events.append(DataDelivered(nbytes=seq_sub(t.rcv_nxt, before)))
-        if self.ooo_fin is not None and self.ooo_fin == t.rcv_nxt:
-            self.ooo_fin = None
+        if reasm.fin is not None and reasm.fin == t.rcv_nxt:
+            reasm.fin = None
             self._receive_fin()
             return
-        self.ack_pending = True
+        d.pending = True
         if had_hole:
-            self._send_ack("ack")
-        elif p.quickack and self.quick > 0 and not self.pingpong:
-            self.quick -= 1
-            self._send_ack("ack")
+            self._send_ack(R_ACK)
+        elif p.quickack and d.quick > 0 and not d.pingpong:
+            d.quick -= 1
+            self._send_ack(R_ACK)
         elif seq_sub(t.rcv_nxt, t.rcv_wup) >= 2 * t.snd_mss:
             # RFC 9293 3.8.6.3: ACK at least every second full-sized segment.
-            self._send_ack("ack")
-        elif RETRANSMIT not in self.timers or True:
+            self._send_ack(R_ACK)
+        else:
             self.timers.setdefault(DELAYED_ACK, self.now + p.delack_min_us)
 
     def _deliver(self, data: bytes) -> None:
@@ -952,35 +1011,35 @@ class Connection:
             self._events.append(EofReceived())
         self.last_rcv = self.now
         state = self.state
-        if state in (SYN_RECEIVED, ESTABLISHED):
+        if state is SYN_RECEIVED or state is ESTABLISHED:
             self._transition(Input.RCV_FIN, "FIN received")
-            self.ack_pending = True
+            self.delack.pending = True
             if p.delay_ack_of_fin:
                 # Linux tcp_fin: enter ping-pong mode, so the ACK waits and can ride on our own FIN.
                 # Before any data the ACK timeout (icsk_ack.ato) is still 0: the wait is one tick
                 # (tests/drill/close_passive.pkt), long enough for an application's close() at once.
-                self.pingpong = True
-                wait = p.delack_min_us if self.ever_received_data else p.delack_before_data_us
+                self.delack.pingpong = True
+                wait = p.delack_min_us if self.delack.received_data else p.delack_before_data_us
                 self.timers.setdefault(DELAYED_ACK, self.now + wait)
             else:
-                self._send_ack("ack")
+                self._send_ack(R_ACK)
         elif state is FIN_WAIT_1:
             self._transition(Input.RCV_FIN, "FIN received before our FIN was acknowledged")
-            self._send_ack("ack")
+            self._send_ack(R_ACK)
         elif state is FIN_WAIT_2:
             self._transition(Input.RCV_FIN, "FIN received")
-            self._send_ack("ack")
+            self._send_ack(R_ACK)
             self._enter_time_wait()
         else:
-            self._send_ack("ack")
+            self._send_ack(R_ACK)
 
-    def _reset_received(self, seg: Segment) -> None:
+    def _reset_received(self) -> None:
         state = self.state
         if state is SYN_RECEIVED and self.passive:
             self._transition(Input.RCV_RST, "RST received in SYN_RECEIVED")
         elif state is SYN_RECEIVED:
             self._fail("connection refused", "ECONNREFUSED", Input.RCV_RST)
-        elif state in (ESTABLISHED, FIN_WAIT_1, FIN_WAIT_2, CLOSE_WAIT):
+        elif state in RESET_REPORTED:
             self._fail("connection reset", "ECONNRESET", Input.RCV_RST)
         else:
             self._transition(Input.RCV_RST, "RST received")
@@ -992,7 +1051,7 @@ class Connection:
             self._drop(seg, "challenge ACK rate-limited (one per 500 ms)")
             return
         self.challenge_acks += 1
-        self._send_ack("challenge-ack")
+        self._send_ack(R_CHALLENGE_ACK)
 
     def _oow_rate_limited(self) -> bool:
         """Linux tcp_oow_rate_limited: at most one such answer per interval per socket."""
@@ -1003,43 +1062,52 @@ class Connection:
 
     def _retransmit_synack(self, seg: Segment) -> None:
         self._drop(seg, "retransmitted SYN: answer with the SYN-ACK again")
-        self._send_syn(reason=RETRANSMIT)
+        self._send_syn(R_RETRANSMIT)
 
     # ------------------------------------------------------------ sending
     def _rcv_window(self) -> int:
-        free = self.profile.rcv_buffer - len(self.rcvbuf) - self._ooo_bytes
-        return max(0, min(free, MAX_WINDOW_FIELD << self.tcb.rcv_wscale))
+        free = self.profile.rcv_buffer - len(self.rcvbuf) - self.reasm.nbytes
+        most = MAX_WINDOW_FIELD << self.tcb.rcv_wscale
+        return most if free > most else (free if free > 0 else 0)
 
-    def _window_field(self, syn: bool) -> int:
-        if syn:
-            mss = self.ctx.route_mss
-            if self.state is SYN_RECEIVED and self.tcb.ts_ok:
-                mss -= TS_OPTION_BYTES  # the SYN-ACK already knows timestamps will cost 12 bytes a segment
-            # Linux rounds the initial window down to whole segments (tcp_select_initial_window).
-            field = (MAX_WINDOW_FIELD // mss) * mss if mss <= MAX_WINDOW_FIELD else MAX_WINDOW_FIELD
-            self._last_adv = self._syn_window = field
-            return field
+    def _syn_window_field(self) -> int:
+        mss = self.ctx.route_mss
+        if self.state is SYN_RECEIVED and self.tcb.ts_ok:
+            mss -= TS_OPTION_BYTES  # the SYN-ACK already knows timestamps will cost 12 bytes a segment
+        # Linux rounds the initial window down to whole segments (tcp_select_initial_window).
+        field = (MAX_WINDOW_FIELD // mss) * mss if mss <= MAX_WINDOW_FIELD else MAX_WINDOW_FIELD
+        self._last_adv = self._syn_window = field
+        return field
+
+    def _window_field(self) -> int:
         t = self.tcb
         if self.profile.adv_win_halved:
             # Linux keeps half the buffer for overhead (tcp_adv_win_scale = 1), then caps at what the
             # field can say: without window scaling, 64 KB of a larger buffer, not half of 64 KB.
-            free = self.profile.rcv_buffer - len(self.rcvbuf) - self._ooo_bytes
-            window = min(max(0, free) >> 1, MAX_WINDOW_FIELD << t.rcv_wscale)
+            free = self.profile.rcv_buffer - len(self.rcvbuf) - self.reasm.nbytes
+            most = MAX_WINDOW_FIELD << t.rcv_wscale
+            window = free >> 1 if free > 0 else 0
+            if window > most:
+                window = most
         else:
             window = self._rcv_window()
         if self.profile.rcv_ssthresh_clamp and self._syn_window:
             # Linux offers no more than rcv_ssthresh, which starts at the SYN's window and, in a
             # short exchange, leaves out what sits unread; the right edge then stays put, rounded
             # up to the scale unit (tests/drill: data_read, data_out_of_order_sack).
-            window = min(window, self._syn_window - len(self.rcvbuf) - self._ooo_bytes)
+            clamp = self._syn_window - len(self.rcvbuf) - self.reasm.nbytes
+            if clamp < window:
+                window = clamp
         # Never move the right edge back (RFC 9293 3.8.6.2.2), and round up to the scale's unit
         # as Linux does (__tcp_select_window), so a few unread bytes do not shrink the field.
-        remaining = self._last_adv - ((t.rcv_nxt - t.rcv_wup) & 0xFFFFFFFF)
+        remaining = self._last_adv - wrap(t.rcv_nxt - t.rcv_wup)
         if remaining > window:
             window = remaining
-        unit = (1 << t.rcv_wscale) - 1
-        field = min((window + unit) >> t.rcv_wscale, MAX_WINDOW_FIELD)
-        self._last_adv = field << self.tcb.rcv_wscale
+        scale = t.rcv_wscale
+        field = (window + (1 << scale) - 1) >> scale
+        if field > MAX_WINDOW_FIELD:
+            field = MAX_WINDOW_FIELD
+        self._last_adv = field << scale
         return field
 
     def _last_adv_window_small(self) -> bool:
@@ -1050,88 +1118,83 @@ class Connection:
         return 2 * remaining <= self.profile.rcv_buffer and window >= 2 * max(remaining, 1)
 
     def _tsval(self) -> int:
-        return (self.now * self.profile.ts_hz // 1_000_000 + self.tcb.ts_offset) & 0xFFFFFFFF
+        return wrap(self.now * self.profile.ts_hz // 1_000_000 + self.tcb.ts_offset)
 
     def _segment(self, flags: Flags, seq: int, payload: bytes = b"") -> Segment:
         t = self.tcb
         options: tuple[opt.Option, ...] = ()
         if t.ts_ok:
-            tsval = (self.now * self.profile.ts_hz // 1_000_000 + t.ts_offset) & 0xFFFFFFFF
+            tsval = self._tsval()
             cached = self._ts_options
             # The TS clock ticks once a millisecond: most segments reuse the same option values.
             if cached is None or cached[0] != tsval or cached[1] != t.ts_recent:
                 cached = self._ts_options = (tsval, t.ts_recent,
                                              (opt.NOP, opt.NOP, opt.Timestamps(tsval, t.ts_recent)))
             options = cached[2]
-        bits = flags._value_
-        if t.sack_ok and (self.ooo or self._dsack) and bits & 0x10 and not bits & 0x04:
-            blocks = tuple(sorted(((s, seq_add(s, len(d))) for s, d in self.ooo.items()),
-                                  key=lambda b: seq_sub(b[0], t.rcv_nxt)))[:3]
-            if self._dsack:
-                blocks = ((self._dsack,) + blocks)[:3]  # a D-SACK block goes first (RFC 2883 4)
-                self._dsack = None
-            options = options + (opt.NOP, opt.NOP, opt.Sack(blocks))
-        ack = t.rcv_nxt if bits & 0x10 else 0
-        return Segment(self.local[1], self.remote[1], seq, ack, flags, self._window_field(False), options, payload)
+        bits = int(flags)
+        if bits & ACK_BIT:
+            ack = t.rcv_nxt
+            if t.sack_ok and (self.reasm.pieces or self._dsack) and not bits & RST_BIT:
+                blocks = self.reasm.sack_blocks(ack)
+                if self._dsack:
+                    blocks = ((self._dsack,) + blocks)[:3]  # a D-SACK block goes first (RFC 2883 4)
+                    self._dsack = None
+                options = options + (opt.NOP, opt.NOP, opt.Sack(blocks))
+        else:
+            ack = 0
+        return Segment(self.local[1], self.remote[1], seq, ack, flags, self._window_field(), options, payload)
 
-    def _emit(self, seg: Segment, reason: str) -> None:
-        if seg.bits & 0x10:
-            self.tcb.rcv_wup = self.tcb.rcv_nxt
-            self.ack_pending = False
-            self._cancel(DELAYED_ACK)
+    def _emit(self, seg: Segment, reason: Reason) -> None:
+        if seg.bits & ACK_BIT:
+            t = self.tcb
+            t.rcv_wup = t.rcv_nxt
+            self.delack.pending = False
+            self.timers.pop(DELAYED_ACK, None)
         self._out.append(seg)
         if self._trace:
             self._events.append(SegmentSent(segment=seg, reason=reason))
 
-    def _send_ack(self, reason: str) -> None:
-        self._emit(self._segment(Flags.ACK, self.tcb.snd_nxt), reason)
+    def _send_ack(self, reason: Reason) -> None:
+        self._emit(self._segment(ACK, self.tcb.snd_nxt), reason)
 
-    def _ack_if_due(self) -> None:
-        if self.ack_pending and DELAYED_ACK not in self.timers:
-            self._send_ack("ack")
-
-    def _send_syn(self, *, reason: str, fastopen_cookie: bytes | None = None) -> None:
+    def _send_syn(self, reason: Reason, *, fastopen_cookie: bytes | None = None) -> None:
         """SYN (SYN_SENT) or SYN-ACK (SYN_RECEIVED), always from ISS with the full options."""
         t, p = self.tcb, self.profile
         synack = self.state is SYN_RECEIVED
         if synack:
             flags = SYN_ACK_ECN if t.ecn_ok else SYN_ACK
         else:
-            self.ecn_requested = self.ecn_requested or (p.ecn == 1 and reason != RETRANSMIT)
+            self.ecn_requested = self.ecn_requested or (p.ecn == 1 and reason is not R_RETRANSMIT)
             flags = SYN_ECN if self.ecn_requested else SYN
-        tsecr = t.ts_recent if synack else 0
         if synack and not self.passive and p.simultaneous_synack_full_options:
-            options = syn_options(p, self.ctx.route_mss, self._tsval(), tsecr, offer_wscale=p.window_scale)
+            options = syn_options(p, self.ctx.route_mss, self._tsval(), t.ts_recent, offer_wscale=p.window_scale)
         elif synack:
-            options = syn_options(p, self.ctx.route_mss, self._tsval(), tsecr, offer_sack=t.sack_ok,
-                                  offer_ts=t.ts_ok, offer_wscale=t.rcv_wscale if self._wscale_agreed else None,
-                                  fastopen=self._synack_cookie, fastopen_exp=self.fastopen_exp)
+            options = syn_options(p, self.ctx.route_mss, self._tsval(), t.ts_recent, offer_sack=t.sack_ok,
+                                  offer_ts=t.ts_ok, offer_wscale=t.rcv_wscale if self.wscale_agreed else None,
+                                  fastopen=self.synack_cookie, fastopen_exp=self.fastopen_exp)
         else:
             options = syn_options(p, self.ctx.route_mss, self._tsval(), 0,
                                   offer_wscale=p.window_scale, fastopen=fastopen_cookie,
                                   fastopen_exp=self.fastopen_exp)
         payload = b""
-        if fastopen_cookie and self.sndbuf and reason != RETRANSMIT:
+        if fastopen_cookie and self.sndbuf and reason is not R_RETRANSMIT:
             # RFC 7413 3: with a cookie, the SYN carries data.
             room = self.ctx.route_mss - 40
             payload = bytes(self.sndbuf[:room])
             self.syn_data = len(payload)
             t.snd_nxt = t.snd_max = seq_add(t.iss, 1 + len(payload))
         seg = Segment(self.local[1], self.remote[1], t.iss, t.rcv_nxt if synack else 0, flags,
-                      self._window_field(True), options, payload)
-        if reason != RETRANSMIT and self.rtt_seq is None:
-            self.rtt_seq, self.rtt_start = seq_add(t.iss, 1), self.now
+                      self._syn_window_field(), options, payload)
+        if reason is not R_RETRANSMIT:
+            self.rtt.start(seq_add(t.iss, 1), self.now)
         self._emit(seg, reason)
 
-    _synack_cookie: bytes | None = None
-    _wscale_agreed = False
-
-    def _negotiate(self, peer: PeerOptions, *, we_offered: bool) -> None:
+    def _negotiate(self, peer: PeerOptions) -> None:
         """Settle MSS, window scale, SACK and timestamps from the peer's SYN (RFC 7323 2.2, 3.2)."""
         t, p = self.tcb, self.profile
-        t.peer_mss = peer.mss if peer.mss is not None else 536  # RFC 9293 3.7.1 default
-        self._wscale_agreed = peer.wscale is not None and p.window_scale is not None
-        if self._wscale_agreed:
+        t.peer_mss = peer.mss if peer.mss is not None else DEFAULT_MSS
+        self.wscale_agreed = peer.wscale is not None and p.window_scale is not None
+        if self.wscale_agreed:
             t.snd_wscale = peer.wscale or 0
             t.rcv_wscale = p.window_scale or 0
         else:
@@ -1145,29 +1208,29 @@ class Connection:
     def _unsent(self) -> int:
         return len(self.sndbuf) - max(0, seq_sub(self.tcb.snd_nxt, self.sndbuf_seq))
 
-    def _output(self, reason: str | None = None) -> None:
+    def _output(self, reason: Reason | None = None) -> None:
         """Send what the windows allow (RFC 9293 3.8.6, RFC 5681), then the FIN if it is due."""
         t = self.tcb
         if not self.sndbuf and not self.fin_queued:
             return  # the common case after an ACK: nothing waits to be sent
         if self.state not in _OUTPUT_STATES:
-            if not (self.state is SYN_RECEIVED and self.passive and self.parent is not None
-                    and self.parent.fastopen_child(self)):
+            if not (self.state is SYN_RECEIVED and self.parent is not None and self.parent.fastopen_child(self)):
                 return
         sent_any = False
+        sndbuf = self.sndbuf
         while True:
             offset = seq_sub(t.snd_nxt, self.sndbuf_seq)
             if offset < 0:
                 break
-            avail = len(self.sndbuf) - offset
-            wnd = min(t.snd_wnd, t.cwnd * t.snd_mss)
+            avail = len(sndbuf) - offset
+            cwnd_bytes = self.cc.cwnd * t.snd_mss
+            wnd = t.snd_wnd if t.snd_wnd < cwnd_bytes else cwnd_bytes
             usable = seq_sub(seq_add(t.snd_una, wnd), t.snd_nxt)
-            fin_due = self.fin_queued and t.snd_nxt == self.fin_seq
             if avail > 0:
                 n = min(avail, t.snd_mss, usable)
                 if n <= 0:
                     if t.snd_wnd == 0 and t.snd_una == t.snd_max:
-                        self._arm(PERSIST, self.now + self._backed_off_rto())
+                        self._arm(PERSIST, self.now + self.rtt.backed_off(self.retries))
                     break
                 if (n < t.snd_mss and n == avail and not self.fin_queued and seq_ge(t.snd_nxt, t.snd_max)
                         and seq_gt(self.snd_sml, t.snd_una)):
@@ -1176,26 +1239,27 @@ class Connection:
                     # is unacknowledged.
                     break
                 end = offset + n
-                last = end == len(self.sndbuf)
-                fin = last and self.fin_queued
-                flags = _DATA_FLAGS[(last, fin)]
-                payload = bytes(self.sndbuf[offset:end])
-                self._send_data(flags, payload, reason)
+                last = end == len(sndbuf)
+                if last and self.fin_queued:
+                    flags = ACK_PSH_FIN
+                else:
+                    flags = ACK_PSH if last else ACK
+                self._send_data(flags, bytes(sndbuf[offset:end]), reason)
                 sent_any = True
-            elif fin_due:
+            elif self.fin_queued and t.snd_nxt == self.fin_seq:
                 self._send_data(ACK_FIN, b"", reason)
                 sent_any = True
             else:
                 break
-            if reason == RETRANSMIT:
+            if reason is R_RETRANSMIT:
                 break  # after a timeout, one segment; the ACK clock sends the rest
         if sent_any:
-            self.timers.setdefault(RETRANSMIT, self.now + self._backed_off_rto())
-            if reason != RETRANSMIT and reason != PMTU_RETRANSMIT:
+            self.timers.setdefault(RETRANSMIT, self.now + self.rtt.backed_off(self.retries))
+            if reason is not R_RETRANSMIT and reason is not R_PMTU_RETRANSMIT:
                 self._schedule_loss_probe()
 
-    def _send_data(self, flags: Flags, payload: bytes, reason: str | None) -> None:
-        t = self.tcb
+    def _send_data(self, flags: Flags, payload: bytes, reason: Reason | None) -> None:
+        t, p = self.tcb, self.profile
         seq = t.snd_nxt
         seg = self._segment(flags, seq, payload)
         end = seg.end_seq
@@ -1205,30 +1269,32 @@ class Connection:
             t.snd_max = end
         if payload and len(payload) < t.snd_mss:
             self.snd_sml = end
-        if not retransmission and self.rtt_seq is None:
-            self.rtt_seq, self.rtt_start = end, self.now
-        if payload and self.now - self.lrcvtime < self.profile.delack_min_us and self.profile.pingpong \
-                and self.ever_received_data:
+        if not retransmission:
+            self.rtt.start(end, self.now)
+        d = self.delack
+        if payload and self.now - d.last_data_at < p.delack_min_us and p.pingpong and d.received_data:
             # Linux tcp_event_data_sent: answering soon after receiving means an interactive exchange.
-            self.pingpong = True
+            d.pingpong = True
         if reason is None:
-            reason = "fin" if (flags._value_ & 0x01 and not payload) else "data"
             if retransmission:
-                reason = RETRANSMIT
+                reason = R_RETRANSMIT
+            else:
+                reason = R_FIN if (seg.bits & FIN_BIT and not payload) else R_DATA
         self._emit(seg, reason)
 
-    def _retransmit_head(self) -> None:
+    def _resend_from(self, seq: int) -> None:
+        """Send again from ``seq`` (fast retransmit, loss probe): one segment, SND.NXT kept."""
         t = self.tcb
         saved = t.snd_nxt
-        t.snd_nxt = t.snd_una
-        self.rtt_seq = None
-        self._output(reason=RETRANSMIT)
+        t.snd_nxt = seq
+        self.rtt.forget()
+        self._output(R_RETRANSMIT)
         if seq_lt(t.snd_nxt, saved):
             t.snd_nxt = saved
 
     # --------------------------------------------------------- state changes
     def _transition(self, event: Input, cause: str) -> None:
-        new, _where = TRANSITIONS[(self.state, event)]
+        new = TRANSITIONS[(self.state, event)][0]
         old, self.state = self.state, new
         if self._trace:
             self._events.append(StateChanged(old=old, new=new, cause=cause))
@@ -1239,8 +1305,8 @@ class Connection:
         self.retries = 0
         # The ACK of our SYN does not grow the window: it starts at the initial window once
         # established (Linux tcp_init_transfer; RFC 5681 3.1 counts only data ACKs).
-        self.tcb.cwnd = self.profile.initial_cwnd
-        self.last_rcv = self.lrcvtime = self.now
+        self.cc.cwnd = self.profile.initial_cwnd
+        self.last_rcv = self.delack.last_data_at = self.now
         if not self.established_reported:
             self.established_reported = True
             if self._trace:
@@ -1253,7 +1319,7 @@ class Connection:
             # close() during SYN_RECEIVED queued a FIN; RFC 9293 3.10.4 sends it now.
             self._transition(Input.CLOSE, "queued close() after the handshake")
 
-    def _close_send_side(self, now: int) -> None:
+    def _close_send_side(self) -> None:
         state = self.state
         if state is CLOSED:
             raise ConnectionDoesNotExist()
@@ -1262,7 +1328,7 @@ class Connection:
         if state is SYN_SENT:
             self._transition(Input.CLOSE, "close() before the handshake finished")
             return
-        if state not in (SYN_RECEIVED, ESTABLISHED, CLOSE_WAIT):
+        if state not in CLOSE_QUEUES_FIN:
             raise ConnectionClosing()
         self.fin_queued = True
         self.fin_seq = seq_add(self.sndbuf_seq, len(self.sndbuf))
@@ -1281,12 +1347,12 @@ class Connection:
     def _reset_and_close(self, cause: str, event: Input, error: tuple[str, str] | None = None) -> None:
         t = self.tcb
         if self.profile.abort_rst_ack:
-            seg = Segment(self.local[1], self.remote[1], t.snd_nxt, t.rcv_nxt, Flags.RST | Flags.ACK,
-                          self._window_field(False), self._segment(Flags.RST, 0).options)
+            seg = Segment(self.local[1], self.remote[1], t.snd_nxt, t.rcv_nxt, RST_ACK,
+                          self._window_field(), self._segment(RST, 0).options)
         else:
-            seg = Segment(self.local[1], self.remote[1], t.snd_nxt, 0, Flags.RST, 0)
+            seg = Segment(self.local[1], self.remote[1], t.snd_nxt, 0, RST, 0)
         self._out.append(seg)
-        self._events.append(SegmentSent(segment=seg, reason="rst"))
+        self._events.append(SegmentSent(segment=seg, reason=R_RST))
         if error:
             self.error = error[0]
             self._events.append(ErrorReported(error=error[0], errno_name=error[1]))
@@ -1295,8 +1361,7 @@ class Connection:
     def _fail(self, error: str, errno_name: str, event: Input) -> None:
         self.error = error
         self._events.append(ErrorReported(error=error, errno_name=errno_name))
-        self._transition(event, error)
-        self._closed()
+        self._transition(event, error)  # to CLOSED, which clears the timers and tells the owner
 
     def _closed(self) -> None:
         self.timers.clear()

@@ -23,8 +23,3 @@ class ConnectionClosing(TcpError):
 class ConnectionAlreadyExists(TcpError):
     def __init__(self) -> None:
         super().__init__("connection already exists")
-
-
-class InsufficientResources(TcpError):
-    def __init__(self) -> None:
-        super().__init__("insufficient resources")

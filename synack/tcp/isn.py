@@ -11,15 +11,24 @@ engine so a seeded run is reproducible byte for byte.
 from __future__ import annotations
 
 import hashlib
-from typing import Protocol
+from typing import Any, Protocol
 
-MASK = 0xFFFFFFFF
+from .seq import wrap
+
+
+
+_KEYED: dict[bytes, Any] = {}
 
 
 def keyed_hash32(key: bytes, *parts: object) -> int:
     """A 32-bit keyed hash (BLAKE2b with the secret as key) of the parts' text."""
-    data = repr(parts).encode()
-    return int.from_bytes(hashlib.blake2b(data, key=key, digest_size=4).digest(), "big")
+    # Keying BLAKE2 costs as much as hashing a few words: key once per secret, copy the state after.
+    keyed = _KEYED.get(key)
+    if keyed is None:
+        keyed = _KEYED[key] = hashlib.blake2b(key=key, digest_size=4)
+    h = keyed.copy()
+    h.update(repr(parts).encode())
+    return int.from_bytes(h.digest(), "big")
 
 
 class IsnGenerator(Protocol):
@@ -40,7 +49,7 @@ class Rfc6528Isn:
 
     def isn(self, local: tuple[str, int], remote: tuple[str, int], now_us: int) -> int:
         clock = (now_us * 1000) >> 6
-        return (keyed_hash32(self.secret, "isn", local, remote) + clock) & MASK
+        return wrap(keyed_hash32(self.secret, "isn", local, remote) + clock)
 
     def ts_offset(self, local: tuple[str, int], remote: tuple[str, int]) -> int:
         # Linux randomises the TSval base per connection (secure_tcpv4_ts_off).
@@ -56,7 +65,7 @@ class Rfc793Isn:
         self.secret = secret
 
     def isn(self, local: tuple[str, int], remote: tuple[str, int], now_us: int) -> int:
-        return (now_us // 4) & MASK
+        return wrap(now_us // 4)
 
     def ts_offset(self, local: tuple[str, int], remote: tuple[str, int]) -> int:
         return 0

@@ -3,9 +3,9 @@
 RFC 9293 3.10.7.2 (SEGMENT ARRIVES in LISTEN), RFC 4987 (SYN flooding and
 SYN cookies, with Linux's encoding from :mod:`synack.tcp.cookies`) and RFC
 7413 section 4 (the Fast Open server: cookie issue and check, data accepted
-with the SYN), RFC 3168 6.1.1 (an ECN-setup SYN gets an ECN-setup SYN-ACK when
-the profile accepts ECN) and Linux's TCP_DEFER_ACCEPT (inet_csk_listen,
-syn_ack_recalc, tcp_check_req).  A SYN makes a child :class:`~synack.tcp.endpoint.Connection`
+with the SYN) and Linux's TCP_DEFER_ACCEPT (inet_csk_listen, syn_ack_recalc,
+tcp_check_req: a bare ACK leaves the connection in the SYN queue until data
+comes).  A SYN makes a child :class:`~synack.tcp.endpoint.Connection`
 in SYN_RECEIVED (Linux's request socket plays this part); once the handshake
 completes the child moves to the accept queue.  With cookies the listener
 keeps no state at all until a valid ACK comes back.
@@ -14,15 +14,18 @@ keeps no state at all until a valid ACK comes back.
 from __future__ import annotations
 
 from collections import deque
+from typing import Any
 
 from . import cookies
 from . import options as opt
-from .endpoint import Connection, Context, PeerOptions, syn_options
+from .endpoint import RST, SYN_ACK, TS_OPTION_BYTES, Connection, Context, PeerOptions, syn_options
 from .errors import ConnectionDoesNotExist
-from .events import Event, SegmentDropped, SegmentSent, StateChanged
-from .segment import Flags, Segment
-from .seq import seq_add
-from .states import CLOSED, LISTEN, TRANSITIONS, Input
+from .events import R_RST, R_SYN_ACK_COOKIE, Event, Reason, SegmentDropped, SegmentSent, StateChanged
+from .segment import Segment
+from .seq import seq_add, wrap
+from .states import CLOSED, TRANSITIONS, Input
+
+SYN_BIT, RST_BIT, ACK_BIT = 0x02, 0x04, 0x10
 
 
 class Listener:
@@ -38,14 +41,18 @@ class Listener:
         self.fastopen_children: set[int] = set()
         # Counters as nstat names them: TcpExtSyncookiesSent, TcpExtSyncookiesRecv, TcpExtTCPReqQFullDrop.
         self.cookies_sent = 0
+        self.cookies_validated = 0
+        self.syn_dropped = 0
         # TCP_DEFER_ACCEPT in seconds becomes a count of SYN-ACK timeouts (Linux secs_to_retrans).
         self.defer_retrans = secs_to_retrans(defer_accept_s, ctx.profile.initial_rto_us // 1_000_000 or 1,
                                              ctx.profile.rto_max_us // 1_000_000)
         self.deferred_acks_dropped = 0
-        self.cookies_validated = 0
-        self.syn_dropped = 0
         self._out: list[tuple[tuple[str, int], Segment]] = []
-        self._events: list[Event] = []
+        self._trace = ctx.trace
+        # Untraced, events are swallowed at once (a flood would otherwise keep one per SYN).
+        self._events: Any = [] if ctx.trace else deque(maxlen=0)
+        # What every cookie SYN-ACK shares: the MSS option (Linux cookie_v4_init).
+        self._mss_only = (opt.Mss(ctx.route_mss),)
 
     def open_passive(self, now: int) -> None:
         """OPEN, passive (RFC 9293 3.10.1)."""
@@ -67,6 +74,8 @@ class Listener:
         return out
 
     def events(self) -> list[Event]:
+        if not self._trace:
+            return []
         out, self._events = self._events, []
         return out
 
@@ -80,21 +89,25 @@ class Listener:
         ``isn`` is given when the SYN took over a TIME_WAIT connection.
         """
         p = self.profile
+        bits = seg.bits
         if not seg.checksum_ok:
             self._drop(seg, "bad checksum")
             return None
-        if seg.rst:
+        # First: an RST is ignored.
+        if bits & RST_BIT:
             self._drop(seg, "RST to a listening socket is ignored")
             return None
-        if seg.has_ack:
-            if not seg.syn and p.syncookies and self._cookie_mode_recently():
+        # Second: an ACK is answered with an RST, unless it brings back a valid SYN cookie.
+        if bits & ACK_BIT:
+            if not bits & SYN_BIT and p.syncookies and self._cookie_mode_recently():
                 child = self._child_from_cookie(remote, seg, now)
                 if child is not None:
                     return child
-            self._send(remote, Segment(self.local[1], remote[1], seg.ack, 0, Flags.RST, 0), "rst")
+            self._send(remote, Segment(self.local[1], remote[1], seg.ack, 0, RST, 0), R_RST)
             self._drop(seg, "ACK to a listening socket")
             return None
-        if not seg.syn:
+        # Third: a SYN makes a child, or a cookie when the SYN queue is full.
+        if not bits & SYN_BIT:
             self._drop(seg, "neither SYN, ACK nor RST")
             return None
         if p.syncookies == 2 or (p.syncookies == 1 and len(self.syn_queue) >= p.max_syn_backlog):
@@ -106,54 +119,27 @@ class Listener:
             return None
         return self._child_from_syn(remote, seg, now, isn)
 
-    def _child_from_syn(self, remote: tuple[str, int], seg: Segment, now: int, isn: int | None = None) -> Connection:
-        p, ctx = self.profile, self.ctx
-        child = Connection(ctx, self.local, remote)
-        child.now = now
-        child.passive = True
-        child.parent = self
-        child.state = LISTEN
-        t = child.tcb
-        peer = PeerOptions.parse(seg)
-        t.irs = seg.seq
-        t.rcv_nxt = t.rcv_wup = seq_add(seg.seq, 1)
-        t.iss = ctx.isn_gen.isn(self.local, remote, now) if isn is None else isn
-        t.ts_offset = ctx.isn_gen.ts_offset(self.local, remote)
-        t.snd_una = t.iss
-        t.snd_nxt = t.snd_max = seq_add(t.iss, 1)
-        child.sndbuf_seq = seq_add(t.iss, 1)
-        child.snd_sml = t.iss
-        t.snd_wnd = seg.window
-        t.max_snd_wnd = seg.window
-        t.snd_wl1 = seg.seq
-        child._negotiate(peer, we_offered=False)
-        # RFC 3168 6.1.1: an ECN-setup SYN carries both ECE and CWR.
-        t.ecn_ok = p.ecn in (1, 2) and seg.bits & 0xC0 == 0xC0
-        child.last_rcv = child.lrcvtime = now
-        child.on_close = self._child_closed
-        fastopen_accepts_data = False
-        if p.fastopen & 0x202 == 0x202 and seg.payload:
+    def _child_from_syn(self, remote: tuple[str, int], seg: Segment, now: int, isn: int | None) -> Connection:
+        fastopen_data = synack_cookie = None
+        if self.profile.fastopen & 0x202 == 0x202 and seg.payload:
             # TFO_SERVER_COOKIE_NOT_REQD: data on any SYN is taken, and no cookie is handed out.
-            fastopen_accepts_data = True
-        elif peer.fastopen is not None and p.fastopen & 2:
-            good = cookies.fastopen_cookie(ctx.fastopen_key, remote[0])
-            if peer.fastopen == good and seg.payload:
-                fastopen_accepts_data = True
-            elif peer.fastopen != good:
-                # A request, or a wrong cookie: hand out the right one (RFC 7413 4.1.2), in the
-                # option kind it was asked with (Linux answers kind 254 with kind 254).
-                child._synack_cookie = good
-                child.fastopen_exp = any(isinstance(o, opt.FastOpen) and o.experimental for o in seg.options)
-        child._transition(Input.RCV_SYN, "SYN received")
+            fastopen_data = seg.payload
+        elif self.profile.fastopen & 2:
+            peer_cookie = next((o.cookie for o in seg.options if isinstance(o, opt.FastOpen)), None)
+            if peer_cookie is not None:
+                good = cookies.fastopen_cookie(self.ctx.fastopen_key, remote[0])
+                if peer_cookie == good and seg.payload:
+                    fastopen_data = seg.payload
+                elif peer_cookie != good:
+                    # A request, or a wrong cookie: hand out the right one (RFC 7413 4.1.2).
+                    synack_cookie = good
+        child = Connection.from_syn(self, remote, seg, now, iss=isn, fastopen_data=fastopen_data,
+                                    synack_cookie=synack_cookie, on_close=self._child_closed)
         self.syn_queue[remote] = child
-        if fastopen_accepts_data:
-            # RFC 7413 4.2.2: the data is the application's before the handshake completes.
-            child._deliver(seg.payload)
-            child.ever_received_data = True
+        if fastopen_data is not None:
+            # RFC 7413 4.2.2: the application may accept it before the handshake completes.
             self.fastopen_children.add(id(child))
             self.accept_queue.append(child)
-        child._send_syn(reason="syn-ack")
-        child._arm("retransmit", now + p.synack_schedule_us[0])
         return child
 
     def fastopen_child(self, child: Connection) -> bool:
@@ -208,21 +194,20 @@ class Listener:
         client_mss = peer.mss if peer.mss is not None else 536
         isn = cookies.make_syn_cookie(ctx.syncookie_secret, self.local, remote, seg.seq, client_mss, now)
         if peer.ts is not None and p.timestamps:
-            ts_now = (now * p.ts_hz // 1_000_000 + ctx.isn_gen.ts_offset(self.local, remote)) & 0xFFFFFFFF
+            ts_now = wrap(now * p.ts_hz // 1_000_000 + ctx.isn_gen.ts_offset(self.local, remote))
             tsval = cookies.cookie_tsval(ts_now, peer.wscale, peer.sack)
             options = syn_options(p, ctx.route_mss, tsval, peer.ts[0], offer_sack=peer.sack,
                                   offer_ts=True,
                                   offer_wscale=p.window_scale if peer.wscale is not None else None)
         else:
             # Without timestamps there is nowhere to keep wscale or SACK: MSS only (Linux cookie_v4_init).
-            options = (opt.Mss(ctx.route_mss),)
+            options = self._mss_only
         # The window is whole segments, less the 12 bytes a segment's timestamps will take.
-        seg_room = ctx.route_mss - (12 if peer.ts is not None and p.timestamps else 0)
+        seg_room = ctx.route_mss - (TS_OPTION_BYTES if peer.ts is not None and p.timestamps else 0)
         window = min(0xFFFF, (0xFFFF // seg_room) * seg_room) if seg_room <= 0xFFFF else 0xFFFF
-        synack = Segment(self.local[1], remote[1], isn, seq_add(seg.seq, 1), Flags.SYN | Flags.ACK, window,
-                         options)
+        synack = Segment(self.local[1], remote[1], isn, seq_add(seg.seq, 1), SYN_ACK, window, options)
         self.cookies_sent += 1
-        self._send(remote, synack, "syn-ack-cookie")
+        self._send(remote, synack, R_SYN_ACK_COOKIE)
 
     def _child_from_cookie(self, remote: tuple[str, int], seg: Segment, now: int) -> Connection | None:
         ctx = self.ctx
@@ -233,38 +218,15 @@ class Listener:
         wscale, sack = (None, False)
         if peer_ts is not None:
             wscale, sack = cookies.decode_cookie_tsecr(peer_ts.tsecr)
-        child = Connection(ctx, self.local, remote)
-        child.now = now
-        child.passive = True
-        child.parent = self
-        child.state = LISTEN
-        t = child.tcb
-        t.irs = seq_add(seg.seq, -1)
-        t.rcv_nxt = t.rcv_wup = seg.seq
-        t.iss = seq_add(seg.ack, -1)
-        t.ts_offset = ctx.isn_gen.ts_offset(self.local, remote)
-        t.snd_una = t.snd_nxt = t.snd_max = seg.ack
-        child.sndbuf_seq = seg.ack
-        child.snd_sml = seg.ack
-        child._negotiate(PeerOptions(mss, wscale, sack,
-                                     (peer_ts.tsval, peer_ts.tsecr) if peer_ts else None, None),
-                         we_offered=True)
-        t.snd_wnd = seg.window << t.snd_wscale
-        t.max_snd_wnd = t.snd_wnd
-        t.snd_wl1, t.snd_wl2 = seg.seq, seg.ack
-        child.on_close = self._child_closed
+        peer = PeerOptions(mss, wscale, sack, (peer_ts.tsval, peer_ts.tsecr) if peer_ts else None, None)
         self.cookies_validated += 1
-        child._transition(Input.SYN_COOKIE_ACK, "valid SYN cookie in the ACK")
-        child._became_established()
-        # The ACK may carry data or a FIN already: let the connection take the rest of it.
-        if seg.payload or seg.fin:
-            child.receive(seg, now)
-        return child
+        return Connection.from_cookie(self, remote, seg, now, peer=peer, on_close=self._child_closed)
 
     # ---------------------------------------------------------------- helpers
-    def _send(self, remote: tuple[str, int], seg: Segment, reason: str) -> None:
+    def _send(self, remote: tuple[str, int], seg: Segment, reason: Reason) -> None:
         self._out.append((remote, seg))
-        self._events.append(SegmentSent(segment=seg, reason=reason))
+        if self._trace:
+            self._events.append(SegmentSent(segment=seg, reason=reason))
 
     def _drop(self, seg: Segment, reason: str) -> None:
         self._events.append(SegmentDropped(segment=seg, reason=reason))

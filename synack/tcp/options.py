@@ -159,10 +159,3 @@ def options_size(options: tuple[Option, ...]) -> int:
     """Bytes the options take, padded to a 32-bit boundary as the data offset requires."""
     n = sum(o.size() for o in options)
     return (n + 3) & ~3
-
-
-def find_option(options: tuple[Option, ...], cls: type) -> Option | None:
-    for o in options:
-        if isinstance(o, cls):
-            return o
-    return None

@@ -9,7 +9,7 @@ RFCs it cites (RFC 6298 timers, RFC 1122 delayed ACKs, 2 x MSL TIME-WAIT).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, replace
 
 MS = 1000
 S = 1_000_000
@@ -34,6 +34,8 @@ class Profile:
     initial_rto_us: int = 1 * S
     rto_min_us: int = 200 * MS
     rto_max_us: int = 120 * S
+    # Linux's floor bounds only the variance term (tcp_set_rto); RFC 6298 2.4 bounds the whole RTO.
+    rto_min_on_variance: bool = True
     # Gaps between SYN transmissions, then the last wait before connect() fails.
     syn_schedule_us: tuple[int, ...] = (1 * S, 1 * S, 1 * S, 1 * S, 1 * S, 2 * S, 4 * S, 8 * S, 16 * S, 32 * S, 64 * S)
     synack_schedule_us: tuple[int, ...] = (1 * S, 2 * S, 4 * S, 8 * S, 16 * S, 32 * S)
@@ -97,10 +99,6 @@ class Profile:
     def with_settings(self, **changes) -> "Profile":
         return replace(self, **changes)
 
-    @classmethod
-    def setting_names(cls) -> list[str]:
-        return [f.name for f in fields(cls) if f.name != "name"]
-
 
 LINUX = Profile(name="linux")
 
@@ -114,6 +112,7 @@ RFC9293 = Profile(
     initial_rto_us=1 * S,
     rto_min_us=1 * S,  # RFC 6298 2.4: "RTO SHOULD be rounded up to 1 second"
     rto_max_us=60 * S,  # RFC 6298 2.5: "a maximum value MAY be placed ... at least 60 seconds"
+    rto_min_on_variance=False,
     syn_schedule_us=(1 * S, 2 * S, 4 * S, 8 * S, 16 * S, 32 * S, 64 * S),
     synack_schedule_us=(1 * S, 2 * S, 4 * S, 8 * S, 16 * S, 32 * S, 64 * S),
     data_retries=12,

@@ -14,6 +14,7 @@ from enum import IntFlag
 from typing import Any, Final
 
 from .options import Option, options_size
+from .seq import seq_add, wrap
 
 
 class Flags(IntFlag):
@@ -47,14 +48,17 @@ _FIELDS = ("src_port", "dst_port", "seq", "ack", "flags", "window", "options", "
 
 
 class Segment:
-    """One segment, immutable: its fields are ``Final`` and assigning one raises AttributeError.
+    """One segment, immutable: its fields are ``Final``.
 
     A plain slotted class rather than a frozen dataclass or a NamedTuple: built
     and read several times faster, which counts when a run makes millions of
-    segments (and mypyc turns it into a C struct).  ``checksum_ok`` is set by
-    decoders when the checksum or header was bad, and takes no part in equality;
-    the engine drops such segments (RFC 9293 3.10.7: "If the checksum is bad,
-    discard").
+    segments, and mypyc turns it into a C struct.  Nothing assigns a field
+    after ``__init__``: the type checker refuses it (``Final``), and the
+    compiled build refuses it at run time too; the pure-Python build does not
+    pay for a run-time guard on every field of every segment.
+    ``checksum_ok`` is set by decoders when the checksum or header was bad, and
+    takes no part in equality; the engine drops such segments (RFC 9293
+    3.10.7: "If the checksum is bad, discard").
     """
 
     __slots__ = (*_FIELDS, "bits")
@@ -75,15 +79,6 @@ class Segment:
         # The flags as a plain int, read by every flag test: IntFlag's own attribute
         # and operators cost more than the arithmetic they wrap.
         self.bits: Final[int] = int(flags)
-
-    def __setattr__(self, name: str, value: object) -> None:
-        # Each field may be set once, by __init__; after that the segment is frozen.
-        if hasattr(self, name):
-            raise AttributeError(f"Segment is immutable; use replace({name}=...)")
-        object.__setattr__(self, name, value)
-
-    def __delattr__(self, name: str) -> None:
-        raise AttributeError("Segment is immutable")
 
     def _key(self) -> tuple:
         return (self.src_port, self.dst_port, self.seq, self.ack, int(self.flags), self.window, self.options,
@@ -126,7 +121,7 @@ class Segment:
 
     @property
     def end_seq(self) -> int:
-        return (self.seq + self.seg_len) & 0xFFFFFFFF
+        return seq_add(self.seq, self.seg_len)
 
     @property
     def header_len(self) -> int:
@@ -142,11 +137,11 @@ class Segment:
 
     def notation(self, seq_base: int = 0, ack_base: int = 0) -> str:
         """packetdrill notation, with sequence numbers relative to the given bases."""
-        seq = (self.seq - seq_base) & 0xFFFFFFFF
-        end = (seq + len(self.payload)) & 0xFFFFFFFF
+        seq = wrap(self.seq - seq_base)
+        end = seq_add(seq, len(self.payload))
         text = f"{self.flags.tcpdump()} {seq}:{end}({len(self.payload)})"
         if self.has_ack:
-            text += f" ack {(self.ack - ack_base) & 0xFFFFFFFF}"
+            text += f" ack {wrap(self.ack - ack_base)}"
         text += f" win {self.window}"
         if self.options:
             text += " <" + ",".join(o.describe() for o in self.options) + ">"

@@ -6,9 +6,16 @@ The comparisons follow RFC 1982 serial-number arithmetic: ``a`` is before ``b``
 when ``(b - a) mod 2**32`` lies in ``1 .. 2**31 - 1``.
 """
 
-MOD = 1 << 32
-MASK = MOD - 1
-HALF = 1 << 31
+from typing import Final
+
+MOD: Final = 1 << 32
+MASK: Final = MOD - 1
+HALF: Final = 1 << 31
+
+
+def wrap(n: int) -> int:
+    """``n`` reduced to 32 bits: a sequence number, timestamp or hash from any integer."""
+    return n & MASK
 
 
 def seq_add(a: int, n: int) -> int:
@@ -22,20 +29,24 @@ def seq_sub(a: int, b: int) -> int:
     return d - MOD if d >= HALF else d
 
 
+# The comparisons are written out rather than built on seq_sub: they run several times for
+# every segment, and a function call costs more than the arithmetic in pure Python.
 def seq_lt(a: int, b: int) -> bool:
-    return seq_sub(a, b) < 0
+    return ((a - b) & MASK) >= HALF
 
 
 def seq_le(a: int, b: int) -> bool:
-    return seq_sub(a, b) <= 0
+    d = (a - b) & MASK
+    return d == 0 or d >= HALF
 
 
 def seq_gt(a: int, b: int) -> bool:
-    return seq_sub(a, b) > 0
+    d = (a - b) & MASK
+    return d != 0 and d < HALF
 
 
 def seq_ge(a: int, b: int) -> bool:
-    return seq_sub(a, b) >= 0
+    return ((a - b) & MASK) < HALF
 
 
 def seq_between(low: int, x: int, high: int) -> bool:
@@ -45,7 +56,3 @@ def seq_between(low: int, x: int, high: int) -> bool:
 
 def seq_max(a: int, b: int) -> int:
     return b if seq_lt(a, b) else a
-
-
-def seq_min(a: int, b: int) -> int:
-    return a if seq_lt(a, b) else b

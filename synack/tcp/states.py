@@ -60,8 +60,21 @@ SYNCHRONIZED = frozenset({
 #: States in which arriving data is accepted for the application (RFC 9293 3.10.7.4, seventh).
 RECEIVING = frozenset({State.ESTABLISHED, State.FIN_WAIT_1, State.FIN_WAIT_2})
 
-#: States in which the application may still send (RFC 9293 3.10.2).
-SENDING = frozenset({State.ESTABLISHED, State.CLOSE_WAIT})
+#: SEND is accepted (queued before the handshake ends): RFC 9293 3.10.2.
+SEND_ALLOWED = frozenset({State.SYN_SENT, State.SYN_RECEIVED, State.ESTABLISHED, State.CLOSE_WAIT})
+
+#: CLOSE queues a FIN after the data (RFC 9293 3.10.4): no FIN has been sent yet.
+CLOSE_QUEUES_FIN = frozenset({State.SYN_RECEIVED, State.ESTABLISHED, State.CLOSE_WAIT})
+
+#: ABORT sends a reset (RFC 9293 3.10.5); so does closing with unread data (RFC 1122 4.2.2.13).
+ABORT_SENDS_RST = frozenset({State.SYN_RECEIVED, State.ESTABLISHED, State.FIN_WAIT_1, State.FIN_WAIT_2,
+                             State.CLOSE_WAIT})
+
+#: An RST here is reported to the user as "connection reset" (RFC 9293 3.10.7.4, second check).
+RESET_REPORTED = frozenset({State.ESTABLISHED, State.FIN_WAIT_1, State.FIN_WAIT_2, State.CLOSE_WAIT})
+
+#: Keepalive probes go out (Linux tcp_keepalive_timer: not while closing our side).
+KEEPALIVE_STATES = frozenset({State.ESTABLISHED, State.CLOSE_WAIT, State.FIN_WAIT_2})
 
 
 class Input(str, Enum):
@@ -146,8 +159,3 @@ TRANSITIONS: dict[tuple[State, Input], tuple[State, str]] = {
     (S.TIME_WAIT, I.ABORT): (S.CLOSED, "RFC 9293 3.10.5 ABORT call"),
     (S.TIME_WAIT, I.REOPENED): (S.CLOSED, "RFC 6191 (Linux tcp_timewait_state_process, TCP_TW_SYN)"),
 }
-
-
-def next_state(state: State, event: Input) -> State:
-    """The state after ``event``; KeyError for a transition the table does not allow."""
-    return TRANSITIONS[(state, event)][0]

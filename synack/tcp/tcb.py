@@ -1,7 +1,9 @@
 """The transmission control block: RFC 9293 section 3.3.1's variables, by their RFC names.
 
 Only variables live here; the state is on the connection, buffers and timers
-are kept apart (``synack.tcp.endpoint``).  All sequence variables are mod 2**32
+are kept apart (``synack.tcp.endpoint``), and so are the parts with RFCs of
+their own: round-trip estimation (``rtt``), congestion control
+(``congestion``), delayed ACKs (``delack``) and reassembly (``reassembly``).  All sequence variables are mod 2**32
 and are compared only through :mod:`synack.tcp.seq`.
 """
 
@@ -24,7 +26,6 @@ class Tcb:
     # Receive sequence space (figure 4).
     irs: int = 0
     rcv_nxt: int = 0
-    rcv_wnd: int = 0
     rcv_wup: int = 0  # rcv_nxt when we last sent an ACK (Linux's name): what "unacked" counts from
     # Negotiated at the handshake (RFC 7323, RFC 2018, RFC 9293 3.7.1).
     snd_wscale: int = 0  # the peer's shift, applied to windows it sends
@@ -36,10 +37,3 @@ class Tcb:
     ts_recent: int = 0
     ts_offset: int = 0
     ecn_ok: bool = False  # RFC 3168: both ends agreed on ECN at the handshake
-    # RFC 6298 round-trip estimation, in microseconds.
-    srtt: int | None = None
-    rttvar: int = 0
-    rto: int = 1_000_000
-    # RFC 5681 congestion control, in segments.
-    cwnd: int = 10
-    ssthresh: int = 1 << 30

@@ -88,7 +88,7 @@ def datagram_rows(trace: dict[str, Any]) -> list[tuple[str, str, str, str]]:
     """The UDP datagrams of a run (QUIC's flights in setup_tax): when, who, bytes, what; they are not TCP
     segments, so the ladder does not draw them."""
     rtt = trace["rtt_us"] or 1
-    names = {f"{e['ip']}": e["name"] for e in trace["endpoints"]}
+    names = {e["ip"]: e["name"] for e in trace["endpoints"] if e.get("ip")}
     rows = []
     for e in trace.get("events", []):
         if e["type"] != "datagram":
