@@ -253,7 +253,7 @@ class Host:
                 self._on_event(source, event)
         return reasons
 
-    def _on_event(self, source: object, event: object) -> None:
+    def _on_event(self, source: Connection | Listener, event: object) -> None:
         if isinstance(event, StateChanged) and source is self._primary:
             self.display_state = event.new
         rec = self.recorder
