@@ -275,3 +275,10 @@ def test_pmtud_resends_only_what_did_not_fit_cut_to_the_new_mss():
     trace = trace_json(run_scenario("pmtud_blackhole"))
     resent = [s["segment"]["len"] for s in trace["steps"] if s["segment"]["reason"] == "pmtu-retransmit"]
     assert resent == [1348, 100, 1348, 100]
+
+
+def test_no_golden_record_hides_a_failed_run():
+    # A run that raises is written to the golden file as "error: ..."; none of the records may be that.
+    from golden import GOLDEN_DIR
+    failed = [p.name for p in GOLDEN_DIR.glob("*.txt") if p.read_text().startswith("error:")]
+    assert failed == []

@@ -97,7 +97,7 @@ SCENARIO = Scenario(
         ("ecn", "ECN (RFC 3168)"))) + (
         Param("wscale_shift", "int", 10, "the window scale each end offers (Linux 6.16+: 10)", 0, 14),
         Param("server_buffer", "int", 4 << 20, "the server's receive buffer in bytes", 4096, 64 << 20),
-        Param("transfer", "int", 1_000_000, "bytes the client sends", 1, 50_000_000)),
+        Param("transfer", "int", 500_000, "bytes the client sends", 1, 50_000_000)),
     golden_params={"transfer": "30000"},  # the record keeps the handshake, not a megabyte of segments
     # Linux's receive autotuning opens the window to the buffer over a long transfer; the engine does not
     # model it, so here the receiver offers its whole buffer at once instead of starting at the SYN's window.
