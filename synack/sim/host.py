@@ -261,12 +261,15 @@ class Host:
             return
         if isinstance(event, StateChanged):
             # Which socket changed: the views follow each connection's own states, not the host's.
+            where: dict[str, Any] = {}
             if isinstance(source, Connection):
                 where = {"local": f"{source.local[0]}:{source.local[1]}",
                          "remote": f"{source.remote[0]}:{source.remote[1]}",
                          "socket": self._serial.get(id(source), -1)}
-            else:
+            elif isinstance(source, Listener):
                 where = {"listener": source.local[1]}
+            else:
+                where = {}
             rec.event(self.sched.now, "state", self.name, old=event.old.value, new=event.new.value,
                       cause=event.cause, primary=source is self._primary, **where)
         elif isinstance(event, SegmentDropped):
