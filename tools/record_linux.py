@@ -468,14 +468,19 @@ def main() -> int:
     if args.child:
         print(SCENARIOS[args.child]())
         return 0
+    return record_each("record_linux", args.names or sorted(SCENARIOS), SCENARIOS, record)
+
+
+def record_each(tool: str, names: list[str], known, record_one) -> int:
+    """Record each of ``names`` (as root) with ``record_one``, saying how many packets each got."""
     if os.geteuid() != 0:
-        print("record_linux: needs root (network namespaces, tcpdump, iptables).", file=sys.stderr)
+        print(f"{tool}: needs root (network namespaces, tcpdump, iptables).", file=sys.stderr)
         return 2
-    for name in args.names or sorted(SCENARIOS):
-        if name not in SCENARIOS:
-            print(f"record_linux: no scenario {name!r}.", file=sys.stderr)
+    for name in names:
+        if name not in known:
+            print(f"{tool}: no recording {name!r}; choose from {', '.join(known)}.", file=sys.stderr)
             return 2
-        path = record(name)
+        path = record_one(name)
         out = subprocess.run(["tcpdump", "-nr", str(path)], capture_output=True, text=True).stdout
         print(f"== {name}: {len(out.splitlines())} packets")
     return 0

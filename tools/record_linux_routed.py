@@ -34,6 +34,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # record_linux, its sibling
 OUT = ROOT / "tests" / "fixtures" / "linux"
 SERVER, PORT = "10.0.2.2", 8080
 REQUEST, ANSWER = 100, 4000
@@ -152,19 +153,8 @@ def main() -> int:
     if len(sys.argv) == 3 and sys.argv[1] == "--role":
         (server if sys.argv[2] == "server" else client)()
         return 0
-    if os.geteuid() != 0:
-        print("record_linux_routed: needs root (network namespaces, tcpdump, iptables).", file=sys.stderr)
-        return 2
-    names = sys.argv[1:] or list(VARIANTS)
-    for name in names:
-        if name not in VARIANTS:
-            print(f"record_linux_routed: no variant {name!r}; choose from {', '.join(VARIANTS)}.", file=sys.stderr)
-            return 2
-        path = record(name)
-        out = subprocess.run(["tcpdump", "-nr", str(path)], capture_output=True, text=True).stdout
-        print(f"== {name}: {len(out.splitlines())} packets")
-    return 0
-
+    from record_linux import record_each
+    return record_each("record_linux_routed", sys.argv[1:] or list(VARIANTS), VARIANTS, record)
 
 if __name__ == "__main__":
     sys.exit(main())
