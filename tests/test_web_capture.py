@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 from test_web_browser import CHROMIUM, Console, button, client, expect, ladder_items, new_page, server
-from test_web_browser import base_url, browser  # noqa: F401  (fixtures)
 
 from synack.web import captures
 from synack.web import server as web_server
