@@ -1,4 +1,4 @@
-"""The ``synack`` command: list, run, play, bench, serve, export, drill.
+"""The ``synack`` command: list, run, play, bench, serve, export, drill, replay.
 
 Every user mistake (an unknown scenario, a malformed ``--rtt``, a ``--set``
 the scenario does not have, a file that cannot be written) ends in one
@@ -31,6 +31,16 @@ class Parser(argparse.ArgumentParser):
         raise SystemExit(EXIT_USAGE)
 
 
+NAME_STYLES = ("synack", "rfc", "netstat", "ss")
+
+
+def _add_view(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--names", choices=NAME_STYLES, default="synack",
+                   help="how states are spelled: synack (SYN_RECEIVED, FIN_WAIT_1; the default), "
+                        "rfc (SYN-RECEIVED), netstat (SYN_RECV, FIN_WAIT1), ss (SYN-RECV, FIN-WAIT-1)")
+    p.add_argument("--connection", help="show only connection N (1 is the first), for runs with several")
+
+
 def _add_settings(p: argparse.ArgumentParser) -> None:
     p.add_argument("name", help="scenario name (synack list)")
     p.add_argument("--profile", default="linux", help="linux (default) or rfc9293")
@@ -43,16 +53,21 @@ def _add_settings(p: argparse.ArgumentParser) -> None:
 
 def build_parser() -> Parser:
     parser = Parser(prog="synack", description="A TCP simulator: the handshake, data and teardown in slow motion.")
+    parser.add_argument("--version", action="version", version=f"synack {_version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     p = sub.add_parser("list", help="the scenarios")
     p.add_argument("--format", choices=("text", "json"), default="text")
     p = sub.add_parser("run", help="run a scenario and show the trace")
     _add_settings(p)
     p.add_argument("--format", choices=("ladder", "tcpdump", "json", "none"), default="ladder")
-    p.add_argument("--pcap", help="also write the run as a pcap file (for Wireshark)")
+    p.add_argument("--pcap", help="also write the run as a capture for Wireshark: FILE.pcap or FILE.pcapng")
+    p.add_argument("--absolute", action="store_true",
+                   help="tcpdump lines with absolute sequence numbers, as tcpdump -S prints them")
     p.add_argument("--plot", help="also save the crowd chart (sockets per state over time) as .svg, .png or .pdf")
+    _add_view(p)
     p = sub.add_parser("play", help="step through a scenario in the terminal")
     _add_settings(p)
+    _add_view(p)
     p = sub.add_parser("bench", help="benchmarks")
     p.add_argument("what", choices=("lifecycles",))
     p.add_argument("--n", default="10000", help="how many lifecycles")
@@ -63,11 +78,20 @@ def build_parser() -> Parser:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", default="8765")
     p.add_argument("--no-browser", action="store_true", help="do not open a browser")
+    _add_replay_parser(sub)
     p = sub.add_parser("export", help="write one self-contained HTML file of a run")
     _add_settings(p)
     p.add_argument("--html", required=True, help="the file to write")
     _add_drill_parser(sub)
     return parser
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+    try:
+        return version("synack")
+    except PackageNotFoundError:
+        return "unknown (not installed)"
 
 
 # ------------------------------------------------------------------ checking
@@ -119,6 +143,24 @@ def _writable(path: str, flag: str) -> Path:
     return target
 
 
+CAPTURE_FORMATS = (".pcap", ".pcapng")
+
+
+def _capture_format(path: str) -> str:
+    suffix = Path(path).suffix.lower()
+    if suffix not in CAPTURE_FORMATS:
+        raise UsageError(f"--pcap {path}: synack writes .pcap or .pcapng files, so the name must end in one of "
+                         f"them, not {suffix or 'no extension'!r}.")
+    return suffix
+
+
+def _connection(args: argparse.Namespace, trace: dict[str, Any]) -> int | None:
+    if args.connection is None:
+        return None
+    total = len(trace.get("connections") or [])
+    return _int(args.connection, "--connection", 1, max(total, 1)) - 1
+
+
 def _trace(args: argparse.Namespace) -> dict[str, Any]:
     from .scenarios import ScenarioError, run_scenario
     from .trace.json_view import trace_json
@@ -150,6 +192,9 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    if args.absolute and args.format != "tcpdump":
+        raise UsageError("--absolute numbers the tcpdump lines; add --format tcpdump.")
+    kind = _capture_format(args.pcap) if args.pcap else None
     pcap = _writable(args.pcap, "--pcap") if args.pcap else None
     plot = _writable(args.plot, "--plot") if args.plot else None
     if plot is not None:
@@ -157,6 +202,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         if plot.suffix.lower() not in PLOT_SUFFIXES:
             raise UsageError(f"--plot {args.plot}: give a file name ending in {', '.join(PLOT_SUFFIXES)}.")
     trace = _trace(args)
+    connection = _connection(args, trace)
     if plot is not None:
         from .trace.crowd_view import save_plot
         if not trace.get("crowd"):
@@ -168,20 +214,21 @@ def cmd_run(args: argparse.Namespace) -> int:
             raise UsageError(f"--plot {args.plot} cannot be written: {exc.strerror or exc}.") from None
     if pcap is not None:
         from .wire.pcap import pcap_from_trace
+        from .wire.pcapng import pcapng_from_trace
         try:
-            pcap.write_bytes(pcap_from_trace(trace))
+            pcap.write_bytes(pcapng_from_trace(trace) if kind == ".pcapng" else pcap_from_trace(trace))
         except OSError as exc:
             raise UsageError(f"--pcap {args.pcap} cannot be written: {exc.strerror or exc}.") from None
     if args.format == "json":
         print(json.dumps(trace, indent=1))
     elif args.format == "tcpdump":
         from .trace.tcpdump_view import tcpdump_lines
-        print("\n".join(tcpdump_lines(trace)))
+        print("\n".join(tcpdump_lines(trace, absolute=args.absolute)))
     elif args.format == "ladder":
         from rich.console import Console
-        from .trace.ladder import ladder_table
+        from .trace.ladder import ladders
         console = Console()
-        console.print(ladder_table(trace))
+        console.print(ladders(trace, width=console.width, names=args.names, connection=connection))
         if trace.get("crowd"):
             from rich.text import Text
             from .trace.crowd_view import crowd_chart
@@ -191,9 +238,9 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_play(args: argparse.Namespace) -> int:
     from .trace.play import play
-    if args.name.endswith(".pkt"):
-        return play(_drill_play_trace(args))
-    return play(_trace(args))
+    trace = _drill_play_trace(args) if args.name.endswith(".pkt") else _trace(args)
+    connection = _connection(args, trace)
+    return play(trace, names=args.names, connection=connection or 0)
 
 
 def _drill_play_trace(args: argparse.Namespace) -> dict[str, Any]:
@@ -259,6 +306,84 @@ def cmd_export(args: argparse.Namespace) -> int:
     except OSError as exc:
         raise UsageError(f"--html {args.html} cannot be written: {exc.strerror or exc}.") from None
     print(f"wrote {target}")
+    return 0
+
+
+# ------------------------------------------------------------------ replay
+def _add_replay_parser(sub: Any) -> None:
+    p = sub.add_parser("replay", help="the TCP connections of a pcap or pcapng capture, states inferred")
+    p.add_argument("file", help="a pcap or pcapng file (tcpdump -w, Wireshark, dumpcap)")
+    p.add_argument("--conn", help="only connection N, as numbered by --format summary (from 0, like tcp.stream)")
+    p.add_argument("--filter", metavar="HOST:PORT",
+                   help="only connections with this endpoint: 10.0.0.1:80, [2001:db8::1]:443, 10.0.0.1 or :80")
+    p.add_argument("--format", choices=("ladder", "tcpdump", "json", "summary"),
+                   help="summary (the default without --conn/--filter), ladder (the default with them), "
+                        "tcpdump or json")
+    p.add_argument("--play", action="store_true", help="step through the connection in the terminal")
+
+
+def cmd_replay(args: argparse.Namespace) -> int:
+    from .replay.capture import CaptureError, FilterError, load_packets_with_bytes, parse_filter, scan, select
+    conn = _int(args.conn, "--conn", 0, 2**31) if args.conn is not None else None
+    if args.filter is not None:
+        try:
+            parse_filter(args.filter)
+        except FilterError as exc:
+            raise UsageError(str(exc)) from None
+    if os.path.isdir(args.file):
+        raise UsageError(f"{args.file} is a directory; give a pcap or pcapng file.")
+    fmt = args.format or ("ladder" if conn is not None or args.filter is not None or args.play else "summary")
+    if fmt == "summary" and conn is None and args.filter is None:
+        return _replay_summary(args.file)
+    try:
+        found = scan(args.file, record=fmt != "summary")
+    except CaptureError as exc:
+        raise UsageError(str(exc)) from None
+    for warning in found.warnings:
+        print(f"synack: warning: {warning}", file=sys.stderr)
+    if not found.connections:
+        raise UsageError(f"{found.name} holds no TCP connection synack can read "
+                         f"({found.records} packets, none of them a readable TCP segment).")
+    chosen = select(found.connections, conn, args.filter)
+    if not chosen:
+        what = f"connection {conn}" if conn is not None else "no connection"
+        if conn is not None and args.filter is None:
+            raise UsageError(f"{found.name} has no connection {conn}; it has {len(found.connections)}, "
+                             f"numbered 0 to {len(found.connections) - 1}.")
+        raise UsageError(f"{found.name} has {what} matching --filter {args.filter}.")
+    if fmt == "summary":
+        from .replay.capture import summary_row, tally
+        from .replay.report import summary_lines
+        rows = [summary_row(c) for c in chosen]
+        for line in summary_lines(rows, tally(rows), found.name, sum(c.packets for c in chosen)):
+            print(line)
+        return 0
+    from .replay.capture import endpoint_text
+    from .trace.capture_view import capture_trace
+    numbers = {step.number for c in chosen for step in c.steps}
+    packets = load_packets_with_bytes(args.file, numbers)
+    traces = [capture_trace(c, packets, file_name=os.path.basename(found.name), endpoint_text=endpoint_text)
+              for c in chosen]
+    if args.play:
+        if len(traces) > 1:
+            raise UsageError(f"{len(traces)} connections match; pick one with --conn N to play it.")
+        from .trace.play import play
+        return play(traces[0])
+    if fmt == "json":
+        print(json.dumps({"file": found.name, "warnings": found.warnings, "connections": traces}, indent=1))
+    elif fmt == "tcpdump":
+        from .trace.tcpdump_view import tcpdump_lines
+        for trace in traces:
+            print(f"# {trace['title']}")
+            print("\n".join(tcpdump_lines(trace)))
+    else:
+        from rich.console import Console
+        from .trace.ladder import ladder_table
+        console = Console()
+        for trace in traces:
+            console.print(ladder_table(trace))
+            console.print(f"final states: client {trace['final_states']['client']}, "
+                          f"server {trace['final_states']['server']} ({trace['summary']['ended']})")
     return 0
 
 
@@ -357,8 +482,26 @@ def _drill_table(outcomes: list, args: argparse.Namespace) -> int:
     return 0 if counts["fail"] == 0 and counts["error"] == 0 else 1
 
 
+def _replay_summary(path: str) -> int:
+    """The whole capture's summary, one row per connection."""
+    from .replay.capture import CaptureError, summarize, tally
+    from .replay.report import summary_lines
+    try:
+        rows, found = summarize(path)
+    except CaptureError as exc:
+        raise UsageError(str(exc)) from None
+    for warning in found.warnings:
+        print(f"synack: warning: {warning}", file=sys.stderr)
+    if not rows:
+        raise UsageError(f"{found.name} holds no TCP connection synack can read "
+                         f"({found.records} packets, none of them a readable TCP segment).")
+    for line in summary_lines(rows, tally(rows), found.name, sum(row["packets"] for row in rows)):
+        print(line)
+    return 0
+
+
 COMMANDS = {"list": cmd_list, "run": cmd_run, "play": cmd_play, "bench": cmd_bench, "serve": cmd_serve,
-            "export": cmd_export, "drill": cmd_drill}
+            "export": cmd_export, "drill": cmd_drill, "replay": cmd_replay}
 
 
 def main(argv: list[str] | None = None) -> int:

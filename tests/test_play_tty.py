@@ -6,6 +6,7 @@ import select
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 
 
 def read_until(fd, needle, timeout=20.0):
@@ -24,21 +25,16 @@ def read_until(fd, needle, timeout=20.0):
     return data.decode(errors="replace")
 
 
-def test_keys_step_back_and_quit():
+@contextmanager
+def playing(args, columns, lines):
+    """``synack play ARGS`` in a pseudo-terminal of that size; yields our end, then q must quit it cleanly."""
     main, child = pty.openpty()
-    env = {**os.environ, "COLUMNS": "120", "LINES": "60", "TERM": "xterm"}
-    proc = subprocess.Popen([sys.executable, "-m", "synack", "play", "handshake"], stdin=child, stdout=child,
+    env = {**os.environ, "COLUMNS": str(columns), "LINES": str(lines), "TERM": "xterm"}
+    proc = subprocess.Popen([sys.executable, "-m", "synack", "play", *args], stdin=child, stdout=child,
                             stderr=child, env=env, close_fds=True)
     os.close(child)
     try:
-        assert "step 0 of 9" in read_until(main, "step 0 of 9")
-        os.write(main, b"\x1b[C")  # Right
-        assert "step 1 of 9" in read_until(main, "step 1 of 9")
-        os.write(main, b"\r\r")  # Enter twice
-        screen = read_until(main, "step 3 of 9")
-        assert "step 3 of 9" in screen and "RTT clock 1.50 RTT" in screen
-        os.write(main, b"\x1b[D")  # Left
-        assert "step 2 of 9" in read_until(main, "step 2 of 9")
+        yield main
         os.write(main, b"q")
         assert proc.wait(timeout=20) == 0
     finally:
@@ -47,22 +43,54 @@ def test_keys_step_back_and_quit():
         os.close(main)
 
 
+def test_keys_step_back_and_quit():
+    with playing(["handshake"], 120, 60) as main:
+        assert "step 0 of 9" in read_until(main, "step 0 of 9")
+        os.write(main, b"\x1b[C")  # Right
+        assert "step 1 of 9" in read_until(main, "step 1 of 9")
+        os.write(main, b"\r\r")  # Enter twice
+        screen = read_until(main, "step 3 of 9")
+        assert "step 3 of 9" in screen and "clock 1.00 RTT" in screen
+        os.write(main, b"\x1b[D")  # Left
+        assert "step 2 of 9" in read_until(main, "step 2 of 9")
+
+
 def test_c_shows_the_crowd_chart_and_any_key_returns():
-    main, child = pty.openpty()
-    env = {**os.environ, "COLUMNS": "80", "LINES": "24", "TERM": "xterm"}
-    proc = subprocess.Popen([sys.executable, "-m", "synack", "play", "time_wait_exhaustion"], stdin=child,
-                            stdout=child, stderr=child, env=env, close_fds=True)
-    os.close(child)
-    try:
+    with playing(["time_wait_exhaustion"], 80, 24) as main:
         assert "c crowd chart" in read_until(main, "c crowd chart")
         os.write(main, b"c")
         screen = read_until(main, "back to the ladder")
         assert "proxy TIME_WAIT" in screen and "time (s)" in screen
         os.write(main, b"\r")
         assert "step 1 of" in read_until(main, "step 1 of")
-        os.write(main, b"q")
-        assert proc.wait(timeout=20) == 0
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-        os.close(main)
+
+
+def last_screen(data):
+    """The text of the last frame drawn (after the last clear), without colours."""
+    import re
+    screen = data.rsplit("\x1b[2J", 1)[-1]
+    return re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", screen).replace("\r", "")
+
+
+def read_frame(fd, needle):
+    """Everything up to the end of the frame that shows ``needle``: its last line names the q key."""
+    data = read_until(fd, needle)
+    while needle in data and "q quit" not in data.rsplit(needle, 1)[1]:
+        more = read_until(fd, "q quit")
+        if not more:
+            break
+        data += more
+    return data
+
+
+def test_play_fits_80x24_to_the_end():
+    with playing(["handshake", "--loss", "0.3", "--seed", "7"], 80, 24) as main:
+        screen = last_screen(read_frame(main, "step 0 of 13"))
+        for k in range(1, 15):
+            os.write(main, b"\x1b[C")
+            needle = f"step {k} of 13" if k <= 13 else "end, 13 of 13 segments"
+            screen = last_screen(read_frame(main, needle))
+            lines = screen.rstrip("\n").split("\n")
+            assert len(lines) <= 24 and max(len(line) for line in lines) <= 80, (k, screen)
+            assert lines[0].startswith("The three-way handshake") and needle in lines[1], (k, screen)
+        assert "End of the run: client TIME_WAIT, server CLOSED." in screen and "(the end)" in screen

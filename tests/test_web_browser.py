@@ -11,8 +11,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -30,30 +28,6 @@ pytestmark = [
 
 playwright_sync = pytest.importorskip("playwright.sync_api")
 expect = playwright_sync.expect
-
-
-@pytest.fixture(scope="session")
-def base_url():
-    """`synack serve` on a free port (port 0: the kernel picks one, the server prints its URL)."""
-    code = "from synack.web.server import serve; serve('127.0.0.1', 0, open_browser=False)"
-    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, cwd=Path(__file__).resolve().parent.parent)
-    line = proc.stdout.readline()
-    match = re.search(r"http://127\.0\.0\.1:\d+/", line)
-    if not match:
-        proc.kill()
-        pytest.fail(f"the server did not start: {line}{proc.stderr.read()}")
-    yield match.group(0).rstrip("/")
-    proc.terminate()
-    proc.wait(timeout=10)
-
-
-@pytest.fixture(scope="session")
-def browser():
-    with playwright_sync.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 class Console:
@@ -307,7 +281,8 @@ def test_switching_scenario_and_settings(page, console, base_url):
     expect_moment(page, *HANDSHAKE[2])
     page.get_by_label("Scenario", exact=True).select_option("syn_lost")
     expect(page.get_by_role("heading", level=1)).to_have_text("The first SYN is lost")
-    expect(ladder_items(page)).to_have_count(5)
+    # SYN, SYN-ACK, ACK, the client's FIN, the server's FIN, the last ACK: one phase per segment and direction.
+    expect(ladder_items(page)).to_have_count(6)
     expect(page.locator("#position")).to_have_text("Step 0 of 7")
     assert "scenario=syn_lost" in page.url and "step=" not in page.url
     button(page, "Step").click()
@@ -445,6 +420,60 @@ def test_assets_stay_under_200_kb(page, base_url):
     expect(button(page, "Step")).to_be_enabled()
     page.wait_for_load_state("networkidle")
     assert 0 < sum(sizes) < 200_000, sizes
+
+
+def test_a_run_with_two_connections_shows_one_at_a_time(page, console, base_url):
+    page.goto(f"{base_url}/?scenario=fast_open")
+    pick = page.get_by_label("Connection", exact=True)
+    expect(pick).to_be_visible()
+    expect(pick.locator("option")).to_have_count(2)
+    expect(pick.locator("option").nth(0)).to_contain_text("10.0.0.1:40384")
+    expect(pick.locator("option").nth(1)).to_contain_text("10.0.0.1:40385")
+    # The first connection alone: 8 segments, its own phases, its own states.
+    expect(page.locator("#position")).to_have_text("Step 0 of 8")
+    expect(client(page)).to_contain_text("10.0.0.1:40384")
+    expect(ladder_items(page).first).to_contain_text("01 SYN")
+    expect(ladder_items(page)).to_have_count(7)
+    for _ in range(6):
+        button(page, "Step").click()
+    # The client's FIN has arrived: the client is FIN_WAIT_1, never SYN_SENT while closing.
+    expect(client(page)).to_contain_text("FIN_WAIT_1")
+    pick.select_option("1")
+    expect(page.locator("#position")).to_have_text("Step 0 of 8")
+    expect(client(page)).to_contain_text("10.0.0.1:40385")
+    expect(client(page)).to_contain_text("CLOSED")
+    assert "connection=2" in page.url
+    button(page, "Step").click()
+    expect(client(page)).to_contain_text("SYN_SENT")
+    expect(page.locator("#wire-caption")).to_contain_text("SYN")
+    # A deep link opens the same connection.
+    page.goto(f"{base_url}/?scenario=fast_open&connection=2&step=2")
+    expect(pick).to_have_value("1")
+    expect(page.locator("#position")).to_have_text("Step 2 of 8")
+
+
+def test_a_run_with_one_connection_has_no_picker(page, base_url):
+    page.goto(f"{base_url}/?scenario=handshake")
+    expect(page.locator("#position")).to_have_text("Step 0 of 9")
+    expect(page.locator("#connection-choice")).to_be_hidden()
+
+
+def test_the_clock_and_the_ladder_agree_under_loss(page, base_url):
+    trace = page.request.get(f"{base_url}/api/run?scenario=handshake&loss=0.3&seed=7").json()
+    page.goto(f"{base_url}/?scenario=handshake&loss=0.3&seed=7")
+    expect(page.locator("#position")).to_have_text(f"Step 0 of {len(trace['steps'])}")
+    expect(page.locator(".clock-what")).to_contain_text("when the segment arrived")
+    checked = 0
+    for k, step in enumerate(trace["steps"], start=1):
+        button(page, "Step").click()
+        expect(page.locator("#position")).to_have_text(f"Step {k} of {len(trace['steps'])}")
+        if step["role"] != "first":
+            continue
+        current = page.locator("#ladder li[aria-current] .rung-time")
+        shown = page.locator("#clock-rtt").text_content()
+        expect(current).to_have_text(f"{shown} RTT")
+        checked += 1
+    assert checked == 8  # every phase of the lesson, each at the moment its own segment arrived
 
 
 def test_a_packetdrill_script_run_opens_in_the_page(browser, console, tmp_path):

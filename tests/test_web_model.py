@@ -158,17 +158,21 @@ console.log(JSON.stringify(out));
 """
 
 
-@pytest.fixture(scope="module")
-def results(tmp_path_factory):
-    work = tmp_path_factory.mktemp("page")
+def run_in_node(work, runner, trace):
+    """The page's modules next to ``runner``, run by node on ``trace``; its JSON answer."""
     for path in STATIC.glob("*.js"):
         shutil.copy(path, work / path.name)
     (work / "package.json").write_text('{"type": "module"}')  # node reads .js as ES modules
-    (work / "run.js").write_text(RUNNER)
-    (work / "trace.json").write_text(json.dumps(handshake_fixture()))
+    (work / "run.js").write_text(runner)
+    (work / "trace.json").write_text(json.dumps(trace))
     done = subprocess.run([NODE, "run.js", "trace.json"], cwd=work, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
+
+
+@pytest.fixture(scope="module")
+def results(tmp_path_factory):
+    return run_in_node(tmp_path_factory.mktemp("page"), RUNNER, handshake_fixture())
 
 
 def test_step_zero_is_nothing_sent(results):
@@ -241,3 +245,88 @@ def test_url_state(results):
     assert from_url["rtt"] == "20ms" and from_url["params"]["client_wait"] == "1s"
     assert results["unknown"]["unknownScenario"] == "nope"
     assert results["unknown"]["settings"]["scenario"] == "handshake"
+
+
+# ------------------------------------------------------------ several connections
+CONNECTIONS_RUNNER = r"""
+import { readFileSync } from "node:fs";
+import * as model from "./model.js";
+const trace = JSON.parse(readFileSync(process.argv[2], "utf8"));
+const out = { count: model.connectionCount(trace), views: [] };
+for (const id of [0, 1]) {
+  const v = model.connectionView(trace, id);
+  out.views.push({
+    endpoints: v.endpoints.map((e) => `${e.name} ${e.ip}:${e.port}`),
+    phases: v.phases.map((p) => p.label),
+    steps: v.steps.map((s) => [s.index, s.phase, s.segment.to]),
+    initial: model.initialStates(v),
+    frame2: model.frameAt(v, 2).states,
+    timeWait: model.timeWait(v, "client", 400000),
+  });
+}
+out.single = model.connectionCount({ steps: [] });
+console.log(JSON.stringify(out));
+"""
+
+
+def two_connections_fixture():
+    """Two connections from one client, as docs/trace-format.md lays them out; the second to a forged peer."""
+    def step(index, conn, phase, src, dst, frm, to, flags, sent, states):
+        return {"index": index, "connection": conn, "phase": phase, "role": "first", "sent_us": sent,
+                "arrives_us": sent + 50_000,
+                "segment": {"from": frm, "to": to, "src": src, "dst": dst, "flags": flags, "seq": 0, "ack": 0,
+                            "len": 0, "lost": False},
+                "states_sent": states, "states": states, "note": "By hand."}
+    a, b, s, f = "10.0.0.1:40384", "10.0.0.1:40385", "10.0.0.2:80", "198.51.100.1:1024"
+    steps = [
+        step(0, 0, 0, a, s, "client", "server", ["SYN"], 0, {"client": "SYN_SENT", "server": "LISTEN"}),
+        step(1, 1, 2, f, s, "attacker", "server", ["SYN"], 10_000, {"server": "LISTEN"}),
+        step(2, 0, 1, s, a, "server", "client", ["SYN", "ACK"], 50_000,
+             {"client": "SYN_SENT", "server": "SYN_RECEIVED"}),
+        step(3, 1, 3, s, f, "server", "198.51.100.1", ["SYN", "ACK"], 60_000, {"server": "SYN_RECEIVED"}),
+    ]
+    ends = lambda left, lname, ltcp, lstate: [  # noqa: E731
+        {"name": lname, "ip": left.split(":")[0], "port": int(left.split(":")[1]), "tcp": ltcp,
+         **({"initial_state": lstate} if ltcp else {})},
+        {"name": "server", "ip": "10.0.0.2", "port": 80, "tcp": True, "initial_state": "LISTEN"}]
+    return {
+        "rtt_us": RTT, "title": "Two", "endpoints": ends(a, "client", True, "CLOSED") + [
+            {"name": "attacker", "ip": "10.0.0.66", "tcp": False}],
+        "phases": [{"label": "01 SYN", "connection": 0}, {"label": "02 SYN-ACK", "connection": 0},
+                   {"label": "01 spoofed SYN", "connection": 1}, {"label": "02 SYN-ACK", "connection": 1}],
+        "connections": [
+            {"id": 0, "label": "client", "ends": ends(a, "client", True, "CLOSED"), "steps": [0, 2],
+             "phases": [0, 1]},
+            {"id": 1, "label": "forged", "ends": ends(f, "attacker", False, None), "steps": [1, 3],
+             "phases": [2, 3]},
+        ],
+        "steps": steps,
+        "events": [
+            {"t_us": 0, "type": "state", "endpoint": "client", "old": "CLOSED", "new": "TIME_WAIT",
+             "local": a, "remote": s, "socket": 0},
+            {"t_us": 0, "type": "state", "endpoint": "client", "old": "CLOSED", "new": "TIME_WAIT",
+             "local": b, "remote": s, "socket": 1},
+        ],
+        "time_wait_us": 1_000_000,
+    }
+
+
+@pytest.fixture(scope="module")
+def connection_results(tmp_path_factory):
+    return run_in_node(tmp_path_factory.mktemp("conns"), CONNECTIONS_RUNNER, two_connections_fixture())
+
+
+def test_a_connection_view_is_one_connection_with_its_own_ends_phases_and_states(connection_results):
+    first, forged = connection_results["views"]
+    assert connection_results["count"] == 2 and connection_results["single"] == 1
+    assert first["endpoints"] == ["client 10.0.0.1:40384", "server 10.0.0.2:80"]
+    assert first["phases"] == ["01 SYN", "02 SYN-ACK"]
+    assert first["steps"] == [[0, 0, "server"], [2, 1, "client"]]
+    assert first["initial"] == {"client": "CLOSED", "server": "LISTEN"}
+    assert first["frame2"] == {"client": "SYN_SENT", "server": "SYN_RECEIVED"}
+    # The forged connection: the server's SYN-ACK goes to the end that forged the address.
+    assert forged["endpoints"] == ["attacker 198.51.100.1:1024", "server 10.0.0.2:80"]
+    assert forged["steps"] == [[1, 0, "server"], [3, 1, "attacker"]]
+    assert forged["initial"] == {"server": "LISTEN"}
+    # Each connection's TIME_WAIT comes from its own socket's events only.
+    assert first["timeWait"] is not None and forged["timeWait"] is None

@@ -56,6 +56,9 @@ LOCAL_PORT = REMOTE_PORT = 8080
 SCRIPT_PORT = 40000
 # A Python checker is slower to react than packetdrill's C: 10 ms of slack instead of 4.
 KERNEL_TOLERANCE_US = 10_000
+# A script that fails only on timing is run again, up to this many times in all: a wrong field
+# fails every time, a checker that was descheduled for 50 ms does not.
+TIMING_ATTEMPTS = 3
 TCP_INFO_FORMAT = "8B24I"  # the first fields of struct tcp_info (linux/tcp.h)
 TCP_INFO_NAMES = ("tcpi_state", "tcpi_ca_state", "tcpi_retransmits", "tcpi_probes", "tcpi_backoff",
                   "tcpi_options", "tcpi_wscale", "tcpi_flags", "tcpi_rto", "tcpi_ato", "tcpi_snd_mss",
@@ -304,6 +307,11 @@ def run_in_namespace(path: Path, tolerance_us: int) -> dict[str, Any]:
         subprocess.run(["ip", "netns", "del", ns], check=False)
 
 
+def _timing_only(message: str) -> bool:
+    """A failure about when, not what: the checker itself may have been late on a busy machine."""
+    return any(words in message for words in ("but nothing was sent by", " got it at ", ") returned at "))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("paths", nargs="+", help="scripts, or folders of *.pkt")
@@ -324,8 +332,13 @@ def main(argv: list[str] | None = None) -> int:
         scripts += sorted(p.rglob("*.pkt")) if p.is_dir() else [p]
     results = {}
     for path in scripts:
+        attempt = 1
         outcome = run_in_namespace(path, args.tolerance_usecs)
-        results[path.name] = {"status": outcome["status"], "message": outcome.get("message", "")}
+        while outcome["status"] != "pass" and _timing_only(outcome.get("message", "")) and attempt < TIMING_ATTEMPTS:
+            attempt += 1
+            outcome = run_in_namespace(path, args.tolerance_usecs)
+        results[path.name] = {"status": outcome["status"], "message": outcome.get("message", ""),
+                              "attempts": attempt}
         print(f"{outcome['status']:12} {path.name}  {outcome.get('message', '')}", flush=True)
         if args.log:
             for entry in outcome.get("log", []):
@@ -337,6 +350,7 @@ def main(argv: list[str] | None = None) -> int:
                   "recorded": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
                   "how": "tools/drill_linux.py: one network namespace per script, kernel behind a tun device",
                   "tolerance_usecs": args.tolerance_usecs,
+                  "timing_attempts": TIMING_ATTEMPTS,
                   "scripts": dict(sorted(results.items()))}
         RECORD.write_text(json.dumps(record, indent=1) + "\n")
     return 0 if passed == len(results) else 1

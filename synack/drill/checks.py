@@ -29,6 +29,9 @@ _UNARY = {ast.USub: operator.neg, ast.UAdd: operator.pos, ast.Not: operator.not_
 _FUNCTIONS = {"abs": abs, "min": min, "max": max}
 
 
+LARGEST = 1 << 128  # tcp_info holds 32- and 64-bit counters; nothing a check needs is bigger
+
+
 class CheckError(Exception):
     """An assertion that failed, or a snippet the evaluator refuses; one sentence."""
 
@@ -43,7 +46,11 @@ def evaluate_checks(source: str, info: dict[str, int]) -> None:
     for stmt in tree.body:
         if not isinstance(stmt, ast.Assert):
             raise CheckError("inline checks may hold only assert statements")
-        if not _eval(stmt.test, names):
+        try:
+            holds = _eval(stmt.test, names)
+        except (ArithmeticError, ValueError, TypeError) as exc:
+            raise CheckError(f"the inline check {ast.unparse(stmt.test)} cannot be computed ({exc})") from None
+        if not holds:
             values = ", ".join(f"{n}={names[n]}" for n in sorted(_names(stmt.test)) if n in info)
             raise CheckError(f"assertion failed: {ast.unparse(stmt.test)} ({values})")
 
@@ -60,7 +67,13 @@ def _eval(node: ast.AST, names: dict[str, Any]) -> Any:
             raise CheckError(f"the inline check names {node.id!r}, which this runner does not provide")
         return names[node.id]
     if isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
-        return _BINARY[type(node.op)](_eval(node.left, names), _eval(node.right, names))
+        left, right = _eval(node.left, names), _eval(node.right, names)
+        if isinstance(node.op, ast.LShift) and right > 64:
+            raise CheckError(f"shifts in inline checks go up to 64 bits ({ast.unparse(node)})")
+        result = _BINARY[type(node.op)](left, right)
+        if abs(result) > LARGEST:
+            raise CheckError(f"numbers in inline checks stay below 2**128 ({ast.unparse(node)})")
+        return result
     if isinstance(node, ast.UnaryOp) and type(node.op) in _UNARY:
         return _UNARY[type(node.op)](_eval(node.operand, names))
     if isinstance(node, ast.BoolOp):

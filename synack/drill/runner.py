@@ -32,6 +32,7 @@ from .script import (Code, Event, PacketLine, Script, Shell, Syscall, Unsupporte
 from .settings import settings_from_shell
 
 ANY_TIME_LIMIT_US = 600_000_000  # how long a '*' event or a blocking call may wait
+MAX_IO_BYTES = 1 << 24  # one read or write in a script: plenty for a test, no memory blow-up
 LETTERS = {"S": Flags.SYN, "F": Flags.FIN, "R": Flags.RST, "P": Flags.PSH, ".": Flags.ACK, "E": Flags.ECE,
            "W": Flags.CWR, "U": Flags.URG}
 CONSTANTS = {"O_RDWR": 0o2, "O_NONBLOCK": 0o4000, "SHUT_RD": 0, "SHUT_WR": 1, "SHUT_RDWR": 2,
@@ -133,7 +134,9 @@ class Runner:
         self.tolerance_us = tolerance_us if tolerance_us is not None else script.tolerance_us
         self.local_isn: int | None = None
         self.ts_offset: int | None = None  # live TS val minus the script's
-        self.ts_first: tuple[int, int] | None = None  # (script val, live val) of the first outbound TS
+        # The first outbound TS: script val, live val, and when the script and the stack sent it.
+        self.ts_first: tuple[int, int, int, int] | None = None
+        self._expect_times = (0, 0)  # the > line being checked: its script time and its live time
         self.tick_us = int(script.options.get("tcp_ts_tick_usecs", "0") or 0)
         self.last_time = 0
         self.last_fd: int | None = None
@@ -207,8 +210,9 @@ class Runner:
         # From when it really happened: a real stack under test reacts a little later than asked.
         self.last_time = max(start, self.stack.now())
 
-    def _log(self, direction: str, text: str, line: int) -> None:
-        self.outcome.log.append({"t_us": self.stack.now(), "dir": direction, "line": line, "text": text})
+    def _log(self, direction: str, text: str, line: int, when: int | None = None) -> None:
+        t_us = self.stack.now() if when is None else when
+        self.outcome.log.append({"t_us": t_us, "dir": direction, "line": line, "text": text})
 
     # ----------------------------------------------------------------- packets
     def _inbound(self, p: PacketLine) -> Segment:
@@ -235,6 +239,7 @@ class Runner:
             raise Mismatch(f"expected {p.direction} {expected} at {_secs(start)} but nothing was sent "
                            f"by {_secs(deadline)}")
         when, seg = got
+        self._expect_times = (start, when)
         if p.flags.count("S") and seg.syn:
             self.local_isn = (seg.seq - p.seq) & 0xFFFFFFFF
         problem = self._compare(p, seg)
@@ -244,7 +249,7 @@ class Runner:
         if not any_time and not (start - tolerance <= when <= end + tolerance):
             raise Mismatch(f"expected {p.direction} {expected} at {_secs(start)} got it at {_secs(when)} "
                            f"(tolerance {tolerance / 1000:g} ms)")
-        self._log(">", actual, event.line)
+        self._log(">", actual, event.line, when)
         self.last_time = when
 
     def _compare(self, p: PacketLine, seg: Segment) -> str | None:
@@ -283,15 +288,24 @@ class Runner:
         return None
 
     def _check_tsval(self, script_val: int, live_val: int) -> str | None:
+        """With --tcp_ts_tick_usecs: the TS value advanced by the script's ticks, give or take.
+
+        The slack is the tolerance in ticks plus however much later (or earlier)
+        the stack really sent this segment than the script's clock says: a real
+        kernel under load drifts, and relative times follow the drift.
+        """
+        now_script, now_live = self._expect_times
         if self.ts_first is None:
-            self.ts_first = (script_val, live_val)
+            self.ts_first = (script_val, live_val, now_script, now_live)
             self.ts_offset = (live_val - script_val) & 0xFFFFFFFF
             return None
         if not self.tick_us:
             return None
-        want = (script_val - self.ts_first[0]) & 0xFFFFFFFF
-        have = (live_val - self.ts_first[1]) & 0xFFFFFFFF
-        slack = math.ceil(self.tolerance_us / self.tick_us) + 1
+        first_script_val, first_live_val, first_script, first_live = self.ts_first
+        want = (script_val - first_script_val) & 0xFFFFFFFF
+        have = (live_val - first_live_val) & 0xFFFFFFFF
+        drift = abs((now_live - first_live) - (now_script - first_script))
+        slack = math.ceil((self.tolerance_us + drift) / self.tick_us) + 1
         if abs(want - have) > slack:
             return f"TS val advanced by {have} ticks, not {want}"
         return None
@@ -385,11 +399,11 @@ class Runner:
         out["fd"] = integer(a[0])
         if name == "listen":
             out["backlog"] = integer(a[1]) if len(a) > 1 else 128
-        elif name in ("read", "recv", "write", "send"):
+        elif name in ("read", "recv", "write", "send", "sendto"):
             out["n"] = integer(a[2])
-        elif name == "sendto":
-            out["n"] = integer(a[2])
-            out["fastopen"] = len(a) > 3 and "MSG_FASTOPEN" in a[3]
+            if not 0 <= out["n"] <= MAX_IO_BYTES:
+                raise Mismatch(f"{name}() of {out['n']} bytes; a script may move 0 to {MAX_IO_BYTES} at once")
+            out["fastopen"] = name == "sendto" and len(a) > 3 and "MSG_FASTOPEN" in a[3]
         elif name == "shutdown":
             out["how"] = integer(a[1])
         elif name == "fcntl":

@@ -190,12 +190,15 @@ _PACKET_RE = re.compile(
     r"(?P<rest>.*)$", re.S)
 
 
-def _parse_number(text: str, line: int, what: str, defines: dict[str, str]) -> int:
+def _parse_number(text: str, line: int, what: str, defines: dict[str, str], limit: int = 0xFFFFFFFF) -> int:
     text = defines.get(text, text)
     try:
-        return int(text, 0)
+        value = int(text, 0)
     except ValueError:
         raise ScriptError(line, f"{what} must be a number, not {text!r}.") from None
+    if not 0 <= value <= limit:
+        raise ScriptError(line, f"{what} must be from 0 to {limit}, not {value}.")
+    return value
 
 
 def _parse_option(text: str, line: int, defines: dict[str, str]) -> opt.Option:
@@ -204,19 +207,19 @@ def _parse_option(text: str, line: int, defines: dict[str, str]) -> opt.Option:
         raise ScriptError(line, "an empty TCP option between commas.")
     name, args = words[0], words[1:]
 
-    def num(i: int, what: str) -> int:
+    def num(i: int, what: str, limit: int = 0xFFFFFFFF) -> int:
         if len(args) <= i:
             raise ScriptError(line, f"option {name} needs {what}.")
-        return _parse_number(args[i], line, f"{name} {what}", defines)
+        return _parse_number(args[i], line, f"option {name}'s {what.split()[-1]}", defines, limit)
 
     if name == "nop":
         return opt.NOP
     if name == "eol":
         return opt.EOL
     if name == "mss":
-        return opt.Mss(num(0, "a value"))
+        return opt.Mss(num(0, "a value", 0xFFFF))
     if name == "wscale":
-        return opt.WindowScale(num(0, "a shift"))
+        return opt.WindowScale(num(0, "a shift", 0xFF))
     if name == "sackOK":
         return opt.SACK_PERMITTED
     if name == "sack":
@@ -227,6 +230,8 @@ def _parse_option(text: str, line: int, defines: dict[str, str]) -> opt.Option:
                 raise ScriptError(line, f"a SACK block is written start:end, not {block!r}.")
             blocks.append((_parse_number(a, line, "a SACK edge", defines),
                            _parse_number(b, line, "a SACK edge", defines)))
+        if not 1 <= len(blocks) <= 4:
+            raise ScriptError(line, "a SACK option holds one to four blocks.")
         return opt.Sack(tuple(blocks))
     if name == "TS":
         if len(args) != 4 or args[0] != "val" or args[2] != "ecr":
@@ -252,6 +257,8 @@ def _parse_packet(text: str, line: int, defines: dict[str, str]) -> PacketLine |
         raise ScriptError(line, f"cannot read the packet {text!r}; expected like '< S 0:0(0) win 65535'.")
     flags = m.group("flags")
     seq, end, length = int(m.group("seq")), int(m.group("end")), int(m.group("len"))
+    if max(seq, end) > 0xFFFFFFFF or length > 0xFFFF:
+        raise ScriptError(line, "sequence numbers are 32-bit and a segment holds at most 65535 bytes.")
     if (end - seq) & 0xFFFFFFFF != length:
         raise ScriptError(line, f"{seq}:{end} is {(end - seq) & 0xFFFFFFFF} bytes but the length says {length}.")
     rest = m.group("rest").strip()
@@ -274,7 +281,7 @@ def _parse_packet(text: str, line: int, defines: dict[str, str]) -> PacketLine |
     while i < len(words):
         word = words[i]
         if word in ("ack", "win", "urg") and i + 1 < len(words):
-            value = _parse_number(words[i + 1], line, word, defines)
+            value = _parse_number(words[i + 1], line, word, defines, 0xFFFFFFFF if word == "ack" else 0xFFFF)
             if word == "ack":
                 ack = value
             elif word == "win":
@@ -298,6 +305,11 @@ UNSUPPORTED_CALLS = {"poll": "poll()", "epoll_create": "epoll", "epoll_ctl": "ep
                      "sendmsg": "sendmsg() and its cmsg", "recvmsg": "recvmsg() and its cmsg",
                      "ioctl": "ioctl()", "sendfile": "sendfile()", "splice": "splice()", "select": "select()",
                      "writev": "writev()", "readv": "readv()", "open": "open()", "init_module": "init_module()"}
+
+
+# The fewest arguments each call is written with (packetdrill's own syntax has these and more).
+MIN_ARGS = {"socket": 3, "setsockopt": 4, "getsockopt": 4, "bind": 1, "listen": 1, "accept": 1, "connect": 1,
+            "read": 3, "recv": 3, "write": 3, "send": 3, "sendto": 3, "shutdown": 2, "close": 1, "fcntl": 2}
 
 
 def split_args(text: str) -> tuple[str, ...]:
@@ -329,6 +341,8 @@ def _parse_syscall(text: str, line: int) -> Syscall | Unsupported:
     if call not in SUPPORTED_CALLS:
         return Unsupported(f"{call}()")
     args = split_args(m.group("args"))
+    if len(args) < MIN_ARGS[call]:
+        raise ScriptError(line, f"{call}() takes at least {MIN_ARGS[call]} arguments, not {len(args)}.")
     if "MSG_ZEROCOPY" in m.group("args") or "SO_ZEROCOPY" in m.group("args"):
         return Unsupported("zerocopy")
     result = m.group("result")

@@ -24,6 +24,7 @@ from ..sim.network import LinkConfig, Network
 from ..sim.recorder import Recorder
 from ..sim.scheduler import Scheduler
 from ..tcp.endpoint import Connection, Context
+from ..tcp.errors import ConnectionAlreadyExists, ConnectionClosing, ConnectionDoesNotExist, TcpError
 from ..tcp.isn import Rfc6528Isn
 from ..tcp.profiles import MS, S, Profile
 from ..tcp.segment import Segment
@@ -151,7 +152,7 @@ class SimStack:
         self.recorder = Recorder() if trace else None
         self.network = Network(self.sched, random.Random(seed), LinkConfig(delay_us=0), self.recorder)
         self.peer = _ScriptPeer(self)
-        self.network.hosts[REMOTE_IP] = self.peer  # type: ignore[assignment]
+        self.network.attach(self.peer)
         self.sent: list[tuple[int, Segment]] = []
         self.sockets: dict[int, _Socket] = {}
         self._host: Host | None = None
@@ -189,7 +190,7 @@ class SimStack:
                 return True
             if sched.now >= until:
                 return False
-            nxt = sched._heap[0] >> 42 if sched._heap else None  # the scheduler's packed key: time in the top bits
+            nxt = sched.next_time()
             if nxt is None or nxt > until:
                 sched.now = until
             else:
@@ -255,7 +256,11 @@ class SimStack:
         if sock is None:
             return _err("EBADF")
         handler = getattr(self, "_call_" + name)
-        result = handler(sock, args)
+        try:
+            result = handler(sock, args)
+        except TcpError as exc:
+            # The engine refuses a call the state does not allow, as the socket layer does with an errno.
+            result = _err(ENGINE_ERRNOS.get(type(exc), "EINVAL"))
         self.sched.run(until=self.sched.now)
         return result
 
@@ -468,6 +473,9 @@ class SimStack:
             value = getattr(errno_module, _errno_of(conn) or "ECONNRESET")
         args["value"] = value
         return CallResult(0)
+
+
+ENGINE_ERRNOS = {ConnectionDoesNotExist: "ENOTCONN", ConnectionClosing: "EPIPE", ConnectionAlreadyExists: "EISCONN"}
 
 
 def math_ceil(a: int, b: int) -> int:

@@ -100,6 +100,8 @@ class Host:
         self._primary: object | None = None
         self.all_connections: list[Connection] = []
         self._src_ip = ""  # source of the segment being delivered (for the recorder's filter)
+        self._serial: dict[int, int] = {}  # id(connection) -> its number on this host, for the state events
+        self._serials = 0
         network.attach(self)
 
     def set_port_range(self, low: int, high: int) -> None:
@@ -153,6 +155,9 @@ class Host:
             self._ports_in_use[conn.remote] += 1
         self.connections[key] = conn
         rec = self.recorder
+        if rec is not None:
+            self._serial[id(conn)] = self._serials
+            self._serials += 1
         if rec is None or rec.featured is None or self._featured(conn):
             # A crowd scenario keeps (and shows the state of) only the connections it features.
             self.all_connections.append(conn)
@@ -171,8 +176,12 @@ class Host:
         out = conn.segments_to_send()
         if self.recorder is not None:
             reasons = self._drain_events(conn)
-            for seg, reason in zip(out, reasons, strict=True):
-                self.network.transmit(self.name, self.ip, conn.remote[0], seg, reason)
+            self.recorder.sender_socket = self._serial.get(id(conn))
+            try:
+                for seg, reason in zip(out, reasons, strict=True):
+                    self.network.transmit(self.name, self.ip, conn.remote[0], seg, reason)
+            finally:
+                self.recorder.sender_socket = None
         else:
             for seg in out:
                 self.network.transmit(self.name, self.ip, conn.remote[0], seg, "")
@@ -224,15 +233,25 @@ class Host:
                 self._on_event(source, event)
         return reasons
 
-    def _on_event(self, source: object, event: object) -> None:
+    def _on_event(self, source: Connection | Listener, event: object) -> None:
         if isinstance(event, StateChanged) and source is self._primary:
             self.display_state = event.new
         rec = self.recorder
         if rec is None:
             return
         if isinstance(event, StateChanged):
+            # Which socket changed: the views follow each connection's own states, not the host's.
+            where: dict[str, Any] = {}
+            if isinstance(source, Connection):
+                where = {"local": f"{source.local[0]}:{source.local[1]}",
+                         "remote": f"{source.remote[0]}:{source.remote[1]}",
+                         "socket": self._serial.get(id(source), -1)}
+            elif isinstance(source, Listener):
+                where = {"listener": source.local[1]}
+            else:
+                where = {}
             rec.event(self.sched.now, "state", self.name, old=event.old.value, new=event.new.value,
-                      cause=event.cause, primary=source is self._primary)
+                      cause=event.cause, primary=source is self._primary, **where)
         elif isinstance(event, SegmentDropped):
             rec.event(self.sched.now, "drop", self.name, reason=event.reason,
                       segment=event.segment.notation())

@@ -55,6 +55,9 @@ class Recorder:
         # A featured connection that talks for ever (a keep-alive pool) is cut here: a ladder, not a log.
         self.step_limit: int | None = None
         self.truncated = False
+        # The socket (host's serial) whose segments are being put on the wire, so the views can tell two
+        # connections on one 4-tuple apart; None for a listener, a bare RST or a forged segment.
+        self.sender_socket: int | None = None
 
     def feature_only(self) -> None:
         """From now on record only featured connections (none until :meth:`feature` names one)."""
@@ -103,7 +106,10 @@ class Recorder:
         states = self.snapshot()
         self.steps.append(StepRecord(index, now, sender, src_ip, dst_ip, seg, reason, arrives, lost_reason,
                                      states, states if lost_reason else None))
-        self.event(now, "send", sender, step=index, reason=reason)
+        if self.sender_socket is None:
+            self.event(now, "send", sender, step=index, reason=reason)
+        else:
+            self.event(now, "send", sender, step=index, reason=reason, socket=self.sender_socket)
         if lost_reason:
             self.event(now, "drop", sender, step=index, reason=lost_reason, lost=True)
         return index

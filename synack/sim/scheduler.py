@@ -62,6 +62,10 @@ class Scheduler:
                 raise RuntimeError(f"simulation exceeded {max_events} events")
             fn(*args)
 
+    def next_time(self) -> int | None:
+        """When the earliest scheduled callback is due, or None when nothing is."""
+        return self._heap[0] >> (_COUNTER_BITS + 2) if self._heap else None
+
     @property
     def pending(self) -> int:
         return len(self._heap)

@@ -146,6 +146,13 @@ def _wscale_option(shift: int) -> opt.WindowScale:
     return option
 
 
+def initial_window(route_mss: int, timestamps: bool) -> int:
+    """The window of a SYN or SYN-ACK: whole segments, less the 12 bytes a segment's timestamps
+    will take (Linux tcp_select_initial_window), at most 65535 (never scaled, RFC 7323 2.2)."""
+    mss = route_mss - (TS_OPTION_BYTES if timestamps else 0)
+    return (MAX_WINDOW_FIELD // mss) * mss if mss <= MAX_WINDOW_FIELD else MAX_WINDOW_FIELD
+
+
 def syn_options(profile: Profile, mss: int, tsval: int, tsecr: int, *, offer_sack: bool = True,
                 offer_ts: bool = True, offer_wscale: int | None = None,
                 fastopen: bytes | None = None) -> tuple[opt.Option, ...]:
@@ -300,6 +307,8 @@ class Connection:
         child._negotiate(peer)
         t.snd_wnd = t.max_snd_wnd = seg.window << t.snd_wscale
         t.snd_wl1, t.snd_wl2 = seg.seq, seg.ack
+        # What the cookie SYN-ACK offered is where the window starts (Linux's rcv_ssthresh).
+        child._syn_window = initial_window(ctx.route_mss, t.ts_ok)
         child.on_close = on_close
         child._transition(Input.SYN_COOKIE_ACK, "valid SYN cookie in the ACK")
         child._became_established()
@@ -986,11 +995,8 @@ class Connection:
         return most if free > most else (free if free > 0 else 0)
 
     def _syn_window_field(self) -> int:
-        mss = self.ctx.route_mss
-        if self.state is SYN_RECEIVED and self.tcb.ts_ok:
-            mss -= TS_OPTION_BYTES  # the SYN-ACK already knows timestamps will cost 12 bytes a segment
-        # Linux rounds the initial window down to whole segments (tcp_select_initial_window).
-        field = (MAX_WINDOW_FIELD // mss) * mss if mss <= MAX_WINDOW_FIELD else MAX_WINDOW_FIELD
+        # A SYN-ACK already knows whether timestamps will cost 12 bytes a segment.
+        field = initial_window(self.ctx.route_mss, self.state is SYN_RECEIVED and self.tcb.ts_ok)
         self._last_adv = self._syn_window = field
         return field
 
@@ -998,7 +1004,10 @@ class Connection:
         t = self.tcb
         window = self._rcv_window()
         if self.profile.adv_win_halved:
-            window >>= 1  # Linux keeps half the buffer for overhead (tcp_adv_win_scale = 1)
+            # Linux keeps half the buffer for overhead (tcp_adv_win_scale = 1); the field's limit
+            # applies to what is left, or an unscaled window would be halved to 32767.
+            free = self.profile.rcv_buffer - len(self.rcvbuf) - self.reasm.nbytes
+            window = max(0, min(free >> 1, MAX_WINDOW_FIELD << t.rcv_wscale))
         if self.profile.rcv_ssthresh_clamp and self._syn_window:
             # Linux offers no more than rcv_ssthresh, which starts at the SYN's window and, in a
             # short exchange, leaves out what sits unread; the right edge then stays put, rounded

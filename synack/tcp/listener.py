@@ -16,7 +16,7 @@ from typing import Any
 
 from . import cookies
 from . import options as opt
-from .endpoint import RST, SYN_ACK, TS_OPTION_BYTES, Connection, Context, PeerOptions, syn_options
+from .endpoint import RST, SYN_ACK, Connection, Context, PeerOptions, initial_window, syn_options
 from .errors import ConnectionDoesNotExist
 from .events import R_RST, R_SYN_ACK_COOKIE, Event, Reason, SegmentDropped, SegmentSent, StateChanged
 from .segment import Segment
@@ -169,9 +169,7 @@ class Listener:
         else:
             # Without timestamps there is nowhere to keep wscale or SACK: MSS only (Linux cookie_v4_init).
             options = self._mss_only
-        # The window is whole segments, less the 12 bytes a segment's timestamps will take.
-        seg_room = ctx.route_mss - (TS_OPTION_BYTES if peer.ts is not None and p.timestamps else 0)
-        window = min(0xFFFF, (0xFFFF // seg_room) * seg_room) if seg_room <= 0xFFFF else 0xFFFF
+        window = initial_window(ctx.route_mss, peer.ts is not None and p.timestamps)
         synack = Segment(self.local[1], remote[1], isn, seq_add(seg.seq, 1), SYN_ACK, window, options)
         self.cookies_sent += 1
         self._send(remote, synack, R_SYN_ACK_COOKIE)

@@ -1,9 +1,11 @@
 """A run as the JSON trace of ``docs/trace-format.md``: the one stream every other view reads.
 
 Here the raw records of a run (segments on the wire, engine events) become
-steps with Wireshark-style relative sequence numbers, ladder phases, a
-one-sentence note each, and the encoded bytes of every segment (so pcap
-export and the page's inspector show the real packet).
+connections (:mod:`synack.trace.connections`), each with its own phases and
+its two ends' states, and steps with Wireshark-style relative sequence
+numbers, the numbers tcpdump prints, a one-sentence note each, and the
+encoded bytes of every segment (so pcap export and the page's inspector show
+the real packet).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from typing import Any
 
 from ..tcp.segment import Segment
 from ..wire.codec import encode_ipv4
+from .connections import Conversation, StateBook, phases_of, split_connections, step_kind
 
 FORMAT_VERSION = 1
 
@@ -19,6 +22,8 @@ FORMAT_VERSION = 1
 # ----------------------------------------------------------------- numbering
 class RelativeNumbers:
     """Wireshark's relative sequence numbers: per direction of a 4-tuple, from that direction's ISN.
+
+    The trace keeps one per connection (:mod:`synack.trace.connections`).
 
     The base is the first SYN's sequence number in that direction, or the first
     sequence number seen when no SYN came first.  A later SYN (a retransmission,
@@ -55,11 +60,37 @@ class RelativeNumbers:
         return seq, ack
 
 
+class TcpdumpNumbers:
+    """The numbers ``tcpdump -n`` prints (its print-tcp.c), rather than Wireshark's.
+
+    Only segments with ACK take part: the first of a conversation, and every
+    SYN-ACK (a new conversation), print absolute numbers and set the bases
+    (its seq, and its ack - 1, both ways); later ones print seq and ack minus
+    those bases.  A segment without ACK (a SYN, a bare RST) prints its
+    absolute sequence number.
+    """
+
+    def __init__(self) -> None:
+        self.bases: dict[tuple[tuple[str, int], tuple[str, int]], tuple[int, int]] = {}
+
+    def printed(self, src_ip: str, dst_ip: str, seg: Segment) -> tuple[int, int]:
+        if not seg.has_ack:
+            return seg.seq, seg.ack
+        src, dst = (src_ip, seg.src_port), (dst_ip, seg.dst_port)
+        if (src, dst) in self.bases and not seg.syn:
+            seq_base, ack_base = self.bases[(src, dst)]
+            return (seg.seq - seq_base) & 0xFFFFFFFF, (seg.ack - ack_base) & 0xFFFFFFFF
+        ack_base = (seg.ack - 1) & 0xFFFFFFFF
+        self.bases[(src, dst)] = (seg.seq, ack_base)
+        self.bases[(dst, src)] = (ack_base, seg.seq)
+        return seg.seq, seg.ack
+
+
 def tcpdump_text(seg: Segment, seq: int, ack: int) -> str:
-    """The part of a tcpdump line after the addresses, with relative numbers."""
+    """The part of a tcpdump line after the addresses, with the numbers given."""
     parts = [f"Flags [{seg.flags.tcpdump()}]"]
     n = len(seg.payload)
-    if n or seg.syn or seg.fin or seg.rst or not seg.has_ack:
+    if n or seg.syn or seg.fin or seg.rst:
         parts.append(f"seq {seq}:{(seq + n) & 0xFFFFFFFF}" if n else f"seq {seq}")
     if seg.has_ack:
         parts.append(f"ack {ack}")
@@ -68,54 +99,6 @@ def tcpdump_text(seg: Segment, seq: int, ack: int) -> str:
         parts.append("options [" + ",".join(o.describe() for o in seg.options) + "]")
     parts.append(f"length {n}")
     return ", ".join(parts)
-
-
-# -------------------------------------------------------------------- phases
-def step_kind(seg: Segment, reason: str) -> str:
-    if reason == "spoofed":
-        return "spoofed " + step_kind(seg, "")
-    if seg.rst:
-        return "RST"
-    if seg.syn:
-        return "SYN-ACK" if seg.has_ack else "SYN"
-    if seg.fin:
-        return "FIN"
-    if reason == "keepalive":
-        return "keepalive"
-    if reason == "challenge-ack":
-        return "challenge ACK"
-    if seg.payload:
-        return "data"
-    return "ACK"
-
-
-def assign_phases(kinds: list[str], fixed: tuple[str, ...]) -> tuple[list[str], list[int]]:
-    """Group steps into ladder rows; with ``fixed`` rows, map each step to the next row of its kind."""
-    if fixed:
-        row_kinds = [label.split(" ", 1)[1] if " " in label else label for label in fixed]
-        phases, current = [], 0
-        previous = None
-        for kind in kinds:
-            if kind == "ACK" and previous in ("data", "keepalive"):
-                phases.append(current)  # the ACK of data belongs with the data
-                continue
-            previous = kind
-            for j in range(current, len(row_kinds)):
-                if row_kinds[j] == kind:
-                    current = j
-                    break
-            phases.append(current)
-        return list(fixed), phases
-    labels: list[str] = []
-    phases = []
-    for kind in kinds:
-        last = labels[-1].split(" ", 1)[1] if labels else None
-        if last == kind or (kind == "ACK" and last in ("data", "keepalive")):
-            phases.append(len(labels) - 1)
-            continue
-        labels.append(f"{len(labels) + 1:02d} {kind}")
-        phases.append(len(labels) - 1)
-    return labels, phases
 
 
 # --------------------------------------------------------------------- notes
@@ -217,6 +200,54 @@ def _sentence(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
+# --------------------------------------------------------------- connections
+def _end_names(steps, conns: list[Conversation], by_ip: dict[str, str]) -> dict[tuple[str, int], str]:
+    """A name for every address: its host's, or for a forged address the name of the host that forged it."""
+    names: dict[tuple[str, int], str] = {}
+    for step in steps:
+        src = (step.src_ip, step.segment.src_port)
+        if src not in names:
+            names[src] = by_ip.get(step.src_ip) or step.sender
+    for conn in conns:
+        for end in conn.ends:
+            names.setdefault(end, by_ip.get(end[0], end[0]))
+    return names
+
+
+def _connection_entry(conn: Conversation, phases, base: int, book: StateBook, names, steps,
+                      by_ip_tcp: dict[str, str], reuses: int | None) -> dict[str, Any]:
+    last = conn.steps[-1]
+    end_pos = max(max(book.deliver_pos.get(i, -1), book.send_pos.get(i, -1)) for i in conn.steps)
+    end_us = max((steps[i].arrives_us if steps[i].arrives_us is not None and not steps[i].lost_reason
+                  else steps[i].sent_us) for i in conn.steps)
+    initial = book.initial(conn, names)
+    final = book.states(conn, end_pos, names)
+    ends = []
+    for ip, port in conn.ends:
+        name = names[(ip, port)]
+        sent = [steps[i].segment for i in conn.steps if (steps[i].src_ip, steps[i].segment.src_port) == (ip, port)]
+        isn = next((seg.seq for seg in sent if seg.syn), None)
+        # SND.NXT once everything it sent is counted: how far this end used its sequence space.
+        reach = max((((seg.seq - isn) & 0xFFFFFFFF) + seg.seg_len for seg in sent), default=0) if isn is not None \
+            else 0
+        ends.append({"name": name, "ip": ip, "port": port, "tcp": ip in by_ip_tcp,
+                     **({"initial_state": initial[name]} if name in initial else {}),
+                     "isn": isn, "next_seq": (isn + reach) & 0xFFFFFFFF if isn is not None else None})
+    left, right = ends
+    return {
+        "id": conn.id,
+        "label": f"{left['name']} {left['ip']}:{left['port']} ↔ {right['name']} {right['ip']}:{right['port']}",
+        "ends": ends,
+        "steps": list(conn.steps),
+        "phases": [base + i for i in range(len(phases))],
+        "initial_states": initial,
+        "final_states": final,
+        "end_us": end_us,
+        "last_step": last,
+        "reuses": reuses,
+    }
+
+
 # ---------------------------------------------------------------------- trace
 def trace_json(run) -> dict[str, Any]:
     rec = run.recorder
@@ -236,29 +267,63 @@ def trace_json(run) -> dict[str, Any]:
         if name in tcp_names:
             entry["initial_state"] = "LISTEN" if name in listening_early else "CLOSED"
         endpoints.append(entry)
-    initial = {e["name"]: e["initial_state"] for e in endpoints if e["tcp"]}
 
-    numbers = RelativeNumbers()
+    by_ip_tcp = {run.hosts[name].ip: name for name in tcp_names}
+    dump_numbers = TcpdumpNumbers()
     ip_ids: dict[str, int] = {}
-    kinds, raw_steps = [], []
-    for step in rec.steps:
-        seg = step.segment
-        seq, ack = numbers.relative(step.src_ip, step.dst_ip, seg)
-        kinds.append(step_kind(seg, step.reason))
+    segments = [((st.src_ip, st.segment.src_port), (st.dst_ip, st.segment.dst_port), st.segment) for st in rec.steps]
+    book = StateBook(rec.events, by_ip_tcp)
+    conn_of, conns, owner = split_connections(segments, book.senders(len(segments)))
+    book.attach(conns, owner)
+    end_names = _end_names(rec.steps, conns, by_ip)
+
+    # Relative numbers per connection: an old socket still sending on a reused 4-tuple keeps its own bases.
+    numbers = [RelativeNumbers() for _ in conns]
+    kinds, raw_steps, items = [], [], []
+    for step, (src, _dst, seg) in zip(rec.steps, segments, strict=True):
+        seq, ack = numbers[conn_of[step.index]].relative(step.src_ip, step.dst_ip, seg)
+        kind = step_kind(seg, step.reason)
+        kinds.append(kind)
         raw_steps.append((step, seq, ack))
-    labels, phase_of = assign_phases(kinds, scenario.phases)
+        items.append({"sender": end_names[src], "kind": kind, "seq": seq, "ack": ack, "len": len(seg.payload),
+                      "lost": step.lost_reason is not None, "syn": seg.syn, "fin": seg.fin,
+                      "has_ack": seg.has_ack})
+    phases: list[dict[str, Any]] = []
+    place: dict[int, tuple[int, str]] = {}
+    connections = []
+    for conn in conns:
+        fixed = scenario.phases if conn.id == 0 else ()
+        conn_phases, roles = phases_of(conn, items, fixed)
+        base = len(phases)
+        for i, (p, role) in roles.items():
+            place[i] = (base + p, role)
+        phases.extend({"label": ph.label, "connection": conn.id, "from": ph.sender, "kind": ph.kind}
+                      for ph in conn_phases)
+        earlier = [c.id for c in conns[:conn.id] if set(c.ends) == set(conn.ends)]
+        connections.append(_connection_entry(conn, conn_phases, base, book, end_names, rec.steps, by_ip_tcp,
+                                             earlier[-1] if earlier else None))
 
     steps = []
-    before = dict(initial)
-    for (step, seq, ack), kind, phase in zip(raw_steps, kinds, phase_of, strict=True):
+    before_of: dict[int, dict[str, str]] = {c.id: dict(c_entry["initial_states"])
+                                            for c, c_entry in zip(conns, connections, strict=True)}
+    for (step, seq, ack), kind in zip(raw_steps, kinds, strict=True):
         seg = step.segment
+        conn = conns[conn_of[step.index]]
         receiver = by_ip.get(step.dst_ip, step.dst_ip)
-        after = step.states or step.states_sent
+        send_pos = book.send_pos.get(step.index, 0)
+        states_sent = book.states(conn, send_pos, end_names)
+        after = book.states(conn, book.deliver_pos.get(step.index, send_pos), end_names) \
+            if not step.lost_reason else dict(states_sent)
         ip_ids[step.src_ip] = ip_ids.get(step.src_ip, 0) + 1
         packet = encode_ipv4(step.src_ip, step.dst_ip, seg, ip_id=ip_ids[step.src_ip] & 0xFFFF)
+        dump_seq, dump_ack = dump_numbers.printed(step.src_ip, step.dst_ip, seg)
+        phase, role = place[step.index]
+        before = before_of[conn.id]
         steps.append({
             "index": step.index,
+            "connection": conn.id,
             "phase": phase,
+            "role": role,
             "sent_us": step.sent_us,
             "arrives_us": step.arrives_us,
             "segment": {
@@ -273,14 +338,15 @@ def trace_json(run) -> dict[str, Any]:
                 "lost": step.lost_reason is not None,
                 "lost_reason": step.lost_reason,
                 "reason": step.reason,
-                "tcpdump": tcpdump_text(seg, seq, ack),
+                "tcpdump": tcpdump_text(seg, dump_seq, dump_ack),
+                "tcpdump_absolute": tcpdump_text(seg, seg.seq, seg.ack),
                 "ip_hex": packet.hex(),
             },
-            "states_sent": step.states_sent,
+            "states_sent": states_sent,
             "states": after,
             "note": _sentence(make_note(step, kind, seq, ack, before, after, run, receiver)),
         })
-        before = dict(after)
+        before_of[conn.id] = dict(after)
 
     summary = dict(run.summary)
     for name in tcp_names:
@@ -311,7 +377,8 @@ def trace_json(run) -> dict[str, Any]:
         "time_wait_us": run.profile.time_wait_us,
         "duration_us": run.duration_us,
         "endpoints": endpoints,
-        "phases": [{"label": label} for label in labels],
+        "phases": phases,
+        "connections": connections,
         "steps": steps,
         "events": rec.events,
         "summary": summary,

@@ -7,13 +7,14 @@
 
 import { $, setText } from "./dom.js";
 import { displayName, formatDuration, formatRtts } from "./format.js";
-import { clampStep, frameAt, initialStates, stepCount } from "./model.js";
+import { clampStep, connectionCount, connectionView, frameAt, initialStates, stepCount } from "./model.js";
 import {
   PAGE_KEYS, apiQuery, defaultSettings, pageQuery, settingsFromUrl, settingsOfTrace, SettingsForm,
 } from "./settings.js";
 import { Stage } from "./stage.js";
 import { Ladder } from "./ladder.js";
 import { Inspector } from "./inspector.js";
+import { CapturePanel } from "./capture.js";
 
 // Pause between packets while playing, at 1x: time to read the note.
 const HOLD_MS = 900;
@@ -84,10 +85,13 @@ class App {
     this.playToken = 0;
     this.runSeq = 0;
     this.speed = "1";
+    this.run = null; // the whole run; this.trace is the connection on screen
+    this.connection = 0;
     this.stage = new Stage({ onClock: (us) => this.showClock(us) });
     this.ladder = new Ladder({ onJump: (k) => this.jump(k) });
     this.inspector = new Inspector();
     this.form = new SettingsForm({ onChange: (settings, scenarioChanged) => this.rerun(settings, scenarioChanged) });
+    this.capturePanel = new CapturePanel({ onTrace: (trace) => this.useCapture(trace) });
     this.buttons = { step: $("btn-step"), back: $("btn-back"), play: $("btn-play"), reset: $("btn-reset") };
     this.buttons.step.addEventListener("click", () => this.forward());
     this.buttons.back.addEventListener("click", () => this.back());
@@ -96,6 +100,10 @@ class App {
     $("speed").addEventListener("change", (e) => {
       this.speed = e.target.value;
       this.writeUrl();
+    });
+    $("connection-pick").addEventListener("change", (e) => {
+      this.connection = Number(e.target.value) || 0;
+      this.showConnection(0);
     });
     document.addEventListener("keydown", (e) => this.onKey(e));
   }
@@ -121,6 +129,8 @@ class App {
     this.catalog = catalog;
     this.form.setCatalog(catalog, this.source.readOnly);
     const wanted = Number.parseInt(pageParams.get("step") || "0", 10);
+    const wantedConnection = Number.parseInt(pageParams.get("connection") || "1", 10) - 1;
+    this.connection = Number.isFinite(wantedConnection) ? Math.max(wantedConnection, 0) : 0;
     let { settings, unknownScenario } = this.source.readOnly
       ? { settings: null, unknownScenario: null }
       : settingsFromUrl(search, catalog);
@@ -145,8 +155,27 @@ class App {
     performance.mark("synack:ready");
   }
 
-  useTrace(trace, step) {
+  useTrace(run, step) {
     this.stopPlaying();
+    this.run = run;
+    this.connection = Math.min(this.connection, connectionCount(run) - 1);
+    const pick = $("connection-pick");
+    const options = (run.connections || []).map((c, i) => {
+      const option = document.createElement("option");
+      option.value = String(i);
+      option.textContent = `${i + 1}: ${c.label} (${c.steps.length} segments)`;
+      return option;
+    });
+    pick.replaceChildren(...options);
+    pick.value = String(this.connection);
+    $("connection-choice").hidden = connectionCount(run) < 2;
+    this.showConnection(step);
+  }
+
+  /** Put connection `this.connection` of the run on screen at step k. */
+  showConnection(step) {
+    this.stopPlaying();
+    const trace = connectionView(this.run, this.connection);
     this.trace = trace;
     setText($("title"), trace.title);
     setText($("summary"), trace.summary_line);
@@ -154,12 +183,20 @@ class App {
     this.stage.setTrace(trace);
     this.ladder.setTrace(trace);
     this.inspector.setTrace(trace);
-    const links = this.source.readOnly
-      ? this.source.downloads()
-      : this.source.downloads(apiQuery(this.settings, this.catalog));
+    const links = trace.scenario === "capture" ? {}
+      : this.source.readOnly
+        ? this.source.downloads()
+        : this.source.downloads(apiQuery(this.settings, this.catalog));
     this.link("dl-json", links.json, `synack-${trace.scenario}.json`);
     this.link("dl-pcap", links.pcap, `synack-${trace.scenario}.pcap`);
     this.show(clampStep(trace, step), false);
+  }
+
+  /** A connection read from a capture: the same player; the downloads and the URL belong to runs only. */
+  useCapture(trace) {
+    this.fromCapture = true;
+    this.connection = 0;
+    this.useTrace(trace, 0);
   }
 
   link(id, href, filename) {
@@ -288,6 +325,7 @@ class App {
   }
 
   async rerun(settings, scenarioChanged) {
+    this.fromCapture = false;
     const seq = ++this.runSeq;
     this.form.status("Running…");
     this.form.error(null);
@@ -303,17 +341,22 @@ class App {
     }
     if (seq !== this.runSeq) return; // a newer change is on its way
     this.settings = settings;
-    if (scenarioChanged) this.form.show(settings);
-    else this.form.shown = settings;
-    this.form.status(`Ran ${trace.scenario}: ${stepCount(trace)} segments.`);
+    if (scenarioChanged) {
+      this.form.show(settings);
+      this.connection = 0;
+    } else this.form.shown = settings;
+    const conns = connectionCount(trace);
+    this.form.status(`Ran ${trace.scenario}: ${stepCount(trace)} segments${conns > 1 ? ` in ${conns} connections` : ""}.`);
     this.useTrace(trace, scenarioChanged ? 0 : this.step);
   }
 
   writeUrl() {
-    if (!this.trace || !this.settings) return;
-    const query = this.source.readOnly
+    if (!this.trace || !this.settings || this.fromCapture) return;
+    const params = new URLSearchParams(this.source.readOnly
       ? (this.step > 0 ? `step=${this.step}` : "")
-      : pageQuery(this.settings, this.catalog, this.step, this.speed);
+      : pageQuery(this.settings, this.catalog, this.step, this.speed));
+    if (this.connection > 0) params.set("connection", String(this.connection + 1));
+    const query = params.toString();
     const url = `${window.location.pathname}${query ? `?${query}` : ""}${window.location.hash}`;
     try {
       window.history.replaceState(null, "", url);

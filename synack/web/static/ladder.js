@@ -1,6 +1,7 @@
 /**
  * The ladder: one row per phase of the connection's life, each with the
- * segments of that phase drawn as rungs between the two endpoints' rails.
+ * segments of that phase drawn as rungs between the two endpoints' rails,
+ * and the time its own segment arrived (the header clock's number then).
  * The current phase carries aria-current="step"; a click jumps to it.
  */
 
@@ -55,8 +56,9 @@ export class Ladder {
         this.arrows[i] = arrow;
         lane.append(arrow);
       }
-      const last = steps.length ? steps[steps.length - 1] : null;
-      const time = last === null ? "not in this run" : `${formatRtts(endTimeUs(trace, last), trace.rtt_us)} RTT`;
+      // The phase's moment: when its own segment arrived, the same number the clock shows at that step.
+      const own = stepForPhase(trace, p);
+      const time = own === null ? "not in this run" : `${formatRtts(endTimeUs(trace, own - 1), trace.rtt_us)} RTT`;
       const row = h(
         "li",
         { class: `rung-row${steps.length ? "" : " rung-empty"}`, dataset: { phase: String(p) } },

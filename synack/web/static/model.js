@@ -12,6 +12,9 @@
  * state right after sending) only if it was sent after the moment step k-1
  * shows; a segment that left earlier, while another was in flight, must not
  * roll the picture back in time.
+ * A run with several connections is shown one connection at a time:
+ * `connectionView(trace, id)` cuts one out as a trace of its own (its ends,
+ * its phases, its steps), and everything above works on that view.
  * No DOM here, so node runs the same functions in the unit checks.
  */
 
@@ -33,6 +36,42 @@ function indexOf(trace) {
   idx = { dropTimes, phaseSteps };
   cache.set(trace, idx);
   return idx;
+}
+
+/** How many connections the run has (a trace without the list counts as one). */
+export function connectionCount(trace) {
+  return Array.isArray(trace.connections) && trace.connections.length ? trace.connections.length : 1;
+}
+
+/**
+ * One connection of a run as a trace of its own: its two ends as the
+ * endpoints (with their initial states), its phases renumbered from 0, its
+ * steps (each keeps its `index` in the whole run), and only the state events
+ * of its own sockets. A segment sent to a forged address goes "to" the end
+ * that forged it.
+ */
+export function connectionView(trace, id) {
+  const conns = trace.connections;
+  if (!Array.isArray(conns) || !conns.length) return trace;
+  const conn = conns[Math.max(0, Math.min(conns.length - 1, Number(id) || 0))];
+  const base = conn.phases.length ? conn.phases[0] : 0;
+  const nameOf = new Map(conn.ends.map((e) => [`${e.ip}:${e.port}`, e.name]));
+  const ends = new Set(conn.ends.map((e) => `${e.ip}:${e.port}`));
+  const steps = conn.steps.map((i) => {
+    const s = trace.steps[i];
+    const to = nameOf.get(s.segment.dst) || s.segment.to;
+    return { ...s, phase: s.phase - base, segment: { ...s.segment, to } };
+  });
+  const events = (trace.events || []).filter((e) => e.type !== "state" || e.local === undefined
+    || (ends.has(e.local) && ends.has(e.remote)));
+  return {
+    ...trace,
+    endpoints: conn.ends,
+    phases: conn.phases.map((p) => trace.phases[p]),
+    steps,
+    events,
+    connection: conn,
+  };
 }
 
 export function stepCount(trace) {
@@ -103,10 +142,16 @@ export function phaseSteps(trace) {
   return indexOf(trace).phaseSteps;
 }
 
-/** The step (1-based) at which a phase's first segment has arrived, or null for an empty phase. */
+/**
+ * The step (1-based) at which a phase's own segment has arrived (its copy with
+ * role "first": the first that arrived), or its first segment when the trace
+ * has no roles; null for an empty phase.
+ */
 export function stepForPhase(trace, phase) {
   const steps = phaseSteps(trace)[phase];
-  return steps && steps.length ? steps[0] + 1 : null;
+  if (!steps || !steps.length) return null;
+  const own = steps.find((i) => trace.steps[i].role === "first");
+  return (own === undefined ? steps[0] : own) + 1;
 }
 
 /**
@@ -127,8 +172,9 @@ export function lanePosition(trace, name) {
  * the run lasted that long, else from entry + the profile's `time_wait_us`.
  */
 export function timeWait(trace, endpoint, clockUs) {
+  // Events tagged with their socket belong to the connection shown (connectionView keeps only those).
   const changes = (trace.events || []).filter(
-    (e) => e.type === "state" && e.endpoint === endpoint && e.primary !== false,
+    (e) => e.type === "state" && e.endpoint === endpoint && (e.local !== undefined || e.primary !== false),
   );
   let entered = null;
   for (const e of changes) {
