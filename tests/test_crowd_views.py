@@ -93,14 +93,14 @@ def test_plot_refuses_with_one_sentence(argv, message, capsys, tmp_path, monkeyp
     assert message in err and err.count("\n") == 1 and re.search(r"\.$", err.strip())
 
 
-def test_figures_under_the_chart_say_what_the_cookie_carried():
-    from synack.trace.crowd_view import figures_text
+def test_the_figures_table_says_what_the_cookie_carried():
+    from synack.trace.figures import figure_rows
     trace = trace_json(run_scenario("syn_flood", params={"flood_for": "30s", "clients": "2"}))
-    text = figures_text(trace)
-    cookie = trace["summary"]["cookie"]
-    assert f"legit_success_rate {trace['summary']['legit_success_rate']}" in text
-    assert f"cookie ISN {cookie['isn']}" in text and "MSS index 3 = 1460" in text
-    assert "wscale 10, SACK True" in text and "lost: " in text
+    rows = dict(figure_rows(trace))
+    assert rows["legit_success_rate"] == "1"
+    assert rows["cookie › mss_index"] == "3" and rows["cookie › mss"] == "1,460"
+    assert rows["cookie › tsval_low_bits › wscale"] == "10" and rows["cookie › tsval_low_bits › sack"] == "yes"
+    assert "retransmission" in rows["cookie › lost"]
 
 
 def test_long_runs_keep_a_bounded_number_of_samples():

@@ -22,29 +22,6 @@ def plotted(trace: dict[str, Any]) -> list[dict[str, Any]]:
     return [by_key[k] for k in keys if k in by_key]
 
 
-# The summary figures each crowd scenario is about, in the order they are printed.
-FIGURES = ("legit_success_rate", "legit_served", "legit_clients", "forged_syns", "synacks_sent", "cookies_sent",
-           "cookies_validated", "syns_dropped_queue_full", "first_failure_s", "requests_served",
-           "connect_failures", "tw_reused", "leaked_sockets", "client_timeouts", "error", "error_at_s",
-           "gave_up_after_first_write_s", "writes_after_crash")
-
-
-def figures_text(trace: dict[str, Any]) -> str:
-    """``legit_success_rate 0.0 · forged_syns 20000 · ...``, then what a SYN cookie carried, if one did."""
-    summary = trace.get("summary") or {}
-    parts = [f"{k} {summary[k]}" for k in FIGURES if k in summary]
-    text = " · ".join(parts)
-    cookie = summary.get("cookie")
-    if cookie:
-        bits = cookie.get("tsval_low_bits")
-        carried = (f"cookie ISN {cookie['isn']}: counter {cookie['counter']} (minutes), MSS index "
-                   f"{cookie['mss_index']} = {cookie['mss']}")
-        if bits:
-            carried += f"; TSval low bits {bits['value']}: wscale {bits['wscale']}, SACK {bits['sack']}"
-        text += f"\n{carried}\nlost: {'; '.join(cookie['lost'])}"
-    return text
-
-
 def series_label(s: dict[str, Any]) -> str:
     return f"{s['host']} {s['label']}"
 

@@ -15,6 +15,7 @@ import { Stage } from "./stage.js";
 import { Ladder } from "./ladder.js";
 import { Inspector } from "./inspector.js";
 import { Crowd } from "./crowd.js";
+import { Figures } from "./figures.js";
 import { CapturePanel } from "./capture.js";
 
 // Pause between packets while playing, at 1x: time to read the note.
@@ -92,6 +93,7 @@ class App {
     this.ladder = new Ladder({ onJump: (k) => this.jump(k) });
     this.inspector = new Inspector();
     this.crowd = new Crowd();
+    this.figures = new Figures();
     this.form = new SettingsForm({ onChange: (settings, scenarioChanged) => this.rerun(settings, scenarioChanged) });
     this.capturePanel = new CapturePanel({ onTrace: (trace) => this.useCapture(trace) });
     this.buttons = { step: $("btn-step"), back: $("btn-back"), play: $("btn-play"), reset: $("btn-reset") };
@@ -186,6 +188,7 @@ class App {
     this.ladder.setTrace(trace);
     this.inspector.setTrace(trace);
     this.crowd.setTrace(trace);
+    this.figures.setTrace(trace);
     const links = trace.scenario === "capture" ? {}
       : this.source.readOnly
         ? this.source.downloads()

@@ -3,7 +3,8 @@
  * trace's "crowd" columns (docs/trace-format.md), drawn with uPlot. uPlot is
  * served from static/vendor and loaded only when a run has a crowd, so the
  * other lessons do not pay for it. The ladder beside it follows the one
- * featured connection; this card says which.
+ * featured connection; this card says which. The run's figures are in the
+ * figures card (figures.js).
  */
 
 import { $, h, setText } from "./dom.js";
@@ -11,18 +12,6 @@ import { $, h, setText } from "./dom.js";
 const UPLOT_JS = "/static/vendor/uPlot.iife.min.js";
 const UPLOT_CSS = "/static/vendor/uPlot.min.css";
 const COLOURS = ["#2563eb", "#dc2626", "#16a34a", "#d97706", "#7c3aed", "#0891b2"];
-// The summary figures worth showing beside the chart, in this order, when a run has them.
-const FIGURES = [
-  ["legit_success_rate", "share of real clients served"], ["legit_served", "real clients served"],
-  ["legit_clients", "real clients"],
-  ["forged_syns", "forged SYNs"], ["synacks_sent", "SYN-ACKs sent"], ["cookies_sent", "cookies sent"],
-  ["cookies_validated", "cookies validated"], ["syns_dropped_queue_full", "SYNs dropped, queue full"],
-  ["first_failure_s", "first EADDRNOTAVAIL (s)"], ["requests_served", "requests served"],
-  ["connect_failures", "connect() failures"], ["tw_reused", "TIME_WAIT ports reused"],
-  ["leaked_sockets", "sockets leaked in CLOSE_WAIT"], ["client_timeouts", "clients that gave up"],
-  ["error", "error"], ["error_at_s", "error at (s)"], ["gave_up_after_first_write_s", "gave up after (s)"],
-  ["writes_after_crash", "writes that still succeeded"], ["cookie", "what the SYN cookie carries"],
-];
 
 let loading = null;
 
@@ -38,17 +27,6 @@ function loadUplot() {
     });
   }
   return loading;
-}
-
-function figureText(value) {
-  if (value === null || value === undefined) return "none";
-  if (typeof value === "number") return Number.isInteger(value) ? value.toLocaleString("en") : String(value);
-  if (Array.isArray(value)) return value.map(figureText).join("; ") || "none";
-  if (typeof value === "object") {
-    return Object.entries(value).map(([k, v]) => `${k} ${typeof v === "object" && v ? `(${figureText(v)})` : figureText(v)}`)
-      .join(", ") || "none";
-  }
-  return String(value);
 }
 
 export class Crowd {
@@ -74,7 +52,6 @@ export class Crowd {
     setText($("crowd-note"), featured
       ? `The ladder follows one connection, ${featured.a} ⇄ ${featured.b}; every other one is counted here.`
       : "Every connection is in the ladder; here they are counted.");
-    this.showFigures(trace.summary || {});
     const byKey = new Map(crowd.series.map((s) => [s.key, s]));
     const shown = (crowd.plot.length ? crowd.plot : crowd.series.filter((s) => s.kind !== "counter").map((s) => s.key))
       .map((k) => byKey.get(k)).filter(Boolean);
@@ -121,16 +98,6 @@ export class Crowd {
     ctx.lineTo(x, u.bbox.top + u.bbox.height);
     ctx.stroke();
     ctx.restore();
-  }
-
-  showFigures(summary) {
-    const items = [];
-    for (const [key, label] of FIGURES) {
-      if (!(key in summary)) continue;
-      items.push(h("div", { class: "crowd-figure", dataset: { key } },
-        h("dt", {}, label), h("dd", {}, figureText(summary[key]))));
-    }
-    $("crowd-figures").replaceChildren(...items);
   }
 
   width() {
