@@ -16,6 +16,10 @@ from pathlib import Path
 import pytest
 
 CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
 
 pytestmark = [
     pytest.mark.browser,
