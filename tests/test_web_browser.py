@@ -11,8 +11,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -30,30 +28,6 @@ pytestmark = [
 
 playwright_sync = pytest.importorskip("playwright.sync_api")
 expect = playwright_sync.expect
-
-
-@pytest.fixture(scope="session")
-def base_url():
-    """`synack serve` on a free port (port 0: the kernel picks one, the server prints its URL)."""
-    code = "from synack.web.server import serve; serve('127.0.0.1', 0, open_browser=False)"
-    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, cwd=Path(__file__).resolve().parent.parent)
-    line = proc.stdout.readline()
-    match = re.search(r"http://127\.0\.0\.1:\d+/", line)
-    if not match:
-        proc.kill()
-        pytest.fail(f"the server did not start: {line}{proc.stderr.read()}")
-    yield match.group(0).rstrip("/")
-    proc.terminate()
-    proc.wait(timeout=10)
-
-
-@pytest.fixture(scope="session")
-def browser():
-    with playwright_sync.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 class Console:
@@ -517,55 +491,3 @@ def test_a_packetdrill_script_run_opens_in_the_page(browser, console, tmp_path):
     expect(page.locator("#note")).to_contain_text("challenge ACK")
     page.screenshot(path=os.environ.get("SYNACK_DRILL_SHOT", str(tmp_path / "drill.png")))
     page.context.close()
-
-
-# --- Open capture: a real pcap in the same player -----------------------------
-
-REPLAY_FIXTURES = Path(__file__).resolve().parent / "fixtures" / "replay"
-
-
-def test_open_a_capture_and_step_through_a_connection(base_url, browser):
-    console = Console()
-    page = new_page(browser, console)
-    try:
-        page.goto(base_url + "/")
-        expect(button(page, "Step")).to_be_enabled()
-        page.set_input_files("#capture-file", str(REPLAY_FIXTURES / "macos_fast_open.pcap"))
-        connections = page.get_by_role("list", name="Connections in the capture").get_by_role("button")
-        expect(connections).to_have_count(2)
-        expect(page.locator("#capture-status")).to_contain_text("2 TCP connections")
-        connections.nth(1).click()
-        expect(page.locator("#title")).to_contain_text("127.0.0.1:49153 → 127.0.0.1:8080")
-        expect(page.locator("#position")).to_have_text("Step 0 of 7")
-        expect(ladder_items(page)).to_have_count(7)  # one row per segment: no copies here
-        expect(client(page)).to_contain_text("CLOSED")
-        expect(server(page)).to_contain_text("LISTEN")
-        button(page, "Step").click()
-        expect(client(page)).to_contain_text("SYN_SENT")
-        expect(server(page)).to_contain_text("SYN_RECEIVED")
-        expect(page.locator("#note")).to_contain_text("Fast Open cookie")
-        for _ in range(6):
-            button(page, "Step").click()
-        expect(client(page)).to_contain_text("TIME_WAIT")
-        expect(server(page)).to_contain_text("CLOSED")
-        expect(page.locator("#dl-pcap")).to_be_hidden()
-    finally:
-        page.context.close()
-    assert console.problems == []
-
-
-def test_a_file_that_is_not_a_capture_gets_a_sentence(base_url, browser, tmp_path):
-    console = Console()
-    console.allow_rejections = True
-    bad = tmp_path / "notes.pcap"
-    bad.write_text("these are my notes, not a capture")
-    page = new_page(browser, console)
-    try:
-        page.goto(base_url + "/")
-        expect(button(page, "Step")).to_be_enabled()
-        page.set_input_files("#capture-file", str(bad))
-        expect(page.locator("#capture-error")).to_contain_text("neither pcap nor pcapng")
-        expect(page.locator("#capture-list li")).to_have_count(0)
-    finally:
-        page.context.close()
-    assert all("422" in p for p in console.problems)

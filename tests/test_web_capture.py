@@ -1,6 +1,6 @@
 """The page's "Open capture": the upload API (size limit, one-sentence 4xx) through Starlette's
-TestClient.  The whole path in chromium is in tests/test_web_browser.py (it shares that module's
-browser and server)."""
+TestClient, and the whole path in chromium (Playwright): pick a file, see the connections, step
+through one in the same player as a simulated run."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import warnings
 from pathlib import Path
 
 import pytest
+from test_web_browser import CHROMIUM, Console, button, client, expect, ladder_items, new_page, server
 
 from synack.web import captures
 from synack.web import server as web_server
@@ -68,3 +69,56 @@ def test_only_the_last_few_captures_are_kept():
     store = captures.CaptureStore(kept=2)
     ids = [store.add(object()) for _ in range(3)]
     assert store.get(ids[0]) is None and store.get(ids[2]) is not None
+
+
+# --- in the browser ----------------------------------------------------------
+
+@pytest.mark.browser
+@pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="chromium is not installed (make test installs it)")
+def test_open_a_capture_and_step_through_a_connection(base_url, browser):  # noqa: F811
+    console = Console()
+    page = new_page(browser, console)
+    try:
+        page.goto(base_url + "/")
+        expect(button(page, "Step")).to_be_enabled()
+        page.set_input_files("#capture-file", str(FIXTURES / "macos_fast_open.pcap"))
+        connections = page.get_by_role("list", name="Connections in the capture").get_by_role("button")
+        expect(connections).to_have_count(2)
+        expect(page.locator("#capture-status")).to_contain_text("2 TCP connections")
+        connections.nth(1).click()
+        expect(page.locator("#title")).to_contain_text("127.0.0.1:49153 → 127.0.0.1:8080")
+        expect(page.locator("#position")).to_have_text("Step 0 of 7")
+        expect(ladder_items(page)).to_have_count(7)  # one row per segment: no copies here
+        expect(client(page)).to_contain_text("CLOSED")
+        expect(server(page)).to_contain_text("LISTEN")
+        button(page, "Step").click()
+        expect(client(page)).to_contain_text("SYN_SENT")
+        expect(server(page)).to_contain_text("SYN_RECEIVED")
+        expect(page.locator("#note")).to_contain_text("Fast Open cookie")
+        for _ in range(6):
+            button(page, "Step").click()
+        expect(client(page)).to_contain_text("TIME_WAIT")
+        expect(server(page)).to_contain_text("CLOSED")
+        expect(page.locator("#dl-pcap")).to_be_hidden()
+    finally:
+        page.context.close()
+    assert console.problems == []
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="chromium is not installed (make test installs it)")
+def test_a_file_that_is_not_a_capture_gets_a_sentence(base_url, browser, tmp_path):  # noqa: F811
+    console = Console()
+    console.allow_rejections = True
+    bad = tmp_path / "notes.pcap"
+    bad.write_text("these are my notes, not a capture")
+    page = new_page(browser, console)
+    try:
+        page.goto(base_url + "/")
+        expect(button(page, "Step")).to_be_enabled()
+        page.set_input_files("#capture-file", str(bad))
+        expect(page.locator("#capture-error")).to_contain_text("neither pcap nor pcapng")
+        expect(page.locator("#capture-list li")).to_have_count(0)
+    finally:
+        page.context.close()
+    assert all("422" in p for p in console.problems)
