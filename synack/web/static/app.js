@@ -14,6 +14,7 @@ import {
 import { Stage } from "./stage.js";
 import { Ladder } from "./ladder.js";
 import { Inspector } from "./inspector.js";
+import { Figures } from "./figures.js";
 import { CapturePanel } from "./capture.js";
 
 // Pause between packets while playing, at 1x: time to read the note.
@@ -90,6 +91,7 @@ class App {
     this.stage = new Stage({ onClock: (us) => this.showClock(us) });
     this.ladder = new Ladder({ onJump: (k) => this.jump(k) });
     this.inspector = new Inspector();
+    this.figures = new Figures();
     this.form = new SettingsForm({ onChange: (settings, scenarioChanged) => this.rerun(settings, scenarioChanged) });
     this.capturePanel = new CapturePanel({ onTrace: (trace) => this.useCapture(trace) });
     this.buttons = { step: $("btn-step"), back: $("btn-back"), play: $("btn-play"), reset: $("btn-reset") };
@@ -183,6 +185,7 @@ class App {
     this.stage.setTrace(trace);
     this.ladder.setTrace(trace);
     this.inspector.setTrace(trace);
+    this.figures.setTrace(trace);
     const links = trace.scenario === "capture" ? {}
       : this.source.readOnly
         ? this.source.downloads()
