@@ -1,4 +1,4 @@
-"""The ``synack`` command: list, run, play, bench, serve, export, drill.
+"""The ``synack`` command: list, run, play, bench, serve, export, drill, replay.
 
 Every user mistake (an unknown scenario, a malformed ``--rtt``, a ``--set``
 the scenario does not have, a file that cannot be written) ends in one
@@ -78,6 +78,7 @@ def build_parser() -> Parser:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", default="8765")
     p.add_argument("--no-browser", action="store_true", help="do not open a browser")
+    _add_replay_parser(sub)
     p = sub.add_parser("export", help="write one self-contained HTML file of a run")
     _add_settings(p)
     p.add_argument("--html", required=True, help="the file to write")
@@ -308,6 +309,84 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+# ------------------------------------------------------------------ replay
+def _add_replay_parser(sub: Any) -> None:
+    p = sub.add_parser("replay", help="the TCP connections of a pcap or pcapng capture, states inferred")
+    p.add_argument("file", help="a pcap or pcapng file (tcpdump -w, Wireshark, dumpcap)")
+    p.add_argument("--conn", help="only connection N, as numbered by --format summary (from 0, like tcp.stream)")
+    p.add_argument("--filter", metavar="HOST:PORT",
+                   help="only connections with this endpoint: 10.0.0.1:80, [2001:db8::1]:443, 10.0.0.1 or :80")
+    p.add_argument("--format", choices=("ladder", "tcpdump", "json", "summary"),
+                   help="summary (the default without --conn/--filter), ladder (the default with them), "
+                        "tcpdump or json")
+    p.add_argument("--play", action="store_true", help="step through the connection in the terminal")
+
+
+def cmd_replay(args: argparse.Namespace) -> int:
+    from .replay.capture import CaptureError, FilterError, load_packets_with_bytes, parse_filter, scan, select
+    conn = _int(args.conn, "--conn", 0, 2**31) if args.conn is not None else None
+    if args.filter is not None:
+        try:
+            parse_filter(args.filter)
+        except FilterError as exc:
+            raise UsageError(str(exc)) from None
+    if os.path.isdir(args.file):
+        raise UsageError(f"{args.file} is a directory; give a pcap or pcapng file.")
+    fmt = args.format or ("ladder" if conn is not None or args.filter is not None or args.play else "summary")
+    if fmt == "summary" and conn is None and args.filter is None:
+        return _replay_summary(args.file)
+    try:
+        found = scan(args.file, record=fmt != "summary")
+    except CaptureError as exc:
+        raise UsageError(str(exc)) from None
+    for warning in found.warnings:
+        print(f"synack: warning: {warning}", file=sys.stderr)
+    if not found.connections:
+        raise UsageError(f"{found.name} holds no TCP connection synack can read "
+                         f"({found.records} packets, none of them a readable TCP segment).")
+    chosen = select(found.connections, conn, args.filter)
+    if not chosen:
+        what = f"connection {conn}" if conn is not None else "no connection"
+        if conn is not None and args.filter is None:
+            raise UsageError(f"{found.name} has no connection {conn}; it has {len(found.connections)}, "
+                             f"numbered 0 to {len(found.connections) - 1}.")
+        raise UsageError(f"{found.name} has {what} matching --filter {args.filter}.")
+    if fmt == "summary":
+        from .replay.capture import summary_row, tally
+        from .replay.report import summary_lines
+        rows = [summary_row(c) for c in chosen]
+        for line in summary_lines(rows, tally(rows), found.name, sum(c.packets for c in chosen)):
+            print(line)
+        return 0
+    from .replay.capture import endpoint_text
+    from .trace.capture_view import capture_trace
+    numbers = {step.number for c in chosen for step in c.steps}
+    packets = load_packets_with_bytes(args.file, numbers)
+    traces = [capture_trace(c, packets, file_name=os.path.basename(found.name), endpoint_text=endpoint_text)
+              for c in chosen]
+    if args.play:
+        if len(traces) > 1:
+            raise UsageError(f"{len(traces)} connections match; pick one with --conn N to play it.")
+        from .trace.play import play
+        return play(traces[0])
+    if fmt == "json":
+        print(json.dumps({"file": found.name, "warnings": found.warnings, "connections": traces}, indent=1))
+    elif fmt == "tcpdump":
+        from .trace.tcpdump_view import tcpdump_lines
+        for trace in traces:
+            print(f"# {trace['title']}")
+            print("\n".join(tcpdump_lines(trace)))
+    else:
+        from rich.console import Console
+        from .trace.ladder import ladder_table
+        console = Console()
+        for trace in traces:
+            console.print(ladder_table(trace))
+            console.print(f"final states: client {trace['final_states']['client']}, "
+                          f"server {trace['final_states']['server']} ({trace['summary']['ended']})")
+    return 0
+
+
 # ------------------------------------------------------------------ drill
 def _add_drill_parser(sub: Any) -> None:
     p = sub.add_parser("drill", help="run packetdrill scripts against synack's engine")
@@ -403,8 +482,26 @@ def _drill_table(outcomes: list, args: argparse.Namespace) -> int:
     return 0 if counts["fail"] == 0 and counts["error"] == 0 else 1
 
 
+def _replay_summary(path: str) -> int:
+    """The whole capture's summary, one row per connection."""
+    from .replay.capture import CaptureError, summarize, tally
+    from .replay.report import summary_lines
+    try:
+        rows, found = summarize(path)
+    except CaptureError as exc:
+        raise UsageError(str(exc)) from None
+    for warning in found.warnings:
+        print(f"synack: warning: {warning}", file=sys.stderr)
+    if not rows:
+        raise UsageError(f"{found.name} holds no TCP connection synack can read "
+                         f"({found.records} packets, none of them a readable TCP segment).")
+    for line in summary_lines(rows, tally(rows), found.name, sum(row["packets"] for row in rows)):
+        print(line)
+    return 0
+
+
 COMMANDS = {"list": cmd_list, "run": cmd_run, "play": cmd_play, "bench": cmd_bench, "serve": cmd_serve,
-            "export": cmd_export, "drill": cmd_drill}
+            "export": cmd_export, "drill": cmd_drill, "replay": cmd_replay}
 
 
 def main(argv: list[str] | None = None) -> int:

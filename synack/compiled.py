@@ -25,16 +25,22 @@ from types import ModuleType
 PACKAGE = Path(__file__).resolve().parent
 #: The build's record of the sources it compiled (written by setup.py).
 STAMP_NAME = "_compiled_hash.txt"
-#: Packages whose modules are compiled: the protocol core and the simulator.
-COMPILED_PACKAGES = ("tcp", "sim")
+#: Packages whose modules are compiled: the protocol core, the simulator, and replay's observer
+#: (the summary of a million-packet capture runs it once per packet).
+COMPILED_PACKAGES = ("tcp", "sim", "replay")
 #: Left as Python: frozen dataclasses with class-level constants, which mypyc's dataclasses
 #: cannot express (their generated __init__ tries to set the ClassVar), and off the hot path.
 NOT_COMPILED = ("tcp/options.py",)
 
 
+#: Single modules compiled outside those packages: replay's streaming capture reader.
+COMPILED_MODULES = ("wire/reader.py",)
+
+
 def compiled_sources(package: Path = PACKAGE) -> list[Path]:
-    return [p for name in COMPILED_PACKAGES for p in sorted((package / name).glob("*.py"))
-            if p.name != "__init__.py" and p.relative_to(package).as_posix() not in NOT_COMPILED]
+    packages = [p for name in COMPILED_PACKAGES for p in sorted((package / name).glob("*.py"))
+                if p.name != "__init__.py" and p.relative_to(package).as_posix() not in NOT_COMPILED]
+    return packages + [package / name for name in COMPILED_MODULES if (package / name).is_file()]
 
 
 def source_hash(package: Path = PACKAGE) -> str:
@@ -57,10 +63,11 @@ class SourceOnlyFinder:
     """Loads the compiled packages' modules from their ``.py`` files, never from an extension."""
 
     prefixes = tuple(f"synack.{name}." for name in COMPILED_PACKAGES)
+    modules = frozenset("synack." + name.removesuffix(".py").replace("/", ".") for name in COMPILED_MODULES)
 
     def find_spec(self, fullname: str, path: Sequence[str] | None,
                   target: ModuleType | None = None) -> ModuleSpec | None:
-        if not fullname.startswith(self.prefixes) or not path:
+        if not (fullname.startswith(self.prefixes) or fullname in self.modules) or not path:
             return None
         leaf = fullname.rpartition(".")[2]
         for entry in path:

@@ -11,6 +11,7 @@ ALLOWED = {
     "sim": {"tcp"},
     "scenarios": {"sim", "tcp", "units", "compiled"},
     "trace": {"tcp", "wire", "units"},
+    "replay": {"tcp", "wire"},
     "drill": {"sim", "tcp", "wire", "trace", "units"},
 }
 

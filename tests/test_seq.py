@@ -33,3 +33,10 @@ def test_the_wrap_itself():
     assert seq_sub(0, MOD - 1) == 1
     assert seq_between(MOD - 10, 5, 20)
     assert not seq_between(MOD - 10, 25, 20)
+
+
+
+@given(u32, u32)
+def test_comparisons_agree_with_the_signed_distance(a, b):
+    d = seq_sub(a, b)
+    assert (seq_lt(a, b), seq_le(a, b), seq_gt(a, b), seq_ge(a, b)) == (d < 0, d <= 0, d > 0, d >= 0)

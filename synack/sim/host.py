@@ -233,7 +233,7 @@ class Host:
                 self._on_event(source, event)
         return reasons
 
-    def _on_event(self, source: object, event: object) -> None:
+    def _on_event(self, source: Connection | Listener, event: object) -> None:
         if isinstance(event, StateChanged) and source is self._primary:
             self.display_state = event.new
         rec = self.recorder
@@ -241,6 +241,7 @@ class Host:
             return
         if isinstance(event, StateChanged):
             # Which socket changed: the views follow each connection's own states, not the host's.
+            where: dict[str, Any] = {}
             if isinstance(source, Connection):
                 where = {"local": f"{source.local[0]}:{source.local[1]}",
                          "remote": f"{source.remote[0]}:{source.remote[1]}",

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import hashlib
 
-from .isn import keyed_hash32
+from .isn import hash_text, keyed_hash32, plain
 from .seq import seq_add, wrap
 
 COOKIE_BITS = 24
@@ -30,8 +30,16 @@ TS_SACK = 1 << 4
 TS_ECN = 1 << 5
 
 
-def _tuple(local: tuple[str, int], remote: tuple[str, int]) -> tuple:
+def _tuple(local: tuple[str, int], remote: tuple[str, int]) -> tuple[str, str, int, int]:
     return (remote[0], local[0], remote[1], local[1])
+
+
+def _cookie_hash(secret: bytes, tag: str, four: tuple[str, str, int, int], *count: int) -> int:
+    """``keyed_hash32(secret, tag, *four, *count)``, its text written out (two or three per SYN)."""
+    if plain(four[0]) and plain(four[1]):
+        tail = f", {count[0]})" if count else ")"
+        return hash_text(secret, f"('{tag}', '{four[0]}', '{four[1]}', {four[2]}, {four[3]}{tail}")
+    return keyed_hash32(secret, tag, *four, *count)
 
 
 def mss_index(mss: int) -> int:
@@ -47,8 +55,8 @@ def make_syn_cookie(secret: bytes, local: tuple[str, int], remote: tuple[str, in
                     client_isn: int, mss: int, now_us: int) -> int:
     count = now_us // MINUTE_US
     four = _tuple(local, remote)
-    return wrap(keyed_hash32(secret, "c0", *four) + client_isn + (count << COOKIE_BITS)
-                + ((keyed_hash32(secret, "c1", *four, count) + mss_index(mss)) & COOKIE_MASK))
+    return wrap(_cookie_hash(secret, "c0", four) + client_isn + (count << COOKIE_BITS)
+                + ((_cookie_hash(secret, "c1", four, count) + mss_index(mss)) & COOKIE_MASK))
 
 
 def check_syn_cookie(secret: bytes, local: tuple[str, int], remote: tuple[str, int],
@@ -58,11 +66,11 @@ def check_syn_cookie(secret: bytes, local: tuple[str, int], remote: tuple[str, i
     client_isn = seq_add(seq, -1)
     four = _tuple(local, remote)
     count = now_us // MINUTE_US
-    cookie = wrap(cookie - keyed_hash32(secret, "c0", *four) - client_isn)
+    cookie = wrap(cookie - _cookie_hash(secret, "c0", four) - client_isn)
     diff = (count - (cookie >> COOKIE_BITS)) & COUNT_MASK
     if diff >= MAX_AGE:
         return None
-    index = (cookie - keyed_hash32(secret, "c1", *four, count - diff)) & COOKIE_MASK
+    index = (cookie - _cookie_hash(secret, "c1", four, count - diff)) & COOKIE_MASK
     if index >= len(MSS_TABLE):
         return None
     return MSS_TABLE[index]
@@ -73,11 +81,11 @@ def cookie_fields(secret: bytes, local: tuple[str, int], remote: tuple[str, int]
     """What a cookie ISN carries: (its minute counter, its MSS index), or None when it does not check out."""
     four = _tuple(local, remote)
     count = now_us // MINUTE_US
-    rest = wrap(isn - keyed_hash32(secret, "c0", *four) - client_isn)
+    rest = wrap(isn - _cookie_hash(secret, "c0", four) - client_isn)
     diff = (count - (rest >> COOKIE_BITS)) & COUNT_MASK
     if diff >= MAX_AGE:
         return None
-    index = (rest - keyed_hash32(secret, "c1", *four, count - diff)) & COOKIE_MASK
+    index = (rest - _cookie_hash(secret, "c1", four, count - diff)) & COOKIE_MASK
     return (count - diff, index) if index < len(MSS_TABLE) else None
 
 

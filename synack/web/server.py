@@ -7,6 +7,8 @@ Routes:
   ``/api/run?...``       one run as the JSON trace (docs/trace-format.md); ``download=1``
                          or ``/api/run.json`` answers it as a file to save
   ``/api/pcap?...``      the same run as a pcap file for Wireshark
+  ``/api/capture``       POST a pcap/pcapng; ``/api/capture/{id}/{n}`` its connections as traces
+                         (synack/web/captures.py)
 
 A run's query: ``scenario`` (required), ``profile``, ``rtt`` (a duration such
 as ``100ms``), ``loss`` (a probability), ``seed``, and the scenario's own
@@ -49,6 +51,8 @@ from synack.scenarios.runner import PROFILES
 from synack.trace.json_view import trace_json
 from synack.units import parse_duration
 from synack.wire.pcap import pcap_from_trace
+
+from .captures import CaptureStore, api_capture_upload, api_capture_trace
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 DEFAULT_SCENARIO = "handshake"
@@ -350,11 +354,14 @@ def create_app(trusted_hosts: list[str] | None = None) -> Starlette:
         Route("/api/run", api_run),
         Route("/api/run.json", api_run),
         Route("/api/pcap", api_pcap),
+        Route("/api/capture", api_capture_upload, methods=["POST"]),
+        Route("/api/capture/{capture_id}/{number}", api_capture_trace),
         Mount("/static", StaticAssets(directory=STATIC_DIR), name="static"),
     ]
     app = Starlette(routes=routes, middleware=middleware,
                     exception_handlers={HTTPException: not_found, Exception: internal_error})
     app.state.runs = RunCache()
+    app.state.captures = CaptureStore()
     return app
 
 

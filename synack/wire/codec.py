@@ -198,7 +198,20 @@ def _decode_option(kind: int, body: bytes) -> Option:
 
 def decode_options(data: bytes) -> tuple[Option, ...]:
     """The options in ``data`` (the bytes between the fixed header and the data offset)."""
-    data = bytes(data)
+    return _decode_options(bytes(data), lenient=False)
+
+
+def decode_options_lenient(data: bytes) -> tuple[Option, ...]:
+    """The options of a captured segment, never raising: what parses, then the rest as one unknown option.
+
+    Real captures hold middlebox damage and experiments; a bad length byte must
+    not lose the packet.  The bytes from the first option that cannot be read
+    are kept as ``UnknownOption`` of that kind, so nothing is silently dropped.
+    """
+    return _decode_options(bytes(data), lenient=True)
+
+
+def _decode_options(data: bytes, lenient: bool) -> tuple[Option, ...]:
     options: list[Option] = []
     end_of_space = len(data)
     i = 0
@@ -210,18 +223,23 @@ def decode_options(data: bytes) -> tuple[Option, ...]:
             options.append(NOP)
             i += 1
             continue
+        problem = None
+        size = data[i + 1] if i + 1 < end_of_space else 0
         if i + 1 >= end_of_space:
-            raise WireError(f"TCP option kind {kind} at option byte {i} has no room for its length byte.")
-        size = data[i + 1]
-        if size < 2:
-            raise WireError(f"TCP option kind {kind} at option byte {i} has length {size}; "
-                            "the kind and length bytes alone take 2.")
-        end = i + size
-        if end > end_of_space:
-            raise WireError(f"TCP option kind {kind} at option byte {i} has length {size}, "
-                            f"past the end of the {end_of_space}-byte option space.")
-        options.append(_decode_option(kind, data[i + 2:end]))
-        i = end
+            problem = f"TCP option kind {kind} at option byte {i} has no room for its length byte."
+        elif size < 2:
+            problem = (f"TCP option kind {kind} at option byte {i} has length {size}; "
+                       "the kind and length bytes alone take 2.")
+        elif i + size > end_of_space:
+            problem = (f"TCP option kind {kind} at option byte {i} has length {size}, "
+                       f"past the end of the {end_of_space}-byte option space.")
+        if problem is not None:
+            if not lenient:
+                raise WireError(problem)
+            options.append(UnknownOption(kind, data[i + 1:]))
+            break
+        options.append(_decode_option(kind, data[i + 2:i + size]))
+        i += size
     return tuple(options)
 
 
@@ -301,7 +319,7 @@ def decode_segment(data: bytes, src_ip: str | None = None, dst_ip: str | None = 
         raise WireError(f"The TCP data offset says the header takes {header_len} bytes, "
                         f"but the segment has only {len(data)}.")
     checksum_ok = True
-    if src_ip is not None:
+    if src_ip is not None and dst_ip is not None:
         checksum_ok = tcp_checksum(ip_to_bytes(src_ip), ip_to_bytes(dst_ip), data) == 0
     return Segment(
         src_port=src_port,

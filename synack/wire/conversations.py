@@ -115,7 +115,7 @@ class _Connection:
         return sender == self.initiator and seq == self.initiator_syn_seq
 
     def build(self) -> Conversation:
-        isn = {True: None, False: None}
+        isn: dict[bool, int | None] = {True: None, False: None}
         for forward in (True, False):
             segments = [p.segment for f, p in self.packets if f == forward]
             syn = next((s.seq for s in segments if s.syn), None)
@@ -134,7 +134,7 @@ class _Connection:
             row = Row(
                 t_us=packet.ts_us - start_us,
                 flags=segment.flags.tcpdump(),
-                rel_seq=(segment.seq - isn[forward]) & MASK,
+                rel_seq=(segment.seq - (isn[forward] or 0)) & MASK,  # a direction with a packet has an ISN
                 rel_ack=rel_ack,
                 length=len(segment.payload),
                 option_kinds=tuple(option_kind(o) for o in segment.options),

@@ -14,6 +14,7 @@ import {
 import { Stage } from "./stage.js";
 import { Ladder } from "./ladder.js";
 import { Inspector } from "./inspector.js";
+import { CapturePanel } from "./capture.js";
 
 // Pause between packets while playing, at 1x: time to read the note.
 const HOLD_MS = 900;
@@ -90,6 +91,7 @@ class App {
     this.ladder = new Ladder({ onJump: (k) => this.jump(k) });
     this.inspector = new Inspector();
     this.form = new SettingsForm({ onChange: (settings, scenarioChanged) => this.rerun(settings, scenarioChanged) });
+    this.capturePanel = new CapturePanel({ onTrace: (trace) => this.useCapture(trace) });
     this.buttons = { step: $("btn-step"), back: $("btn-back"), play: $("btn-play"), reset: $("btn-reset") };
     this.buttons.step.addEventListener("click", () => this.forward());
     this.buttons.back.addEventListener("click", () => this.back());
@@ -181,12 +183,20 @@ class App {
     this.stage.setTrace(trace);
     this.ladder.setTrace(trace);
     this.inspector.setTrace(trace);
-    const links = this.source.readOnly
-      ? this.source.downloads()
-      : this.source.downloads(apiQuery(this.settings, this.catalog));
+    const links = trace.scenario === "capture" ? {}
+      : this.source.readOnly
+        ? this.source.downloads()
+        : this.source.downloads(apiQuery(this.settings, this.catalog));
     this.link("dl-json", links.json, `synack-${trace.scenario}.json`);
     this.link("dl-pcap", links.pcap, `synack-${trace.scenario}.pcap`);
     this.show(clampStep(trace, step), false);
+  }
+
+  /** A connection read from a capture: the same player; the downloads and the URL belong to runs only. */
+  useCapture(trace) {
+    this.fromCapture = true;
+    this.connection = 0;
+    this.useTrace(trace, 0);
   }
 
   link(id, href, filename) {
@@ -315,6 +325,7 @@ class App {
   }
 
   async rerun(settings, scenarioChanged) {
+    this.fromCapture = false;
     const seq = ++this.runSeq;
     this.form.status("Running…");
     this.form.error(null);
@@ -340,7 +351,7 @@ class App {
   }
 
   writeUrl() {
-    if (!this.trace || !this.settings) return;
+    if (!this.trace || !this.settings || this.fromCapture) return;
     const params = new URLSearchParams(this.source.readOnly
       ? (this.step > 0 ? `step=${this.step}` : "")
       : pageQuery(this.settings, this.catalog, this.step, this.speed));
