@@ -11,17 +11,11 @@ from __future__ import annotations
 import json
 import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]
+from conftest import CHROMIUM  # the server and chromium fixtures live there, shared by the page tests
 
 pytestmark = [
     pytest.mark.browser,
@@ -30,30 +24,6 @@ pytestmark = [
 
 playwright_sync = pytest.importorskip("playwright.sync_api")
 expect = playwright_sync.expect
-
-
-@pytest.fixture(scope="session")
-def base_url():
-    """`synack serve` on a free port (port 0: the kernel picks one, the server prints its URL)."""
-    code = "from synack.web.server import serve; serve('127.0.0.1', 0, open_browser=False)"
-    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, cwd=Path(__file__).resolve().parent.parent)
-    line = proc.stdout.readline()
-    match = re.search(r"http://127\.0\.0\.1:\d+/", line)
-    if not match:
-        proc.kill()
-        pytest.fail(f"the server did not start: {line}{proc.stderr.read()}")
-    yield match.group(0).rstrip("/")
-    proc.terminate()
-    proc.wait(timeout=10)
-
-
-@pytest.fixture(scope="session")
-def browser():
-    with playwright_sync.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 class Console:

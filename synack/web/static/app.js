@@ -15,6 +15,7 @@ import { Stage } from "./stage.js";
 import { Ladder } from "./ladder.js";
 import { Inspector } from "./inspector.js";
 import { CapturePanel } from "./capture.js";
+import { DrillPanel } from "./drill.js";
 
 // Pause between packets while playing, at 1x: time to read the note.
 const HOLD_MS = 900;
@@ -92,6 +93,8 @@ class App {
     this.inspector = new Inspector();
     this.form = new SettingsForm({ onChange: (settings, scenarioChanged) => this.rerun(settings, scenarioChanged) });
     this.capturePanel = new CapturePanel({ onTrace: (trace) => this.useCapture(trace) });
+    // A script's run plays like a capture's connection: not a scenario run, so no downloads or URL of its own.
+    this.drillPanel = new DrillPanel({ onTrace: (trace) => this.useCapture(trace) });
     this.buttons = { step: $("btn-step"), back: $("btn-back"), play: $("btn-play"), reset: $("btn-reset") };
     this.buttons.step.addEventListener("click", () => this.forward());
     this.buttons.back.addEventListener("click", () => this.back());
@@ -183,7 +186,7 @@ class App {
     this.stage.setTrace(trace);
     this.ladder.setTrace(trace);
     this.inspector.setTrace(trace);
-    const links = trace.scenario === "capture" ? {}
+    const links = trace.scenario === "capture" || trace.drill ? {}
       : this.source.readOnly
         ? this.source.downloads()
         : this.source.downloads(apiQuery(this.settings, this.catalog));
