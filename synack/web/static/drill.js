@@ -6,25 +6,13 @@
  */
 
 import { $, setText } from "./dom.js";
+import { FilePanel } from "./filepanel.js";
 
 const MAX_BYTES = 256 * 1024;
 
-export class DrillPanel {
+export class DrillPanel extends FilePanel {
   constructor({ onTrace }) {
-    this.onTrace = onTrace;
-    this.input = $("drill-file");
-    this.status = $("drill-status");
-    this.errorBox = $("drill-error");
-    if (!this.input) return; // an exported page has no server to run scripts
-    this.input.addEventListener("change", () => {
-      const file = this.input.files && this.input.files[0];
-      if (file) this.open(file);
-    });
-  }
-
-  error(text) {
-    this.errorBox.hidden = !text;
-    setText(this.errorBox, text || "");
+    super({ input: "drill-file", status: "drill-status", error: "drill-error", onTrace });
   }
 
   async open(file) {
@@ -43,9 +31,7 @@ export class DrillPanel {
       trace = await response.json().catch(() => null);
       if (!response.ok) throw new Error((trace && trace.error) || `The server answered ${response.status}.`);
     } catch (error) {
-      setText(this.status, "");
-      this.error(error.message === "Failed to fetch"
-        ? "The synack server did not answer; is `synack serve` still running?" : error.message);
+      this.failed(error);
       return;
     }
     const verdict = trace.drill.status === "pass" ? "passes" : trace.drill.message;
