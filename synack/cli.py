@@ -63,7 +63,8 @@ def build_parser() -> Parser:
     p.add_argument("--pcap", help="also write the run as a capture for Wireshark: FILE.pcap or FILE.pcapng")
     p.add_argument("--absolute", action="store_true",
                    help="tcpdump lines with absolute sequence numbers, as tcpdump -S prints them")
-    p.add_argument("--plot", help="also save the crowd chart (sockets per state over time) as .svg, .png or .pdf")
+    p.add_argument("--plot", help="also save the crowd chart (sockets per state over time) or the lesson's "
+                   "chart as .svg, .png or .pdf")
     _add_view(p)
     p = sub.add_parser("play", help="step through a scenario in the terminal")
     _add_settings(p)
@@ -205,11 +206,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     connection = _connection(args, trace)
     if plot is not None:
         from .trace.crowd_view import save_plot
-        if not trace.get("crowd"):
-            raise UsageError(f"scenario {trace['scenario']} has no crowd of connections to plot; "
-                             "try syn_flood or time_wait_exhaustion.")
+        from .trace.figures import save_chart
+        if not trace.get("crowd") and not trace.get("summary", {}).get("chart"):
+            raise UsageError(f"scenario {trace['scenario']} has no crowd of connections or chart to plot; "
+                             "try syn_flood, time_wait_exhaustion or setup_tax.")
         try:
-            save_plot(trace, plot)
+            (save_plot if trace.get("crowd") else save_chart)(trace, plot)
         except OSError as exc:
             raise UsageError(f"--plot {args.plot} cannot be written: {exc.strerror or exc}.") from None
     if pcap is not None:
@@ -226,6 +228,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         print("\n".join(tcpdump_lines(trace, absolute=args.absolute)))
     elif args.format == "ladder":
         from rich.console import Console
+        from .trace.figures import figures_view
         from .trace.ladder import ladders
         console = Console()
         console.print(ladders(trace, width=console.width, names=args.names, connection=connection))
@@ -233,6 +236,9 @@ def cmd_run(args: argparse.Namespace) -> int:
             from rich.text import Text
             from .trace.crowd_view import crowd_chart
             console.print(Text(crowd_chart(trace, width=min(console.width, 100))))
+        figures = figures_view(trace, width=min(console.width, 100))
+        if figures is not None:
+            console.print(figures)
     return 0
 
 

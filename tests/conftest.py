@@ -1,13 +1,8 @@
-"""Settings and fixtures shared by every test module.
+"""Settings shared by every test module.
 
 Hypothesis's per-example deadline is a timing check, and timing belongs in
 ``bench/``: on a loaded machine it fails tests whose logic is sound.  Every
 property runs without it; the number of examples stays each test's own.
-
-The page tests of several modules (the player, captures, packetdrill scripts)
-share one server and one chromium: session fixtures defined here exist once,
-where a fixture imported into two modules would start Playwright twice, which
-its sync API refuses.
 """
 
 import re
@@ -18,15 +13,13 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]
-
 settings.register_profile("synack", deadline=None)
 settings.load_profile("synack")
 
+
+# The page tests' server and browser, one of each for the whole session.  They live here, not in a
+# test module, so that every module that drives the page shares them: a second sync_playwright()
+# started while the first one runs fails.
 
 @pytest.fixture(scope="session")
 def base_url():
@@ -46,7 +39,8 @@ def base_url():
 
 @pytest.fixture(scope="session")
 def browser():
-    playwright_sync = pytest.importorskip("playwright.sync_api")
+    from test_web_browser import CHROMIUM, CHROMIUM_ARGS, playwright_sync
+
     with playwright_sync.sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield b

@@ -21,8 +21,11 @@ FIXTURES = Path(__file__).parent / "fixtures" / "linux"
 LINUX_SCENARIOS = [
     "client_close", "client_close_lingering_server", "server_close", "refused", "syn_lost", "synack_lost",
     "abort", "close_unread", "simultaneous_close", "simultaneous_open", "fast_open", "syn_cookies",
-    "keepalive", "half_close", "in_window_attacks", "ack_to_closed_port",
+    "keepalive", "half_close", "in_window_attacks", "ack_to_closed_port", "defer_accept",
 ]
+# Recordings of a scenario with other parameters: recording name -> (scenario, parameters).
+LINUX_VARIANTS = {"fast_open_strip": ("fast_open", {"middlebox": "strip", "connections": "3"}),
+                  "fast_open_drop": ("fast_open", {"middlebox": "drop", "connections": "3"})}
 LOOPBACK_RTT_US = 40  # what the recordings show between SYN and the handshake's ACK, give or take
 
 
@@ -45,7 +48,9 @@ def shape(conv):
 
 
 def simulated(name):
-    trace = trace_json(run_scenario(name, profile="linux", rtt_us=LOOPBACK_RTT_US, params={"mss": "65495"}))
+    scenario, params = LINUX_VARIANTS.get(name, (name, {}))
+    trace = trace_json(run_scenario(scenario, profile="linux", rtt_us=LOOPBACK_RTT_US,
+                                    params={"mss": "65495", **params}))
     return conversations(packets_from_trace(trace))
 
 
@@ -55,7 +60,7 @@ def test_every_named_scenario_has_a_recording():
     assert set(LINUX_SCENARIOS) <= set(SCENARIOS)
 
 
-@pytest.mark.parametrize("name", LINUX_SCENARIOS)
+@pytest.mark.parametrize("name", LINUX_SCENARIOS + list(LINUX_VARIANTS))
 def test_linux_profile_reproduces_the_capture(name):
     real = conversations(read_pcap(FIXTURES / f"{name}.pcap"))
     sim = simulated(name)
@@ -74,6 +79,6 @@ def test_linux_profile_reproduces_the_capture(name):
 
 
 def test_recordings_say_how_they_were_made():
-    for name in LINUX_SCENARIOS:
+    for name in LINUX_SCENARIOS + list(LINUX_VARIANTS):
         meta = json.loads((FIXTURES / f"{name}.json").read_text())
         assert meta.get("kernel"), name

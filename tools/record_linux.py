@@ -265,16 +265,21 @@ def sc_simultaneous_open() -> str:
             " A closes at 1.9 s, B at 2.0 s")
 
 
-def sc_fast_open() -> str:
+def fast_open_fetches(n: int) -> None:
+    """``n`` connections one after another, each sendto(MSG_FASTOPEN) the request, read the answer, close."""
     srv = listener(fastopen=True)
-    t = in_thread(answering_server, srv, 2)
-    for _ in range(2):
+    t = in_thread(answering_server, srv, n)
+    for _ in range(n):
         c = socket.socket()
         c.sendto(REQUEST, socket.MSG_FASTOPEN, (HOST, PORT))
         read_exactly(c, len(ANSWER))
         c.close()
         time.sleep(0.05)
     t.join()
+
+
+def sc_fast_open() -> str:
+    fast_open_fetches(2)
     return "tcp_fastopen=3; two connections, each sendto(MSG_FASTOPEN) the request, read the answer, close"
 
 
@@ -352,8 +357,63 @@ def sc_ack_to_closed_port() -> str:
     return "a forged bare ACK (seq 1000, ack 777777) from port 40000 to a port with no listener"
 
 
+def sc_defer_accept() -> str:
+    srv = listener()
+    srv.setsockopt(socket.IPPROTO_TCP, socket.TCP_DEFER_ACCEPT, 5)
+
+    def server():
+        # Only the client is ever accepted: the scanner's connection never reaches accept().
+        c, _ = srv.accept()
+        c.recv(100)
+        c.sendall(ANSWER)
+        read_to_eof(c)
+        c.close()
+    t = in_thread(server)
+    start = time.monotonic()
+    scanner = socket.socket()
+    scanner.bind((HOST, 40000))
+    scanner.connect((HOST, PORT))
+    # From now on the scanner's stack ignores the server, as a masscan-style scanner's firewalled kernel does.
+    iptables("-A", "INPUT", "-i", "lo", "-p", "tcp", "--dport", "40000", "--tcp-flags", "SYN,ACK", "SYN,ACK",
+             "-j", "DROP")
+    time.sleep(max(0.0, start + 0.5 - time.monotonic()))
+    c = socket.create_connection((HOST, PORT))
+    c.sendall(REQUEST)
+    read_exactly(c, len(ANSWER))
+    c.close()
+    t.join()
+    time.sleep(max(0.0, start + 70 - time.monotonic()))
+    scanner.close()
+    time.sleep(0.2)
+    return ("listener with TCP_DEFER_ACCEPT 5 s; a scanner on port 40000 connects and sends nothing (its "
+            "SYN-ACKs dropped after the handshake); a client connects at 0.5 s with a request; the scanner "
+            "closes at 70 s")
+
+
+def sc_fast_open_strip() -> str:
+    # A middlebox in front of the server overwrites the Fast Open option (both kinds) in SYNs with NOPs.
+    iptables("-t", "mangle", "-A", "PREROUTING", "-i", "lo", "-p", "tcp", "--dport", str(PORT), "--tcp-flags",
+             "SYN", "SYN", "-j", "TCPOPTSTRIP", "--strip-options", "34,254")
+    fast_open_fetches(3)
+    return ("tcp_fastopen=3; TCPOPTSTRIP strips options 34 and 254 from SYNs to the server; three connections, "
+            "each sendto(MSG_FASTOPEN) the request, read the answer, close")
+
+
+def sc_fast_open_drop() -> str:
+    # A firewall in front of the server drops SYNs that carry a Fast Open option (either kind).
+    for kind in ("34", "254"):
+        iptables("-A", "INPUT", "-i", "lo", "-p", "tcp", "--dport", str(PORT), "--tcp-flags", "SYN", "SYN",
+                 "--tcp-option", kind, "-j", "DROP")
+    fast_open_fetches(3)
+    return ("tcp_fastopen=3; iptables drops SYNs to the server that carry option 34 or 254; three connections, "
+            "each sendto(MSG_FASTOPEN) the request, read the answer, close")
+
+
 SCENARIOS = {name[3:]: fn for name, fn in globals().items() if name.startswith("sc_")}
-SYSCTLS = {"fast_open": {"net.ipv4.tcp_fastopen": "3"}, "syn_cookies": {"net.ipv4.tcp_syncookies": "2"}}
+TIMEOUTS = {"defer_accept": 120}  # seconds a recording may take
+SYSCTLS = {"fast_open": {"net.ipv4.tcp_fastopen": "3"}, "fast_open_strip": {"net.ipv4.tcp_fastopen": "3"},
+           "fast_open_drop": {"net.ipv4.tcp_fastopen": "3"},
+           "syn_cookies": {"net.ipv4.tcp_syncookies": "2"}}
 
 
 # ---------------------------------------------------------------- recording
@@ -379,7 +439,7 @@ def record(name: str, out_dir: Path = OUT) -> Path:
                                    stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         assert tcpdump.stderr is not None
         tcpdump.stderr.readline()  # "listening on lo ..." once the capture is live
-        result = ns_run(ns, sys.executable, __file__, "--child", name, timeout=30)
+        result = ns_run(ns, sys.executable, __file__, "--child", name, timeout=TIMEOUTS.get(name, 30))
         time.sleep(0.3)
         tcpdump.send_signal(signal.SIGINT)
         tcpdump.wait(timeout=5)
@@ -408,14 +468,19 @@ def main() -> int:
     if args.child:
         print(SCENARIOS[args.child]())
         return 0
+    return record_each("record_linux", args.names or sorted(SCENARIOS), SCENARIOS, record)
+
+
+def record_each(tool: str, names: list[str], known, record_one) -> int:
+    """Record each of ``names`` (as root) with ``record_one``, saying how many packets each got."""
     if os.geteuid() != 0:
-        print("record_linux: needs root (network namespaces, tcpdump, iptables).", file=sys.stderr)
+        print(f"{tool}: needs root (network namespaces, tcpdump, iptables).", file=sys.stderr)
         return 2
-    for name in args.names or sorted(SCENARIOS):
-        if name not in SCENARIOS:
-            print(f"record_linux: no scenario {name!r}.", file=sys.stderr)
+    for name in names:
+        if name not in known:
+            print(f"{tool}: no recording {name!r}; choose from {', '.join(known)}.", file=sys.stderr)
             return 2
-        path = record(name)
+        path = record_one(name)
         out = subprocess.run(["tcpdump", "-nr", str(path)], capture_output=True, text=True).stdout
         print(f"== {name}: {len(out.splitlines())} packets")
     return 0

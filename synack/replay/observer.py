@@ -98,7 +98,7 @@ class Step:
     """One captured segment of a connection and what the observer made of it."""
 
     __slots__ = ("index", "number", "ts_us", "from_client", "flags", "seq", "ack", "length", "window",
-                 "lost", "retransmission", "arrived_at", "note", "seg_len", "end_seq")
+                 "lost", "retransmission", "note", "seg_len", "end_seq")
 
     def __init__(self, index: int, number: int, ts_us: int, from_client: bool, flags: int, seq: int, ack: int,
                  length: int, window: int) -> None:
@@ -113,7 +113,6 @@ class Step:
         self.window = window
         self.lost = False
         self.retransmission = False
-        self.arrived_at: int | None = None  # step at whose moment the receiver processed it
         self.note = ""
         self.seg_len = length + ((flags >> 1) & 1) + (flags & FIN)  # SEG.LEN: SYN and FIN count one each
         self.end_seq = (seq + self.seg_len) & MASK
@@ -158,9 +157,6 @@ class Connection:
         self._when = 0  # capture time of the segment being applied: when a TIME_WAIT begins
 
     # ---------------------------------------------------------------- state changes
-    def _ends(self, from_client: bool) -> tuple[End, End]:
-        return (self.client, self.server) if from_client else (self.server, self.client)
-
     def _set(self, end: End, state: str, step: int, phase: int, cause: str, sure: bool | None = None) -> None:
         if end.state is None and end.initial is None:
             end.initial = UNKNOWN
@@ -312,7 +308,6 @@ class Connection:
 
     def _arrive(self, end: End, p: Step, at: int) -> None:
         """Segment ``p`` is processed by ``end`` (RFC 9293 3.10.7), shown at step ``at``."""
-        p.arrived_at = at
         flags = p.flags
         state = end.state
         if not flags & (SYN | FIN | RST) and state in _QUIET:

@@ -44,6 +44,30 @@ def reading_server(host: Host, port: int = PORT, *, close_delay_us: int = 0) -> 
         pass
 
 
+def held_reading_server(host: Host, port: int, held: dict, summary: dict) -> App:
+    """Accept one connection and keep its socket in ``held["server"]`` (for an attacker to aim at), read to
+    end of stream, close; an error (a reset) goes to ``summary["server_error"]``, its time to
+    ``held["error_at_us"]``."""
+    listener = host.listen(port)
+    sock = yield listener.accept()
+    held["server"] = sock
+    try:
+        yield from sock.recv_until_eof()
+        sock.close()
+    except SocketError as exc:
+        summary["server_error"] = str(exc)
+        held["error_at_us"] = host.sched.now
+
+
+def acknowledged_request(host: Host, server_ip: str, port: int = PORT) -> App:
+    """``sock = yield from acknowledged_request(...)``: connect, send the request, wait until it is ACKed."""
+    sock = yield host.connect(server_ip, port)
+    sock.send(b"q" * REQUEST)
+    while sock.conn.tcb.snd_una != sock.conn.tcb.snd_max:
+        yield host.sleep(1000)
+    return sock
+
+
 def read_at_least(sock: Socket, n: int) -> App:
     """``got = yield from read_at_least(sock, n)``: read until ``n`` bytes or end of stream."""
     got = 0

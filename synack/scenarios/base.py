@@ -109,7 +109,9 @@ class Scenario:
 
     @property
     def all_params(self) -> tuple[Param, ...]:
-        return self.params + COMMON_PARAMS
+        # A scenario may give a common parameter its own default (isn_prediction starts from RFC 793).
+        own = {p.name for p in self.params}
+        return self.params + tuple(p for p in COMMON_PARAMS if p.name not in own)
 
     @property
     def param_specs(self) -> list[dict[str, Any]]:
@@ -145,10 +147,12 @@ class World:
         for fn in self._finishers:
             fn()
 
-    def host(self, name: str, ip: str, *, tcp: bool = True) -> Host:
+    def host(self, name: str, ip: str, *, tcp: bool = True, settings: dict[str, Any] | None = None) -> Host:
+        """A host on the network; ``settings`` change its own profile (one end without SACK, say)."""
         secret = self.rng.getrandbits(128).to_bytes(16, "big")
         isn_gen = ISN_GENERATORS[self.params.get("isn", "rfc6528")](secret)
-        ctx = Context(profile=self.profile, isn_gen=isn_gen, route_mss=self.params.get("mss", 1460),
+        profile = self.profile.with_settings(**settings) if settings else self.profile
+        ctx = Context(profile=profile, isn_gen=isn_gen, route_mss=self.params.get("mss", 1460),
                       syncookie_secret=secret + b"c", fastopen_key=secret + b"f",
                       trace=self.recorder is not None)
         host = Host(name, ip, self.sched, self.network, ctx, random.Random(self.rng.getrandbits(64)),

@@ -3,7 +3,7 @@
 from ..sim.host import Host, SocketError
 from ..tcp.segment import Flags
 from ..tcp.seq import seq_add
-from .apps import PORT, REQUEST
+from .apps import PORT, acknowledged_request, held_reading_server
 from .base import MS, Param, Scenario, World
 
 
@@ -13,16 +13,6 @@ def script(world: World) -> None:
     server = world.host("server", "10.0.0.2")
     attacker = world.host("attacker", "10.0.0.66", tcp=False)
     state: dict = {}
-
-    def server_app(host: Host):
-        listener = host.listen(PORT)
-        sock = yield listener.accept()
-        state["server"] = sock
-        try:
-            yield from sock.recv_until_eof()
-            sock.close()
-        except SocketError as exc:
-            world.summary["server_error"] = str(exc)
 
     def attacker_app(host: Host, client_sock, server_sock):
         src = (client.ip, client_sock.conn.local[1])
@@ -36,10 +26,7 @@ def script(world: World) -> None:
         host.inject(src, dst, Flags.RST, server_sock.conn.tcb.rcv_nxt)
 
     def client_app(host: Host):
-        sock = yield host.connect(server.ip, PORT)
-        sock.send(b"q" * REQUEST)
-        while sock.conn.tcb.snd_una != sock.conn.tcb.snd_max:  # until the request is acknowledged
-            yield host.sleep(1000)
+        sock = yield from acknowledged_request(host, server.ip)
         yield host.sleep(p["attack_after"])
         attacker.spawn(attacker_app, sock, state["server"])
         yield host.sleep(2 * p["gap"] + p["close_after"])
@@ -48,7 +35,7 @@ def script(world: World) -> None:
         except SocketError:
             pass
 
-    server.spawn(server_app)
+    server.spawn(held_reading_server, PORT, state, world.summary)
     client.spawn(client_app)
 
 

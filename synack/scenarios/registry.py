@@ -11,7 +11,8 @@ NAMES = (
     "refused", "syn_lost", "synack_lost", "abort", "close_unread", "simultaneous_open",
     "simultaneous_close", "fast_open", "syn_cookies", "syn_flood", "keepalive", "time_wait",
     "time_wait_exhaustion", "close_wait_leak", "half_open",
-    "in_window_attacks", "ack_to_closed_port",
+    "in_window_attacks", "ack_to_closed_port", "setup_tax", "rst_injection", "isn_prediction",
+    "pmtud_blackhole", "options_negotiation", "defer_accept",
 )
 
 SCENARIOS: dict[str, Scenario] = {name: import_module(f"{__package__}.{name}").SCENARIO for name in NAMES}

@@ -59,7 +59,7 @@ def run_scenario(name: str, *, profile: str = "linux", rtt_us: int | None = None
     values = resolve_params(scenario, params)
     settings = {**scenario.profile_settings, **(profile_settings or {})}
     # Parameters that are profile knobs (a scenario's backlog or syncookies mode) reach the profile.
-    for knob, setting in (("backlog", "max_syn_backlog"), ("syncookies", "syncookies")):
+    for knob, setting in (("backlog", "max_syn_backlog"), ("syncookies", "syncookies"), ("rfc5961", "rfc5961")):
         if knob in values:
             settings[setting] = values[knob]
     if scenario.settings_from_params is not None:

@@ -99,6 +99,7 @@ class Host:
         self.display_state = CLOSED
         self._primary: object | None = None
         self.all_connections: list[Connection] = []
+        self.udp: dict[int, UdpSocket] = {}
         self._src_ip = ""  # source of the segment being delivered (for the recorder's filter)
         self._serial: dict[int, int] = {}  # id(connection) -> its number on this host, for the state events
         self._serials = 0
@@ -148,6 +149,25 @@ class Host:
         if self.recorder is not None and step is not None:
             self.recorder.segment_delivered(now, step, self.name, duplicate)
         self._check_conditions()
+
+    def icmp_too_big(self, dst_ip: str, seg: Segment, mtu: int) -> None:
+        """ICMP "fragmentation needed" about a segment we sent to ``dst_ip`` (RFC 1191, RFC 5927)."""
+        conn = self.connections.get((seg.src_port, dst_ip, seg.dst_port))
+        if conn is not None:
+            conn.path_mtu_reduced(mtu, seg.seq, self.sched.now)
+            self.pump(conn)
+            self._check_conditions()
+
+    def deliver_datagram(self, src: tuple[str, int], port: int, size: int, label: str) -> None:
+        sock = self.udp.get(port)
+        if sock is not None:
+            sock.queue.append((src, size, label))
+            self._check_conditions()
+
+    def udp_socket(self, port: int) -> "UdpSocket":
+        sock = UdpSocket(self, port)
+        self.udp[port] = sock
+        return sock
 
     def _register(self, conn: Connection) -> None:
         key = (conn.local[1], conn.remote[0], conn.remote[1])
@@ -358,8 +378,9 @@ class Host:
                     return port, isn
         raise SocketError("cannot assign requested address (no free ephemeral port)", "EADDRNOTAVAIL")
 
-    def listen(self, port: int, backlog: int = 128) -> "ListeningSocket":
-        listener = Listener(self.ctx, (self.ip, port), backlog)
+    def listen(self, port: int, backlog: int = 128, *, defer_accept_s: int = 0) -> "ListeningSocket":
+        """listen(); ``defer_accept_s`` is Linux's TCP_DEFER_ACCEPT socket option, in seconds."""
+        listener = Listener(self.ctx, (self.ip, port), backlog, defer_accept_s=defer_accept_s)
         listener.open_passive(self.sched.now)
         self.listeners[port] = listener
         if self._primary is None:
@@ -531,3 +552,29 @@ class Socket:
 
     def abort(self) -> None:
         self._call("abort", lambda: self.conn.abort(self.host.sched.now))
+
+
+class UdpSocket:
+    """A UDP port: datagrams are (source, size, label); only their sizes and labels are simulated."""
+
+    def __init__(self, host: Host, port: int) -> None:
+        self.host = host
+        self.port = port
+        self.queue: list[tuple[tuple[str, int], int, str]] = []
+
+    def sendto(self, dst: tuple[str, int], size: int, label: str) -> None:
+        self.host._record_event("app", call="sendto", bytes=size, label=label)
+        self.host.network.send_datagram(self.host.name, (self.host.ip, self.port), dst, size, label)
+
+    def recvfrom(self, timeout_us: int | None = None) -> Waitable:
+        """Wait for the next datagram: resolves with (source, size, label), or None after ``timeout_us``."""
+        waitable: Waitable | None = None
+
+        def ready():
+            if waitable is not None and waitable.done:
+                return (None,)  # timed out already: leave the datagram for the next call
+            return (self.queue.pop(0),) if self.queue else None
+        waitable = self.host._wait_until(ready)
+        if timeout_us is not None and not waitable.done:
+            self.host.sched.call_later(timeout_us, waitable.resolve, APPLICATION, None)
+        return waitable

@@ -7,6 +7,13 @@ between 0 and 0.5 s", "drop the first SYN") are predicates over segments.  The
 tap that records what was put on the wire sits at the sender, before any
 impairment, so lost segments appear in the trace and in the pcap, as an
 iptables drop on the receiver's INPUT chain does in a real capture.
+
+Boxes on the path: a :class:`Rewrite` changes segments in flight (a firewall
+that strips the Fast Open option, a gateway that clamps the MSS of SYNs), a
+:class:`NarrowLink` is a hop with a smaller MTU (an IPsec tunnel) that drops
+packets too big for it, DF being set, and may send ICMP "fragmentation needed"
+back (RFC 1191).  Datagrams (:meth:`Network.send_datagram`) carry the QUIC
+lesson's flights over the same delay and loss as segments.
 """
 
 from __future__ import annotations
@@ -71,6 +78,46 @@ class Impairment:
         return True
 
 
+@dataclass
+class Rewrite:
+    """A box on the path that changes segments from ``sender`` (any when None): ``change`` returns the
+    segment as it leaves the box, or None to leave it alone."""
+
+    description: str
+    change: Callable[[Segment], "Segment | None"]
+    sender: str | None = None
+
+    def __post_init__(self) -> None:
+        self.rewritten = 0  # set here, not as field(init=False): mypyc's dataclasses leave those unset
+
+
+@dataclass
+class NarrowLink:
+    """A hop with a smaller MTU, half-way along the path (RFC 1191).
+
+    A packet larger than ``mtu`` is dropped there (TCP sets DF); with ``icmp``
+    the gateway tells the sender with ICMP type 3 code 4 and the MTU it can
+    take, which reaches the sender half a one-way delay later.
+    """
+
+    mtu: int
+    icmp: bool = True
+    name: str = "the tunnel"
+
+    def __post_init__(self) -> None:
+        self.icmp_sent = 0
+        self.dropped = 0
+        self.largest_passed = 0
+
+
+IPV4_HEADER = 20
+
+
+def ip_size(seg: Segment) -> int:
+    """Bytes of the IPv4 packet carrying ``seg`` (no IP options)."""
+    return IPV4_HEADER + seg.header_len + len(seg.payload)
+
+
 NO_FLAGS = Flags(0)
 
 
@@ -92,6 +139,8 @@ class Network:
         self.recorder = recorder
         self.hosts: dict[str, Attached] = {}
         self.impairments: list[Impairment] = []
+        self.rewrites: list[Rewrite] = []
+        self.narrow: NarrowLink | None = None
         self.sent = 0
         self.lost = 0
         self.synacks_sent: dict[str, int] = {}  # by sender, for the crowd's counts
@@ -102,6 +151,12 @@ class Network:
     def impair(self, impairment: Impairment) -> None:
         self.impairments.append(impairment)
 
+    def rewrite(self, box: Rewrite) -> None:
+        self.rewrites.append(box)
+
+    def narrow_link(self, link: NarrowLink) -> None:
+        self.narrow = link
+
     def transmit(self, sender: str, src_ip: str, dst_ip: str, seg: Segment, reason: str) -> None:
         now = self.sched.now
         link = self.link
@@ -109,7 +164,7 @@ class Network:
         if seg.bits & 0x12 == 0x12:
             self.synacks_sent[sender] = self.synacks_sent.get(sender, 0) + 1
         if (self.recorder is None and not self.impairments and not link.loss and not link.jitter_us
-                and not link.reorder and not link.duplicate):
+                and not link.reorder and not link.duplicate and not self.rewrites and self.narrow is None):
             # A perfect link and nobody watching: just carry the segment (the benchmark's path).
             target = self.hosts.get(dst_ip)
             if target is not None:
@@ -128,6 +183,12 @@ class Network:
             lost_reason = f"{target.name} is down"
         if lost_reason is None and link.loss and rng.random() < link.loss:
             lost_reason = f"random loss ({link.loss:.0%})"
+        narrow = self.narrow
+        too_big = lost_reason is None and narrow is not None and ip_size(seg) > narrow.mtu
+        if too_big and narrow is not None:
+            lost_reason = f"{ip_size(seg)}-byte packet is too big for {narrow.name} (MTU {narrow.mtu}, DF set)"
+        elif narrow is not None and lost_reason is None:
+            narrow.largest_passed = max(narrow.largest_passed, ip_size(seg))
         delay = link.delay_us
         if link.jitter_us:
             delay += rng.randint(0, link.jitter_us)
@@ -141,11 +202,53 @@ class Network:
             step = rec.segment_sent(now, sender, src_ip, dst_ip, seg, reason, arrives, lost_reason)
         if lost_reason is not None:
             self.lost += 1
+            if too_big and narrow is not None:
+                self._too_big(narrow, sender, src_ip, dst_ip, seg, step)
             return
         host = self.hosts.get(dst_ip)
         if host is None:
             return
+        for box in self.rewrites:
+            if box.sender is None or box.sender == sender:
+                changed = box.change(seg)
+                if changed is not None:
+                    box.rewritten += 1
+                    seg = changed
+                    if self.recorder is not None:
+                        self.recorder.event(now + delay // 2, "rewrite", "network", step=step,
+                                            description=box.description, segment=seg.notation())
         self.sched.call_at(now + delay, host.deliver, DELIVERY, src_ip, seg, step)
         if link.duplicate and rng.random() < link.duplicate:
             extra = rng.randint(0, max(link.delay_us // 2, 1))
             self.sched.call_at(now + delay + extra, host.deliver, DELIVERY, src_ip, seg, step, True)
+
+    def _too_big(self, narrow: NarrowLink, sender: str, src_ip: str, dst_ip: str, seg: Segment,
+                 step: int | None) -> None:
+        """The gateway drops a packet too big for the narrow hop, and says so when ICMP is allowed."""
+        narrow.dropped += 1
+        if not narrow.icmp:
+            return
+        narrow.icmp_sent += 1
+        origin = self.hosts.get(src_ip)
+        half = self.link.delay_us // 2
+        if self.recorder is not None:
+            self.recorder.event(self.sched.now + half, "icmp", "gateway", to=sender, step=step,
+                                message="destination unreachable, fragmentation needed (type 3 code 4)",
+                                mtu=narrow.mtu)
+        # Only a simulated host speaks ICMP; a packetdrill script's stand-in may not.
+        handler = getattr(origin, "icmp_too_big", None)
+        if handler is not None:
+            self.sched.call_at(self.sched.now + 2 * half, handler, DELIVERY, dst_ip, seg, narrow.mtu)
+
+    def send_datagram(self, sender: str, src: tuple[str, int], dst: tuple[str, int], size: int,
+                      label: str) -> None:
+        """Carry a UDP datagram of ``size`` bytes (its payload) with the link's delay and random loss."""
+        now = self.sched.now
+        lost = self.link.loss and self.rng.random() < self.link.loss
+        arrives = None if lost else now + self.link.delay_us
+        if self.recorder is not None:
+            self.recorder.event(now, "datagram", sender, src=f"{src[0]}:{src[1]}", dst=f"{dst[0]}:{dst[1]}",
+                                bytes=size, label=label, arrives_us=arrives, lost=bool(lost))
+        handler = getattr(self.hosts.get(dst[0]), "deliver_datagram", None)
+        if arrives is not None and handler is not None:
+            self.sched.call_at(arrives, handler, DELIVERY, src, dst[1], size, label)

@@ -22,6 +22,13 @@ Implemented here:
   (:mod:`synack.tcp.reassembly`), RFC 7413 Fast Open (client and server
   side), RFC 1122 4.2.3.6 keepalive.
 - RFC 5681 congestion control, kept simple (:mod:`synack.tcp.congestion`).
+- RFC 3168 6.1.1 ECN negotiation (ECE+CWR on the SYN, ECE on the SYN-ACK;
+  none on a retransmitted SYN, as Linux falls back).
+- RFC 1191 / RFC 5927 path MTU discovery: ICMP "fragmentation needed" about
+  a segment in flight lowers the MSS and resends what did not fit at once
+  (Linux tcp_v4_mtu_reduced, tcp_simple_retransmit).
+- Linux TCP_DEFER_ACCEPT, with the listener: a bare ACK completing the
+  handshake is dropped, SYN-ACKs are resent only late (syn_ack_recalc).
 """
 
 from __future__ import annotations
@@ -34,7 +41,7 @@ from . import options as opt
 from .congestion import CongestionControl
 from .delack import DelayedAck
 from .errors import ConnectionAlreadyExists, ConnectionClosing, ConnectionDoesNotExist
-from .events import (R_ACK, R_CHALLENGE_ACK, R_DATA, R_DELAYED_ACK, R_DUP_ACK, R_FIN, R_KEEPALIVE,
+from .events import (R_ACK, R_CHALLENGE_ACK, R_DATA, R_DELAYED_ACK, R_DUP_ACK, R_FIN, R_KEEPALIVE, R_PMTU_RETRANSMIT,
                      R_RETRANSMIT, R_RST, R_SYN, R_SYN_ACK, R_WINDOW_PROBE, R_WINDOW_UPDATE, DataDelivered,
                      EofReceived, ErrorReported, Established, Event, Reason, SegmentDropped, SegmentSent,
                      StateChanged, TimerFired)
@@ -68,6 +75,8 @@ RST: Final = Flags.RST
 RST_ACK: Final = Flags.RST | Flags.ACK
 SYN: Final = Flags.SYN
 SYN_ACK: Final = Flags.SYN | Flags.ACK
+SYN_ECN: Final = Flags.SYN | Flags.ECE | Flags.CWR  # RFC 3168 6.1.1: an ECN-setup SYN
+SYN_ACK_ECN: Final = Flags.SYN | Flags.ACK | Flags.ECE  # and the ECN-setup SYN-ACK
 # The raw bits, for tests on Segment.bits (an int): cheaper than IntFlag's operators.
 FIN_BIT: Final = 0x01
 SYN_BIT: Final = 0x02
@@ -88,6 +97,9 @@ class Context:
     fastopen_key: bytes = b"synack-fastopen"
     # RFC 7413 4.1.3: the client's cookie cache, keyed by server address.
     fastopen_cache: dict[str, bytes] = field(default_factory=dict)
+    # Linux tcp_metrics' try_exp per server: 1 after a cookie request went unanswered (ask with the
+    # experimental option, kind 254, next time), 2 after that one failed too (back to kind 34 for good).
+    fastopen_try_exp: dict[str, int] = field(default_factory=dict)
     # With tracing off nobody reads the events, so they are not even built (the benchmark's hot path).
     trace: bool = True
 
@@ -155,7 +167,7 @@ def initial_window(route_mss: int, timestamps: bool) -> int:
 
 def syn_options(profile: Profile, mss: int, tsval: int, tsecr: int, *, offer_sack: bool = True,
                 offer_ts: bool = True, offer_wscale: int | None = None,
-                fastopen: bytes | None = None) -> tuple[opt.Option, ...]:
+                fastopen: bytes | None = None, fastopen_exp: bool = False) -> tuple[opt.Option, ...]:
     """Options of a SYN or SYN-ACK in the order the profile writes them.
 
     Linux (tcp_options_write): mss, then sackOK and TS sharing one word (or
@@ -182,7 +194,7 @@ def syn_options(profile: Profile, mss: int, tsval: int, tsecr: int, *, offer_sac
         if ts:
             out += [opt.NOP, opt.NOP, opt.Timestamps(tsval, tsecr)]
     if fastopen is not None:
-        tfo = opt.FastOpen(fastopen)
+        tfo = opt.FastOpen(fastopen, experimental=fastopen_exp)
         out.append(tfo)
         if tfo.size() % 4 == 2:
             out += [opt.NOP, opt.NOP]
@@ -248,6 +260,11 @@ class Connection:
         self.fastopen_requested = False
         self.synack_cookie: bytes | None = None  # a Fast Open cookie our SYN-ACK hands out
         self.wscale_agreed = False
+        self.fastopen_exp = False  # our SYN's (or SYN-ACK's) Fast Open option is the experimental kind 254
+        self.ecn_requested = False
+        # TCP_DEFER_ACCEPT: the handshake's bare ACK came and was dropped; waiting for data.
+        self.deferred_ack_seen = False
+        self.challenge_acks = 0  # sent, for the lessons' figures
         self.on_close: Callable[[Connection], None] | None = None
         self._out: list[Segment] = []
         self._trace = ctx.trace
@@ -278,9 +295,14 @@ class Connection:
         t.snd_wnd = t.max_snd_wnd = seg.window  # never scaled in a SYN (RFC 7323 2.2)
         t.snd_wl1 = seg.seq
         child._negotiate(PeerOptions.parse(seg))
+        # RFC 3168 6.1.1: an ECN-setup SYN carries both ECE and CWR.
+        t.ecn_ok = ctx.profile.ecn in (1, 2) and seg.bits & 0xC0 == 0xC0
         child.last_rcv = child.delack.last_data_at = now
         child.on_close = on_close
         child.synack_cookie = synack_cookie
+        if synack_cookie is not None:
+            # The cookie goes back in the option kind it was asked with (Linux answers 254 with 254).
+            child.fastopen_exp = any(isinstance(o, opt.FastOpen) and o.experimental for o in seg.options)
         child._transition(Input.RCV_SYN, "SYN received")
         if fastopen_data is not None:
             # RFC 7413 4.2.2: the data is the application's before the handshake completes.
@@ -345,6 +367,11 @@ class Connection:
         return min(self.timers.values()) if self.timers else None
 
     @property
+    def advertised_window(self) -> int:
+        """The receive window last advertised, in bytes (the field shifted by the window scale)."""
+        return self._last_adv
+
+    @property
     def fin_sent(self) -> bool:
         return self.fin_queued and seq_gt(self.tcb.snd_max, self.fin_seq)
 
@@ -364,6 +391,7 @@ class Connection:
             self.fastopen_requested = True
             self.sndbuf += fastopen_data
             cookie = self.ctx.fastopen_cache.get(self.remote[0], b"")
+            self.fastopen_exp = not cookie and self.ctx.fastopen_try_exp.get(self.remote[0]) == 1
         self._send_syn(R_SYN, fastopen_cookie=cookie)
         self._arm(RETRANSMIT, now + self.profile.syn_schedule_us[0])
 
@@ -478,15 +506,20 @@ class Connection:
             if self.syn_data:
                 self.syn_data = 0
                 t.snd_nxt = t.snd_max = seq_add(t.iss, 1)
+            self.ecn_requested = False  # Linux tcp_ecn_clear_syn: a repeated SYN asks for no ECN
             self._send_syn(R_RETRANSMIT)
             self._arm(RETRANSMIT, self.now + p.syn_schedule_us[self.retries])
             return
         if self.state is SYN_RECEIVED and seq_le(t.snd_una, t.iss):
-            if self.retries >= len(p.synack_schedule_us):
+            expire, resend = self.retries >= len(p.synack_schedule_us), True
+            if self.parent is not None and self.parent.defer_retrans:
+                expire, resend = self.parent.deferred_synack_timeout(self)
+            if expire:
                 self._fail("connection timed out", "ETIMEDOUT", Input.TIMEOUT)
                 return
-            self._send_syn(R_RETRANSMIT)
-            self._arm(RETRANSMIT, self.now + p.synack_schedule_us[self.retries])
+            if resend:
+                self._send_syn(R_RETRANSMIT)
+            self._arm(RETRANSMIT, self.now + p.synack_schedule_us[min(self.retries, len(p.synack_schedule_us) - 1)])
             return
         if self.retries > p.data_retries:
             self._fail("connection timed out", "ETIMEDOUT", Input.TIMEOUT)
@@ -565,6 +598,47 @@ class Connection:
             self.retries += 1
 
     # ------------------------------------------------------- segment arrives
+    def path_mtu_reduced(self, mtu: int, seq: int, now: int) -> None:
+        """ICMP "fragmentation needed" for a segment we sent (RFC 1191 6.1, Linux tcp_v4_mtu_reduced).
+
+        Ignored unless its quoted sequence number is one in flight (RFC 5927 4.1)
+        and it lowers the MSS; then the MSS follows the path and, as Linux's
+        tcp_simple_retransmit does, every segment in flight that is larger than
+        the new MSS goes again at once, cut to it (1448 bytes become 1348 + 100),
+        without backing off; segments that fit are left alone.
+        """
+        self.now = now
+        t, p = self.tcb, self.profile
+        if not p.pmtud or self.state not in SYNCHRONIZED:
+            return
+        if seq_lt(seq, t.snd_una) or not seq_lt(seq, t.snd_max):
+            self._drop(Segment(self.remote[1], self.local[1], seq, 0, Flags(0), 0),
+                       "ICMP about a sequence number not in flight (RFC 5927)")
+            return
+        mss = max(mtu, p.min_pmtu) - 40 - (TS_OPTION_BYTES if t.ts_ok else 0)
+        if mss >= t.snd_mss:
+            return
+        old_mss, t.snd_mss = t.snd_mss, mss
+        self.rtt.forget()
+        saved = t.snd_nxt
+        end = self.fin_seq if self.fin_sent else t.snd_max
+        start = t.snd_una
+        # The flight went out in segments of the old MSS from SND.UNA on (the byte stream keeps no
+        # boundaries; a bulk flight has exactly these).
+        while seq_lt(start, end):
+            chunk = min(old_mss, seq_sub(end, start))
+            if chunk > mss:
+                t.snd_nxt = start
+                piece_end = seq_add(start, chunk)
+                while seq_lt(t.snd_nxt, piece_end):
+                    offset = seq_sub(t.snd_nxt, self.sndbuf_seq)
+                    n = min(mss, seq_sub(piece_end, t.snd_nxt))
+                    last = offset + n == len(self.sndbuf)
+                    self._send_data(ACK_PSH if last else ACK, bytes(self.sndbuf[offset:offset + n]),
+                                    R_PMTU_RETRANSMIT)
+            start = seq_add(start, chunk)
+        t.snd_nxt = saved
+
     def reopening_isn(self, seg: Segment, now: int) -> int | None:
         """A SYN that may take over this TIME_WAIT 4-tuple: the ISN the new connection must use.
 
@@ -652,6 +726,14 @@ class Connection:
         if bits & ACK_BIT:
             if self.fastopen_requested and peer.fastopen:
                 self.ctx.fastopen_cache[self.remote[0]] = peer.fastopen
+            elif self.fastopen_requested and not self.syn_data and not self.retries:
+                # A cookie request went unanswered (Linux tcp_rcv_fastopen_synack): a middlebox may
+                # strip the option, so try the other kind next time.
+                try_exp = 2 if self.fastopen_exp else 1
+                if try_exp > self.ctx.fastopen_try_exp.get(self.remote[0], 0):
+                    self.ctx.fastopen_try_exp[self.remote[0]] = try_exp
+            # RFC 3168 6.1.1: ECN is on when our ECN-setup SYN got ECE without CWR back.
+            t.ecn_ok = self.ecn_requested and bits & 0xC0 == 0x40
             self.syn_data_acked = self.syn_data > 0 and seq_gt(seg.ack, seq_add(t.iss, 1))
             self._ack_advanced(seg.ack)
             t.snd_wnd = seg.window  # never scaled in a SYN-ACK (RFC 7323 2.2)
@@ -741,6 +823,8 @@ class Connection:
             return
         if state is SYN_RECEIVED:
             if seq_lt(t.snd_una, seg.ack) and seq_le(seg.ack, t.snd_max):
+                if self.parent is not None and self.parent.defer_retrans and self.parent.defer_bare_ack(self, seg):
+                    return
                 t.snd_wnd = seg.window << t.snd_wscale
                 t.max_snd_wnd = max(t.max_snd_wnd, t.snd_wnd)
                 t.snd_wl1, t.snd_wl2 = seg.seq, seg.ack
@@ -975,6 +1059,7 @@ class Connection:
         if self._oow_rate_limited():
             self._drop(seg, "challenge ACK rate-limited (one per 500 ms)")
             return
+        self.challenge_acks += 1
         self._send_ack(R_CHALLENGE_ACK)
 
     def _oow_rate_limited(self) -> bool:
@@ -1078,15 +1163,21 @@ class Connection:
         """SYN (SYN_SENT) or SYN-ACK (SYN_RECEIVED), always from ISS with the full options."""
         t, p = self.tcb, self.profile
         synack = self.state is SYN_RECEIVED
+        if synack:
+            flags = SYN_ACK_ECN if t.ecn_ok else SYN_ACK
+        else:
+            self.ecn_requested = self.ecn_requested or (p.ecn == 1 and reason is not R_RETRANSMIT)
+            flags = SYN_ECN if self.ecn_requested else SYN
         if synack and not self.passive and p.simultaneous_synack_full_options:
             options = syn_options(p, self.ctx.route_mss, self._tsval(), t.ts_recent, offer_wscale=p.window_scale)
         elif synack:
             options = syn_options(p, self.ctx.route_mss, self._tsval(), t.ts_recent, offer_sack=t.sack_ok,
                                   offer_ts=t.ts_ok, offer_wscale=t.rcv_wscale if self.wscale_agreed else None,
-                                  fastopen=self.synack_cookie)
+                                  fastopen=self.synack_cookie, fastopen_exp=self.fastopen_exp)
         else:
             options = syn_options(p, self.ctx.route_mss, self._tsval(), 0,
-                                  offer_wscale=p.window_scale, fastopen=fastopen_cookie)
+                                  offer_wscale=p.window_scale, fastopen=fastopen_cookie,
+                                  fastopen_exp=self.fastopen_exp)
         payload = b""
         if fastopen_cookie and self.sndbuf and reason is not R_RETRANSMIT:
             # RFC 7413 3: with a cookie, the SYN carries data.
@@ -1094,7 +1185,7 @@ class Connection:
             payload = bytes(self.sndbuf[:room])
             self.syn_data = len(payload)
             t.snd_nxt = t.snd_max = seq_add(t.iss, 1 + len(payload))
-        seg = Segment(self.local[1], self.remote[1], t.iss, t.rcv_nxt if synack else 0, SYN_ACK if synack else SYN,
+        seg = Segment(self.local[1], self.remote[1], t.iss, t.rcv_nxt if synack else 0, flags,
                       self._syn_window_field(), options, payload)
         if reason is not R_RETRANSMIT:
             self.rtt.start(seq_add(t.iss, 1), self.now)
@@ -1166,7 +1257,7 @@ class Connection:
                 break  # after a timeout, one segment; the ACK clock sends the rest
         if sent_any:
             self.timers.setdefault(RETRANSMIT, self.now + self.rtt.backed_off(self.retries))
-            if reason is not R_RETRANSMIT:
+            if reason is not R_RETRANSMIT and reason is not R_PMTU_RETRANSMIT:
                 self._schedule_loss_probe()
 
     def _send_data(self, flags: Flags, payload: bytes, reason: Reason | None) -> None:
@@ -1214,6 +1305,9 @@ class Connection:
 
     def _became_established(self) -> None:
         self.retries = 0
+        # The ACK of our SYN does not grow the window: it starts at the initial window once
+        # established (Linux tcp_init_transfer; RFC 5681 3.1 counts only data ACKs).
+        self.cc.cwnd = self.profile.initial_cwnd
         self.last_rcv = self.delack.last_data_at = self.now
         if not self.established_reported:
             self.established_reported = True

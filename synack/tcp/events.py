@@ -33,6 +33,7 @@ class Reason(str, Enum):
     DATA = "data"
     FIN = "fin"
     RETRANSMIT = "retransmit"
+    PMTU_RETRANSMIT = "pmtu-retransmit"  # RFC 1191: sent again, smaller, after ICMP "fragmentation needed"
     RST = "rst"
 
     __hash__ = str.__hash__
@@ -55,6 +56,7 @@ R_KEEPALIVE: Final = Reason.KEEPALIVE
 R_DATA: Final = Reason.DATA
 R_FIN: Final = Reason.FIN
 R_RETRANSMIT: Final = Reason.RETRANSMIT
+R_PMTU_RETRANSMIT: Final = Reason.PMTU_RETRANSMIT
 R_RST: Final = Reason.RST
 
 

@@ -3,7 +3,9 @@
 RFC 9293 3.10.7.2 (SEGMENT ARRIVES in LISTEN), RFC 4987 (SYN flooding and
 SYN cookies, with Linux's encoding from :mod:`synack.tcp.cookies`) and RFC
 7413 section 4 (the Fast Open server: cookie issue and check, data accepted
-with the SYN).  A SYN makes a child :class:`~synack.tcp.endpoint.Connection`
+with the SYN) and Linux's TCP_DEFER_ACCEPT (inet_csk_listen, syn_ack_recalc,
+tcp_check_req: a bare ACK leaves the connection in the SYN queue until data
+comes).  A SYN makes a child :class:`~synack.tcp.endpoint.Connection`
 in SYN_RECEIVED (Linux's request socket plays this part); once the handshake
 completes the child moves to the accept queue.  With cookies the listener
 keeps no state at all until a valid ACK comes back.
@@ -27,7 +29,8 @@ SYN_BIT, RST_BIT, ACK_BIT = 0x02, 0x04, 0x10
 
 
 class Listener:
-    def __init__(self, ctx: Context, local: tuple[str, int], backlog: int = 128) -> None:
+    def __init__(self, ctx: Context, local: tuple[str, int], backlog: int = 128, *,
+                 defer_accept_s: int = 0) -> None:
         self.ctx = ctx
         self.profile = ctx.profile
         self.local = local
@@ -40,6 +43,10 @@ class Listener:
         self.cookies_sent = 0
         self.cookies_validated = 0
         self.syn_dropped = 0
+        # TCP_DEFER_ACCEPT in seconds becomes a count of SYN-ACK timeouts (Linux secs_to_retrans).
+        self.defer_retrans = secs_to_retrans(defer_accept_s, ctx.profile.initial_rto_us // 1_000_000 or 1,
+                                             ctx.profile.rto_max_us // 1_000_000)
+        self.deferred_acks_dropped = 0
         self._out: list[tuple[tuple[str, int], Segment]] = []
         self._trace = ctx.trace
         # Untraced, events are swallowed at once (a flood would otherwise keep one per SYN).
@@ -139,6 +146,32 @@ class Listener:
         """A Fast Open child may send before the handshake completes (RFC 7413 4.2.2)."""
         return id(child) in self.fastopen_children
 
+    def defer_bare_ack(self, child: Connection, seg: Segment) -> bool:
+        """TCP_DEFER_ACCEPT: drop a bare ACK that completes the handshake (Linux tcp_check_req).
+
+        Until the SYN-ACK has timed out ``defer_retrans`` times, an ACK without
+        data leaves the connection in the SYN queue: only data wakes accept().
+        """
+        if seg.payload or seg.fin or child.retries >= self.defer_retrans:
+            return False
+        child.deferred_ack_seen = True
+        self.deferred_acks_dropped += 1
+        child._drop(seg, "TCP_DEFER_ACCEPT: a bare ACK does not complete the handshake; waiting for data")
+        return True
+
+    def deferred_synack_timeout(self, child: Connection) -> tuple[bool, bool]:
+        """Linux syn_ack_recalc: (give up, resend the SYN-ACK) when the SYN-ACK timer fires.
+
+        After the bare ACK came, the SYN-ACK is not resent while waiting for
+        data, only from the last deferring timeout on, as a last chance.
+        """
+        timeouts = child.retries - 1  # Linux's num_timeout before this expiry
+        max_retries = len(self.profile.synack_schedule_us) - 1
+        acked = child.deferred_ack_seen
+        expire = timeouts >= max_retries and (not acked or timeouts >= self.defer_retrans)
+        resend = not acked or timeouts >= self.defer_retrans - 1
+        return expire, resend
+
     def child_established(self, child: Connection) -> None:
         self.syn_queue.pop(child.remote, None)
         if id(child) in self.fastopen_children:
@@ -195,3 +228,15 @@ class Listener:
 
     def _drop(self, seg: Segment, reason: str) -> None:
         self._events.append(SegmentDropped(segment=seg, reason=reason))
+
+
+def secs_to_retrans(seconds: int, timeout: int, rto_max: int) -> int:
+    """Linux secs_to_retrans: how many doubling SYN-ACK timeouts cover ``seconds``."""
+    if seconds <= 0:
+        return 0
+    res, period = 1, timeout
+    while seconds > period and res < 255:
+        res += 1
+        timeout = min(timeout * 2, rto_max)
+        period += timeout
+    return res

@@ -127,9 +127,10 @@ class FastOpen:
         return (4 if self.experimental else 2) + len(self.cookie)
 
     def describe(self) -> str:
+        name = "exp-tfo" if self.experimental else "tfo"  # as tcpdump prints them
         if not self.cookie:
-            return "tfo cookiereq"
-        return f"tfo cookie {self.cookie.hex()}"
+            return f"{name} cookiereq"
+        return f"{name} cookie {self.cookie.hex()}"
 
 
 @dataclass(frozen=True, slots=True)

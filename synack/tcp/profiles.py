@@ -73,6 +73,12 @@ class Profile:
     max_syn_backlog: int = 2048
     # Linux tcp_fastopen bits: 1 client, 2 server, 0x200 server accepts data without a cookie.
     fastopen: int = 1
+    # ECN negotiation (RFC 3168 6.1.1; Linux tcp_ecn): 0 off, 1 request and accept, 2 accept only.
+    ecn: int = 2
+    # Path MTU discovery (RFC 1191; Linux ip_no_pmtu_disc = 0): react to ICMP "fragmentation needed",
+    # never below min_pmtu (Linux's default 552).
+    pmtud: bool = True
+    min_pmtu: int = 552
     # RFC 1122 4.2.2.13: close() with unread data sends RST.
     rst_on_unread_close: bool = True
     # Linux's resets carry ACK (tcp_send_active_reset); RFC 9293 3.10.5 sends <SEQ=SND.NXT><CTL=RST>.
@@ -119,6 +125,7 @@ RFC9293 = Profile(
     fin_timeout_us=0,  # RFC 9293 has no FIN-WAIT-2 timeout
     syncookies=0,
     fastopen=0,
+    ecn=0,
     abort_rst_ack=False,
     tail_loss_probe=False,
     syn_resend_after_bad_synack_us=None,

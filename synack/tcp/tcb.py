@@ -36,3 +36,4 @@ class Tcb:
     ts_ok: bool = False
     ts_recent: int = 0
     ts_offset: int = 0
+    ecn_ok: bool = False  # RFC 3168: both ends agreed on ECN at the handshake

@@ -131,7 +131,9 @@ def make_note(step, kind: str, seq: int, ack: int, before: dict[str, str], after
     if changed and not step.lost_reason:
         change_text = " " + "; ".join(f"{name}: {before.get(name)} → {after[name]}" for name in changed) + "."
     if kind.startswith("spoofed"):
-        return (f"A third party forges a {kind[8:]} from the client's address and port "
+        claimed = f"{step.src_ip}:{seg.src_port}"
+        what = {"ACK": "an ACK", "RST": "an RST", "data": "a data segment"}.get(kind[8:], f"a {kind[8:]}")
+        return (f"A third party forges {what} claiming to come from {claimed} "
                 f"(seq {seg.seq}).{lost}{change_text}").strip()
     if kind == "SYN":
         if again:
@@ -169,6 +171,9 @@ def make_note(step, kind: str, seq: int, ack: int, before: dict[str, str], after
         return (f"{who} answers the suspicious segment with a challenge ACK of where the connection really is "
                 f"(RFC 5961).{lost}{change_text}")
     if kind == "data":
+        if reason == "pmtu-retransmit":
+            return (f"{who} resends {n} bytes (seq {seq} to {seq + n}) in a smaller segment: ICMP said the path "
+                    f"cannot carry the larger one.{lost}{change_text}")
         if again:
             return f"{who} retransmits {n} bytes that were not acknowledged in time.{lost}{change_text}"
         first = " It may send as soon as the SYN-ACK arrived: one round trip, before the server is even ESTABLISHED." \
@@ -303,6 +308,14 @@ def trace_json(run) -> dict[str, Any]:
         connections.append(_connection_entry(conn, conn_phases, base, book, end_names, rec.steps, by_ip_tcp,
                                              earlier[-1] if earlier else None))
 
+    # What boxes on the path did to a step: a rewrite, or an ICMP answer to a packet too big.
+    on_path: dict[int, str] = {}
+    for e in rec.events:
+        if e["type"] == "rewrite" and e.get("step") is not None:
+            on_path[e["step"]] = f" On the way, {e['description']}."
+        elif e["type"] == "icmp" and e.get("step") is not None:
+            on_path[e["step"]] = (f" The gateway answers with ICMP 'fragmentation needed': packets up to "
+                                  f"{e['mtu']} bytes fit.")
     steps = []
     before_of: dict[int, dict[str, str]] = {c.id: dict(c_entry["initial_states"])
                                             for c, c_entry in zip(conns, connections, strict=True)}
@@ -344,11 +357,13 @@ def trace_json(run) -> dict[str, Any]:
             },
             "states_sent": states_sent,
             "states": after,
-            "note": _sentence(make_note(step, kind, seq, ack, before, after, run, receiver)),
+            "note": _sentence(make_note(step, kind, seq, ack, before, after, run, receiver))
+            + on_path.get(step.index, ""),
         })
         before_of[conn.id] = dict(after)
 
     summary = dict(run.summary)
+    figures = list(run.summary)  # what the scenario measured, before the keys every run gets
     for name in tcp_names:
         est = next((e["t_us"] for e in rec.events if e["endpoint"] == name and e["type"] == "state"
                     and e.get("new") == "ESTABLISHED" and e.get("primary")), None)
@@ -382,6 +397,7 @@ def trace_json(run) -> dict[str, Any]:
         "steps": steps,
         "events": rec.events,
         "summary": summary,
+        "figures": figures,
         # The connections a crowd scenario traces (the rest are counted in "crowd"); empty: all of them.
         "featured": [{"a": f"{a[0]}:{a[1]}", "b": f"{b[0]}:{b[1]}"} for a, b in rec.featured_pairs],
         "crowd": run.crowd,

@@ -23,6 +23,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from .figures import figures_view
 from .ladder import (arrow, connection_title, connection_view, goes_right, ladder_table, ladders, segment_label,
                      tcp_endpoints)
 from .names import rename_states, state_name
@@ -127,6 +128,10 @@ def frame(view: dict[str, Any], k: int, width: int = 100, height: int | None = N
     else:
         last_rows = None
     table = ladder_table(view, highlight=highlight, width=width, names=names, upto=upto, last_rows=last_rows)
+    figures = figures_view(view, width) if at_end else None
+    if figures is not None:
+        # The lesson's numbers, once the whole run has been stepped through.
+        return Group(head, clock, boxes, note, table, figures, keys)
     return Group(head, clock, boxes, note, table, keys)
 
 

@@ -14,6 +14,7 @@ import {
 import { Stage } from "./stage.js";
 import { Ladder } from "./ladder.js";
 import { Inspector } from "./inspector.js";
+import { Figures } from "./figures.js";
 import { CapturePanel } from "./capture.js";
 import { DrillPanel } from "./drill.js";
 
@@ -91,6 +92,7 @@ class App {
     this.stage = new Stage({ onClock: (us) => this.showClock(us) });
     this.ladder = new Ladder({ onJump: (k) => this.jump(k) });
     this.inspector = new Inspector();
+    this.figures = new Figures();
     this.form = new SettingsForm({ onChange: (settings, scenarioChanged) => this.rerun(settings, scenarioChanged) });
     this.capturePanel = new CapturePanel({ onTrace: (trace) => this.useCapture(trace) });
     // A script's run plays like a capture's connection: not a scenario run, so no downloads or URL of its own.
@@ -186,6 +188,7 @@ class App {
     this.stage.setTrace(trace);
     this.ladder.setTrace(trace);
     this.inspector.setTrace(trace);
+    this.figures.setTrace(trace);
     const links = trace.scenario === "capture" || trace.drill ? {}
       : this.source.readOnly
         ? this.source.downloads()
