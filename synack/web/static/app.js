@@ -14,6 +14,7 @@ import {
 import { Stage } from "./stage.js";
 import { Ladder } from "./ladder.js";
 import { Inspector } from "./inspector.js";
+import { Crowd } from "./crowd.js";
 import { Figures } from "./figures.js";
 import { CapturePanel } from "./capture.js";
 import { DrillPanel } from "./drill.js";
@@ -92,6 +93,7 @@ class App {
     this.stage = new Stage({ onClock: (us) => this.showClock(us) });
     this.ladder = new Ladder({ onJump: (k) => this.jump(k) });
     this.inspector = new Inspector();
+    this.crowd = new Crowd();
     this.figures = new Figures();
     this.form = new SettingsForm({ onChange: (settings, scenarioChanged) => this.rerun(settings, scenarioChanged) });
     this.capturePanel = new CapturePanel({ onTrace: (trace) => this.useCapture(trace) });
@@ -188,6 +190,7 @@ class App {
     this.stage.setTrace(trace);
     this.ladder.setTrace(trace);
     this.inspector.setTrace(trace);
+    this.crowd.setTrace(trace);
     this.figures.setTrace(trace);
     const links = trace.scenario === "capture" || trace.drill ? {}
       : this.source.readOnly
@@ -226,6 +229,7 @@ class App {
     this.step = frame.step;
     this.ladder.update(this.step);
     this.inspector.follow(this.step);
+    this.crowd.mark(this.step ? trace.steps[this.step - 1].sent_us : 0);
     setText($("note"), frame.note || this.openingNote());
     setText($("position"), `Step ${this.step} of ${stepCount(trace)}`);
     this.buttons.step.disabled = frame.atEnd;
