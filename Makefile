@@ -14,7 +14,7 @@ RUN_STAMP := $(VENV)/.installed-run
 # The engine, simulator and scenario tests run on both builds: compiled, then SYNACK_PURE=1.
 ENGINE_TESTS := tests/test_engine.py tests/test_reliability.py tests/test_state_machine.py \
 	tests/test_state_input_pairs.py tests/test_seq.py tests/test_golden_wire.py tests/test_linux_profile.py \
-	tests/test_scenarios.py tests/test_compiled_build.py
+	tests/test_scenarios.py tests/test_compiled_build.py tests/test_isn_hashes.py
 
 .PHONY: run test check lint build setup system-deps bench clean
 

@@ -29,7 +29,7 @@ def settings_for(p: dict[str, Any], side: str, *, client: bool) -> dict[str, Any
             "rcv_buffer": p["server_buffer"] if not client else 131072}
 
 
-def why(option: str, client_offers: bool, server_offers: bool, agreed: bool) -> str:
+def why(option: str, client_offers: bool, agreed: bool) -> str:
     name = {"sack": "SACK", "wscale": "Window scaling", "ts": "Timestamps", "ecn": "ECN"}[option]
     if agreed:
         return f"{name}: on, both ends sent it."
@@ -53,7 +53,7 @@ def script(world: World) -> None:
             "sack": t.sack_ok, "timestamps": t.ts_ok, "ecn": t.ecn_ok,
             "window_scale": {"client_shift": t.rcv_wscale, "server_shift": t.snd_wscale}
             if agreed["wscale"] else None}
-        summary["why"] = [why(o, p[f"client_{o}"], p[f"server_{o}"], agreed[o]) for o in OPTIONS]
+        summary["why"] = [why(o, p[f"client_{o}"], agreed[o]) for o in OPTIONS]
         summary["mss_payload"] = t.snd_mss
         start = host.sched.now
         sock.send(b"d" * p["transfer"])

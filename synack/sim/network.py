@@ -87,9 +87,6 @@ class Rewrite:
     change: Callable[[Segment], "Segment | None"]
     sender: str | None = None
 
-    def __post_init__(self) -> None:
-        self.rewritten = 0  # set here, not as field(init=False): mypyc's dataclasses leave those unset
-
 
 @dataclass
 class NarrowLink:
@@ -212,7 +209,6 @@ class Network:
             if box.sender is None or box.sender == sender:
                 changed = box.change(seg)
                 if changed is not None:
-                    box.rewritten += 1
                     seg = changed
                     if self.recorder is not None:
                         self.recorder.event(now + delay // 2, "rewrite", "network", step=step,

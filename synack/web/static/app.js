@@ -17,6 +17,7 @@ import { Inspector } from "./inspector.js";
 import { Crowd } from "./crowd.js";
 import { Figures } from "./figures.js";
 import { CapturePanel } from "./capture.js";
+import { DrillPanel } from "./drill.js";
 
 // Pause between packets while playing, at 1x: time to read the note.
 const HOLD_MS = 900;
@@ -96,6 +97,8 @@ class App {
     this.figures = new Figures();
     this.form = new SettingsForm({ onChange: (settings, scenarioChanged) => this.rerun(settings, scenarioChanged) });
     this.capturePanel = new CapturePanel({ onTrace: (trace) => this.useCapture(trace) });
+    // A script's run plays like a capture's connection: not a scenario run, so no downloads or URL of its own.
+    this.drillPanel = new DrillPanel({ onTrace: (trace) => this.useCapture(trace) });
     this.buttons = { step: $("btn-step"), back: $("btn-back"), play: $("btn-play"), reset: $("btn-reset") };
     this.buttons.step.addEventListener("click", () => this.forward());
     this.buttons.back.addEventListener("click", () => this.back());
@@ -189,7 +192,7 @@ class App {
     this.inspector.setTrace(trace);
     this.crowd.setTrace(trace);
     this.figures.setTrace(trace);
-    const links = trace.scenario === "capture" ? {}
+    const links = trace.scenario === "capture" || trace.drill ? {}
       : this.source.readOnly
         ? this.source.downloads()
         : this.source.downloads(apiQuery(this.settings, this.catalog));
