@@ -80,7 +80,10 @@ def split_connections(segments: list[tuple[Address, Address, Segment]],
     ``senders[i]`` names the socket that sent step ``i`` when the recording
     knows it: a socket's segments always belong to its own connection, and a
     second socket of the same host on the 4-tuple starts a new one (a client
-    that reconnects from the same port while its old socket still retransmits).
+    that reconnects from the same port while its old socket still retransmits),
+    unless its first segment is a SYN-ACK of the SYN that opened this one: a
+    listener's new child answering a retransmitted SYN after the old child gave
+    up is the same connection to the opener, which never started again.
     Without it, a new SYN on a 4-tuple whose connection sent a FIN or RST does.
     """
     current: dict[frozenset[Address], int] = {}
@@ -90,6 +93,13 @@ def split_connections(segments: list[tuple[Address, Address, Segment]],
     owner: dict[Socket, int] = {}
     socket_of: dict[tuple[int, str], int] = {}  # (connection, host) -> its socket's serial
     first_syn: dict[tuple[int, Address], int] = {}  # (connection, sender) -> the seq of its SYN
+    syn_len: dict[tuple[int, Address], int] = {}  # (connection, sender) -> its SYN's length in sequence space
+
+    def answers_syn(cid: int, dst: Address, seg: Segment) -> bool:
+        """Whether ``seg`` is a SYN-ACK acknowledging the SYN ``dst`` opened connection ``cid`` with."""
+        if not (seg.syn and seg.has_ack) or (cid, dst) not in first_syn:
+            return False
+        return 0 < (seg.ack - first_syn[(cid, dst)]) & 0xFFFFFFFF <= syn_len[(cid, dst)]
 
     def start(key: frozenset[Address], src: Address, dst: Address) -> int:
         current[key] = len(conns)
@@ -107,7 +117,7 @@ def split_connections(segments: list[tuple[Address, Address, Segment]],
             if cid is None:
                 cid = start(key, src, dst)
             elif sock is not None:
-                if socket_of.get((cid, sock[0]), sock[1]) != sock[1]:
+                if socket_of.get((cid, sock[0]), sock[1]) != sock[1] and not answers_syn(cid, dst, seg):
                     cid = start(key, src, dst)
             elif fresh_syn and key in ended and first_syn.get((cid, src), seg.seq) != seg.seq:
                 cid = start(key, src, dst)
@@ -119,6 +129,7 @@ def split_connections(segments: list[tuple[Address, Address, Segment]],
             if not any((cid, end) in first_syn for end in conn.ends):
                 conn.ends = [src, dst]  # the opener on the left, even if the peer spoke first
             first_syn[(cid, src)] = seg.seq
+            syn_len[(cid, src)] = seg.seg_len
         if seg.fin or seg.rst:
             ended.add(key)
         conn.steps.append(i)

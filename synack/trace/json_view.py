@@ -14,7 +14,7 @@ from typing import Any
 
 from ..tcp.segment import Segment
 from ..wire.codec import encode_ipv4
-from .connections import Conversation, StateBook, phases_of, split_connections, step_kind
+from .connections import Address, Conversation, Socket, StateBook, phases_of, split_connections, step_kind
 
 FORMAT_VERSION = 1
 
@@ -27,7 +27,8 @@ class RelativeNumbers:
 
     The base is the first SYN's sequence number in that direction, or the first
     sequence number seen when no SYN came first.  A later SYN (a retransmission,
-    or a forged one) does not move it.
+    or a forged one) does not move it, unless a new socket sent it
+    (``new_socket``): a listener's new child answering the same SYN with its own ISN.
     """
 
     def __init__(self) -> None:
@@ -35,7 +36,7 @@ class RelativeNumbers:
         self.syn_seen: set[tuple[str, int, str, int]] = set()
         self.ended: set[tuple[str, int, str, int]] = set()  # directions that sent FIN or RST
 
-    def relative(self, src_ip: str, dst_ip: str, seg: Segment) -> tuple[int, int]:
+    def relative(self, src_ip: str, dst_ip: str, seg: Segment, new_socket: bool = False) -> tuple[int, int]:
         key = (src_ip, seg.src_port, dst_ip, seg.dst_port)
         reverse = (dst_ip, seg.dst_port, src_ip, seg.src_port)
         if seg.syn and not seg.has_ack and (key in self.ended or reverse in self.ended):
@@ -44,7 +45,7 @@ class RelativeNumbers:
                 self.base.pop(k, None)
                 self.syn_seen.discard(k)
                 self.ended.discard(k)
-        if key not in self.base or (seg.syn and key not in self.syn_seen):
+        if key not in self.base or (seg.syn and (key not in self.syn_seen or new_socket)):
             self.base[key] = seg.seq
         if seg.syn:
             self.syn_seen.add(key)
@@ -296,9 +297,15 @@ def trace_json(run) -> dict[str, Any]:
 
     # Relative numbers per connection: an old socket still sending on a reused 4-tuple keeps its own bases.
     numbers = [RelativeNumbers() for _ in conns]
+    socket_at: dict[tuple[int, Address], Socket] = {}  # (connection, address) -> the socket that last sent from it
     kinds, raw_steps, items = [], [], []
     for step, (src, _dst, seg) in zip(rec.steps, segments, strict=True):
-        seq, ack = numbers[conn_of[step.index]].relative(step.src_ip, step.dst_ip, seg)
+        cid = conn_of[step.index]
+        sock = book.sender.get(step.index)
+        new_socket = sock is not None and socket_at.setdefault((cid, src), sock) != sock
+        if sock is not None:
+            socket_at[(cid, src)] = sock
+        seq, ack = numbers[cid].relative(step.src_ip, step.dst_ip, seg, new_socket)
         kind = step_kind(seg, step.reason)
         kinds.append(kind)
         raw_steps.append((step, seq, ack))
