@@ -658,3 +658,51 @@ def test_exported_crowd_page_draws_its_chart_offline(browser, console, base_url,
         assert all(url.startswith("file:") or url.startswith("data:") for url in requests), requests
     finally:
         p.context.close()
+
+
+SETUP_TAX_MODES = ("tcp", "tcp+tls1.2", "tcp+tls1.3", "tfo+tls1.3", "quic", "quic-0rtt")
+
+
+def test_setup_tax_charts_time_to_first_byte_per_mode(page, console, base_url):
+    page.goto(f"{base_url}/?scenario=setup_tax")
+    chart = page.locator("#figures-chart")
+    expect(chart).to_have_attribute("data-ready", "true", timeout=30_000)
+    expect(chart.locator("canvas")).to_have_count(1)
+    label = chart.get_attribute("aria-label")
+    for mode in SETUP_TAX_MODES:
+        assert f"; {mode}: " in f"; {label.split(': ', 1)[1]}", (mode, label)
+    assert "tcp+tls1.2: 4 RTT (400 ms)" in label and "quic-0rtt: 1 RTT (100 ms)" in label
+    before = chart.locator("canvas").screenshot()
+
+    rtt = page.get_by_label("RTT", exact=True)
+    rtt.fill("20ms")
+    rtt.press("Enter")
+    expect(chart).to_have_attribute("aria-label", re.compile(r"tcp\+tls1\.2: 4 RTT \(80 ms\)"))
+    expect(chart).to_have_attribute("data-ready", "true", timeout=30_000)
+    expect(chart.locator("canvas")).to_have_count(1)  # redrawn, not a second chart beside the first
+    assert chart.locator("canvas").screenshot() != before  # the ms axis and the figures on the bars changed
+
+    page.get_by_label("Scenario", exact=True).select_option("handshake")
+    expect(chart).to_be_hidden()
+
+
+def test_exported_setup_tax_page_draws_its_chart_offline(browser, console, base_url, tmp_path):
+    from urllib.request import urlopen
+
+    from synack.web.export import export_html
+
+    with urlopen(f"{base_url}/api/run?scenario=setup_tax") as r:
+        trace = json.load(r)
+    path = tmp_path / "setup_tax.html"
+    export_html(trace, path)
+    p = new_page(browser, console)
+    requests = []
+    p.on("request", lambda r: requests.append(r.url))
+    try:
+        p.goto(path.as_uri())
+        chart = p.locator("#figures-chart")
+        expect(chart).to_have_attribute("data-ready", "true", timeout=30_000)
+        expect(chart).to_have_attribute("aria-label", re.compile(r"quic-0rtt: 1 RTT \(100 ms\)"))
+        assert all(url.startswith("file:") or url.startswith("data:") for url in requests), requests
+    finally:
+        p.context.close()

@@ -126,9 +126,9 @@ def export_page(trace: dict) -> str:
     script = bundle_script()
     icon = "data:image/svg+xml," + quote((STATIC_DIR / "favicon.svg").read_text(encoding="utf-8").strip())
     pcap = base64.b64encode(pcap_from_trace(trace)).decode("ascii")
-    # A run with a crowd carries the chart library too (inline, allowed by its hash like the rest).
+    # A run with a crowd or a chart carries the chart library too (inline, allowed by its hash like the rest).
     chart_js = chart_css = ""
-    if trace.get("crowd"):
+    if trace.get("crowd") or (trace.get("summary") or {}).get("chart"):
         chart_js = (STATIC_DIR / "vendor" / "uPlot.iife.min.js").read_text(encoding="utf-8")
         chart_css = (STATIC_DIR / "vendor" / "uPlot.min.css").read_text(encoding="utf-8")
         if "</script" in chart_js.lower() or "</style" in chart_css.lower():

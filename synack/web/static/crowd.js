@@ -1,33 +1,15 @@
 /**
  * The crowd: sockets per state and the lesson's counters over time, from the
- * trace's "crowd" columns (docs/trace-format.md), drawn with uPlot. uPlot is
- * served from static/vendor and loaded only when a run has a crowd, so the
- * other lessons do not pay for it. The ladder beside it follows the one
+ * trace's "crowd" columns (docs/trace-format.md), drawn with uPlot (loaded
+ * on demand by uplot.js). The ladder beside it follows the one
  * featured connection; this card says which. The run's figures are in the
  * figures card (figures.js).
  */
 
 import { $, h, setText } from "./dom.js";
+import { loadUplot } from "./uplot.js";
 
-const UPLOT_JS = "/static/vendor/uPlot.iife.min.js";
-const UPLOT_CSS = "/static/vendor/uPlot.min.css";
 const COLOURS = ["#2563eb", "#dc2626", "#16a34a", "#d97706", "#7c3aed", "#0891b2"];
-
-let loading = null;
-
-function loadUplot() {
-  if (window.uPlot) return Promise.resolve(window.uPlot);
-  if (!loading) {
-    loading = new Promise((resolve, reject) => {
-      document.head.append(h("link", { rel: "stylesheet", href: UPLOT_CSS }));
-      const script = h("script", { src: UPLOT_JS });
-      script.addEventListener("load", () => resolve(window.uPlot));
-      script.addEventListener("error", () => reject(new Error("the chart library did not load")));
-      document.head.append(script);
-    });
-  }
-  return loading;
-}
 
 export class Crowd {
   constructor() {
