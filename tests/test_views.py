@@ -19,8 +19,8 @@ def render(renderable, width=120, height=None):
 
 
 def rows_of(text):
-    """Ladder rows: lines that start with a time in RTTs."""
-    return [line for line in text.splitlines() if re.match(r"^\s*\d+\.\d\d\s", line)]
+    """Ladder rows: lines that start with a time (RTTs with two decimals, or seconds with more)."""
+    return [line for line in text.splitlines() if re.match(r"^\s*\d+\.\d{2,6}\s", line)]
 
 
 def test_ladder_arrows_point_the_way_segments_travel():
@@ -126,7 +126,7 @@ def test_every_ladder_fits_80_columns_without_cutting_a_name():
         states = {v for step in trace["steps"] for v in step["states_sent"].values()}
         assert states <= shown, (s.name, states - shown)
         for row in rows_of(text):
-            assert re.match(r"^\s*\d+\.\d\d\s", row)  # the whole time, never "13.00 R…"
+            assert re.match(r"^\s*\d+\.\d{2,6}\s", row)  # the whole time, never "13.00 R…"
         # Every segment keeps its numbers, but a forged one whose label cannot fit (it keeps its flags).
         for step in trace["steps"]:
             if step["segment"]["reason"] != "spoofed":
@@ -273,3 +273,24 @@ def test_two_sockets_on_one_4_tuple_stay_two_connections():
     assert any(s["sent_us"] > trace["steps"][new["steps"][0]]["sent_us"] for s in old_fins)
     assert len({(s["phase"], s["segment"]["seq"]) for s in old_fins}) == 1  # one FIN, sent again and again
     assert trace["steps"][new["steps"][0]]["states_sent"]["client"] == "SYN_SENT"
+
+
+def test_half_open_s_minutes_at_a_tenth_of_a_millisecond_are_counted_in_seconds():
+    # 0.1 ms RTT, minutes of retransmissions: millions of RTTs, which the time column cut in the terminal.
+    trace = trace_json(run_scenario("half_open"))
+    text = ladder_text(trace, width=80)
+    assert re.search(r"^\s*sent s\s+phase", text, re.MULTILINE)
+    assert "in seconds" in text and "in RTTs" not in text
+    times = [line.split()[0] for line in text.splitlines() if re.match(r"^\s*\d+\.\d{5}\s", line)]
+    last = max(s["sent_us"] for s in trace["steps"])
+    assert len(times) == len(trace["steps"]) + 1  # every row and the end row, none cut
+    assert f"{last / 1e6:.5f}" in times and float(times[-1]) >= last / 1e6
+    # Half an RTT apart still reads apart: the SYN and the SYN-ACK 50 µs later.
+    assert times[:2] == ["0.00000", "0.00005"]
+    assert all(len(line) <= 80 for line in text.splitlines())
+
+
+def test_a_run_of_few_rtts_keeps_its_time_column_in_rtts():
+    text = ladder_text(trace_json(run_scenario("half_open", rtt_us=100_000)))
+    assert re.search(r"^\s*sent\s+phase", text, re.MULTILINE) and "sent s" not in text
+    assert "in RTTs" in text

@@ -2,7 +2,9 @@
 
 Each connection of a run gets its own ladder (``connection_view`` cuts it out
 of the trace).  A row stands for the moment its segment left: the time column
-is that moment in RTTs, and both state columns show each end's state at that
+is that moment in RTTs (in seconds, said in its header, when the run goes on
+for so many RTTs that the multiple would be unreadable: half_open's 0.1 ms RTT
+over minutes of retransmissions), and both state columns show each end's state at that
 moment, just after the send (``states_sent``), so a state change appears on
 the first row after its cause, never before.  A last row shows both ends once
 the last segment has arrived.  The phase column names a phase on the row of
@@ -26,6 +28,9 @@ from .names import state_name
 
 MIN_WIDTH = 60
 LEGEND = "sent: when the segment left, in RTTs; states: each end just after that moment"
+LEGEND_SECONDS = "sent: when the segment left, in seconds; states: each end just after that moment"
+#: From this many RTTs on, the time column counts seconds: 10000.00 RTT is as wide as it should get.
+MAX_RTTS = 10_000
 
 
 # ----------------------------------------------------------------- one connection
@@ -112,14 +117,31 @@ def phase_cell(view: dict[str, Any], step: dict[str, Any]) -> str:
     return f"{head} {'lost' if step['segment']['lost'] else 'again'}"
 
 
-def _time(us: int, rtt: int) -> str:
-    return f"{us / rtt:.2f}"
+def in_seconds(trace: dict[str, Any]) -> bool:
+    """Whether the trace's times read better in seconds than as multiples of its RTT."""
+    rtt = trace["rtt_us"] or 1
+    latest = max([s["sent_us"] for s in trace["steps"]]
+                 + [c["end_us"] for c in trace.get("connections") or [] if c.get("end_us") is not None], default=0)
+    return latest / rtt >= MAX_RTTS
+
+
+def _time(us: int, rtt: int, seconds: bool) -> str:
+    if not seconds:
+        return f"{us / rtt:.2f}"
+    # Enough decimals to tell half an RTT apart, down to the microsecond.
+    decimals = 0
+    while decimals < 6 and 10 ** (6 - decimals) > rtt / 2:
+        decimals += 1
+    return f"{us / 1_000_000:.{decimals}f}"
 
 
 def ladder_table(view: dict[str, Any], highlight: int | None = None, width: int | None = None,
                  names: str = "synack", upto: int | None = None, title: str | None = None,
-                 last_rows: int | None = None) -> Table:
+                 last_rows: int | None = None, seconds: bool | None = None) -> Table:
     """One connection's ladder; ``highlight`` marks a step (index into the view's steps).
+
+    ``seconds`` gives the time column in seconds rather than RTTs; by default,
+    when the view's times would be unreadable in RTTs (:func:`in_seconds`).
 
     ``upto`` shows only the first ``upto`` steps (the player hides the future);
     ``last_rows`` keeps only that many of the newest rows (the player's window).
@@ -128,6 +150,8 @@ def ladder_table(view: dict[str, Any], highlight: int | None = None, width: int 
         width = Console().width
     left, right = tcp_endpoints(view)
     rtt = view["rtt_us"] or 1
+    if seconds is None:
+        seconds = in_seconds(view)
     steps = view["steps"] if upto is None else view["steps"][:upto]
     conn = view.get("connection")
     initial = {e["name"]: e.get("initial_state", "") for e in view["endpoints"]}
@@ -143,12 +167,13 @@ def ladder_table(view: dict[str, Any], highlight: int | None = None, width: int 
     for step in steps:
         # A trace made elsewhere (a replayed capture) may carry only the states after arrival, or none.
         states = step.get("states_sent") or step.get("states") or {}
-        rows.append((_time(step["sent_us"], rtt), phase_cell(view, step), shown(states, left), step,
+        rows.append((_time(step["sent_us"], rtt, seconds), phase_cell(view, step), shown(states, left), step,
                      shown(states, right)))
     if final is not None and end_us is not None:
-        rows.append((_time(end_us, rtt), "end", shown(final, left), "end", shown(final, right)))
+        rows.append((_time(end_us, rtt, seconds), "end", shown(final, left), "end", shown(final, right)))
 
-    time_w = max([len("sent")] + [len(r[0]) for r in rows])
+    time_head = "sent s" if seconds else "sent"
+    time_w = max([len(time_head)] + [len(r[0]) for r in rows])
     left_w = max([len(left)] + [len(r[2]) for r in rows])
     right_w = max([len(right)] + [len(r[4]) for r in rows])
     phase_w = max([len("phase")] + [len(r[1]) for r in rows])
@@ -173,7 +198,7 @@ def ladder_table(view: dict[str, Any], highlight: int | None = None, width: int 
 
     table = Table(title=title, box=None, expand=False, pad_edge=False, padding=(0, 1), show_edge=False,
                   header_style="bold", title_justify="left")
-    table.add_column("sent", justify="right", no_wrap=True, width=time_w)
+    table.add_column(time_head, justify="right", no_wrap=True, width=time_w)
     if with_phase:
         table.add_column("phase", no_wrap=True, width=phase_w)
     table.add_column(left, justify="right", no_wrap=True, width=left_w)
@@ -203,9 +228,10 @@ def ladder_table(view: dict[str, Any], highlight: int | None = None, width: int 
     return table
 
 
-def legend(view: dict[str, Any]) -> str:
+def legend(view: dict[str, Any], seconds: bool = False) -> str:
     rtt = view["rtt_us"] or 1
-    return (f"profile {view['profile']}, RTT {rtt / 1000:g} ms, seed {view['seed']}. {LEGEND}; "
+    return (f"profile {view['profile']}, RTT {rtt / 1000:g} ms, seed {view['seed']}. "
+            f"{LEGEND_SECONDS if seconds else LEGEND}; "
             f"✗ lost; 'again' a copy sent again; 'end' once the last segment arrived.")
 
 
@@ -232,13 +258,14 @@ def ladders(trace: dict[str, Any], width: int | None = None, names: str = "synac
     width = max(width, MIN_WIDTH)
     total = len(trace.get("connections") or [])
     which = range(total) if connection is None else [connection]
+    seconds = in_seconds(trace)  # one unit for every ladder of the run, as its legend says
     parts: list[Any] = [Text(trace["title"], style="bold")]
     for c in which or [0]:
         view = connection_view(trace, c)
         parts.append(Text(""))
-        parts.append(ladder_table(view, width=width, names=names, title=connection_title(view)))
+        parts.append(ladder_table(view, width=width, names=names, title=connection_title(view), seconds=seconds))
     parts.append(Text(""))
-    parts.append(Text(legend(connection_view(trace, 0)), style="dim"))
+    parts.append(Text(legend(connection_view(trace, 0), seconds), style="dim"))
     return Group(*parts)
 
 
