@@ -50,6 +50,8 @@ def test_syn_flood_without_cookies_shuts_real_clients_out():
                    if st["segment"]["from"] == "client"]
     assert client_syns == [t * S for t in (0, 1, 2, 3, 4, 5, 7, 11, 19, 35, 67)]
     assert s["connect_failures"] == {"ETIMEDOUT": s["legit_clients"]}
+    # Each of the featured client's SYNs is said to be discarded, and why.
+    assert all(st["note"].endswith("The server discards it: SYN queue full.") for st in trace["steps"])
 
 
 def test_syn_flood_with_cookies_serves_real_clients_and_keeps_no_state_per_syn():
@@ -202,3 +204,24 @@ def test_half_open_keepalive_notices_an_idle_peer():
     assert s["error_at_s"] == pytest.approx((last_rx + 10 * S + 3 * 5 * S) / S, abs=1e-3)
     probes = [st for st in trace["steps"] if st["segment"]["reason"] == "keepalive"]
     assert len(probes) == 3
+
+
+def test_half_open_crowd_shows_one_side_still_established():
+    trace = trace_json(run_scenario("half_open"))
+    crash = trace["summary"]["crash_at_s"] * S
+    before, after = crash - 1 * S, crash + 10 * S
+    assert at(trace, "client.ESTABLISHED", before) == at(trace, "server.ESTABLISHED", before) == 1
+    assert at(trace, "client.ESTABLISHED", after) == 1 and at(trace, "server.ESTABLISHED", after) == 0
+
+
+@pytest.mark.parametrize("name, params, message", [
+    ("time_wait_exhaustion", {"port_low": "60000", "port_high": "50000"}, "port_high must not be below"),
+    ("time_wait_exhaustion", {"rate": "100000", "duration": "3600s"}, "bench/crowd.py"),
+    ("syn_flood", {"rate": "10000000", "flood_for": "3600s"}, "bench/crowd.py"),
+    ("syn_flood", {"cookies": "maybe"}, "one of off, on, always"),
+])
+def test_bad_crowd_settings_are_one_sentence(name, params, message):
+    from synack.scenarios import ScenarioError
+    with pytest.raises(ScenarioError, match=message) as info:
+        run_scenario(name, params=params)
+    assert str(info.value).endswith(".") and "\n" not in str(info.value)

@@ -91,3 +91,22 @@ def test_plot_refuses_with_one_sentence(argv, message, capsys, tmp_path, monkeyp
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert message in err and err.count("\n") == 1 and re.search(r"\.$", err.strip())
+
+
+def test_the_figures_table_says_what_the_cookie_carried():
+    from synack.trace.figures import figure_rows
+    trace = trace_json(run_scenario("syn_flood", params={"flood_for": "30s", "clients": "2"}))
+    rows = dict(figure_rows(trace))
+    assert rows["legit_success_rate"] == "1"
+    assert rows["cookie › mss_index"] == "3" and rows["cookie › mss"] == "1,460"
+    assert rows["cookie › tsval_low_bits › wscale"] == "10" and rows["cookie › tsval_low_bits › sack"] == "yes"
+    assert "retransmission" in rows["cookie › lost"]
+
+
+def test_long_runs_keep_a_bounded_number_of_samples():
+    # half_open lasts about 938 s, sampled every second: past 600 samples every other one is
+    # dropped and the period doubles, so the columns stay small and still span the whole run.
+    crowd = run_scenario("half_open").crowd
+    assert len(crowd["t_us"]) <= 601
+    assert crowd["every_us"] == 2_000_000
+    assert crowd["t_us"][0] == 0 and crowd["t_us"][-1] > 930_000_000

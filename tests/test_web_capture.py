@@ -75,7 +75,7 @@ def test_only_the_last_few_captures_are_kept():
 
 @pytest.mark.browser
 @pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="chromium is not installed (make test installs it)")
-def test_open_a_capture_and_step_through_a_connection(base_url, browser):  # noqa: F811
+def test_open_a_capture_and_step_through_a_connection(base_url, browser):
     console = Console()
     page = new_page(browser, console)
     try:
@@ -107,7 +107,7 @@ def test_open_a_capture_and_step_through_a_connection(base_url, browser):  # noq
 
 @pytest.mark.browser
 @pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="chromium is not installed (make test installs it)")
-def test_a_file_that_is_not_a_capture_gets_a_sentence(base_url, browser, tmp_path):  # noqa: F811
+def test_a_file_that_is_not_a_capture_gets_a_sentence(base_url, browser, tmp_path):
     console = Console()
     console.allow_rejections = True
     bad = tmp_path / "notes.pcap"

@@ -23,10 +23,16 @@ def run_file(path: str | Path, profile: str = "linux", *, defines: dict[str, str
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         return Outcome(str(path), "error", None, f"{path}: cannot be read ({exc}).") , None
+    return run_text(text, str(path), profile, defines=defines, tolerance_us=tolerance_us, trace=trace)
+
+
+def run_text(text: str, name: str, profile: str = "linux", *, defines: dict[str, str] | None = None,
+             tolerance_us: int | None = None, trace: bool = False) -> tuple[Outcome, SimStack | None]:
+    """Parse and run a script given as text (``name`` for messages): an upload, or a file's contents."""
     try:
-        script = parse_script(text, str(path), defines)
+        script = parse_script(text, name, defines)
     except ScriptError as exc:
-        return Outcome(str(path), "error", exc.line, f"{path}: {exc}"), None
+        return Outcome(name, "error", exc.line, f"{name}: {exc}"), None
     mss = int(script.options.get("mss", "1460"))
     stack = SimStack(PROFILES[profile], mss=mss, trace=trace)
     return run_script(script, stack, tolerance_us=tolerance_us), stack

@@ -46,8 +46,10 @@ class DrillRun:
     crowd: dict[str, Any] | None = None  # a script drives one connection: no crowd to count
 
 
-def _title(path: Path) -> str:
-    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+def _title(path: Path, text: str | None = None) -> str:
+    if text is None:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    for line in text.splitlines():
         line = line.strip()
         if line.startswith("//"):
             return line.lstrip("/ ").strip()
@@ -56,13 +58,16 @@ def _title(path: Path) -> str:
     return path.stem
 
 
-def drill_trace(path: str | Path, outcome: Outcome, stack: SimStack) -> dict[str, Any]:
-    """The JSON trace of a script run made with ``trace=True``."""
+def drill_trace(path: str | Path, outcome: Outcome, stack: SimStack, text: str | None = None) -> dict[str, Any]:
+    """The JSON trace of a script run made with ``trace=True`` (``text``: the script, if not on disk).
+
+    Beside the usual keys it carries ``drill``: the script's name, status and first mismatch.
+    """
     path = Path(path)
     if stack.recorder is None:
         raise ValueError("this run was made with tracing off")
     verdict = "passes" if outcome.status == "pass" else outcome.message
-    title = _title(path)
+    title = _title(path, text)
     description = ScriptDescription(
         name=path.stem, title=title,
         summary_line=f"packetdrill script {path.name} against synack's {stack.profile.name} profile: {verdict}",
@@ -71,4 +76,7 @@ def drill_trace(path: str | Path, outcome: Outcome, stack: SimStack) -> dict[str
     run = DrillRun(description, stack.profile, stack.recorder, hosts, seed=stack.seed,
                    summary={"drill_status": outcome.status, "drill_message": outcome.message},
                    duration_us=stack.now())
-    return trace_json(run)
+    trace = trace_json(run)
+    trace["drill"] = {"script": path.name, "status": outcome.status, "line": outcome.line,
+                      "message": outcome.message}
+    return trace

@@ -98,10 +98,18 @@ def summarize(path: str, *, time_wait_us: int = 60_000_000) -> tuple[list[dict[s
     Each connection becomes its row as soon as the file is read, so what is
     kept is rows, not observers.
     """
-    found = scan(path, time_wait_us=time_wait_us)
-    rows = [summary_row(c) for c in found.connections]
-    found.connections = []
-    return rows, found
+    # As in scan(): a hundred thousand rows built with the collector on would make it walk
+    # every connection again and again; nothing here holds a reference cycle.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        found = scan(path, time_wait_us=time_wait_us)
+        rows = [summary_row(c) for c in found.connections]
+        found.connections = []
+        return rows, found
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def load_packets(source: str | bytes | BinaryIO, numbers: set[int]) -> dict[int, CapturedPacket]:

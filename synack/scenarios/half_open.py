@@ -86,7 +86,7 @@ SCENARIO = Scenario(
         "connection and answers the next segment with a reset."
     ),
     script=script,
-    params=(Param("crash_at", "duration", 1 * S, "when the server loses power", 1, 3_600_000_000),
+    params=(Param("crash_at", "duration", 3 * S, "when the server loses power", 1, 3_600_000_000),
             Param("reboot_after", "duration", 0, "when it is back after the crash (0: never)", 0, 3_600_000_000),
             Param("writes", "bool", True, "the client keeps writing (off: it sits idle)"),
             Param("write_every", "duration", 10 * S, "time between the client's writes", 1000, 3_600_000_000),
@@ -96,7 +96,7 @@ SCENARIO = Scenario(
             Param("keepalive_probes", "int", 3, "TCP_KEEPCNT", 1, 127)),
     # A LAN: the RTO is Linux's floor, 200 ms (plus a tenth of a millisecond of RTT).
     default_rtt_us=100,
-    crowd_every_us=5 * S,
+    crowd_every_us=1 * S,
     crowd_plot=("client.ESTABLISHED", "server.ESTABLISHED"),
 )
 

@@ -15,7 +15,9 @@ from __future__ import annotations
 
 from ..sim.host import Host, SocketError
 from .apps import ANSWER, PORT, REQUEST, read_at_least
-from .base import MS, S, Param, Scenario, World
+from .base import MS, S, Param, Scenario, ScenarioError, World
+
+MAX_TRACED_REQUESTS = 200_000  # the run must settle within the runner's event budget
 
 
 def serve_requests(host: Host, port: int = PORT) -> object:
@@ -41,8 +43,10 @@ def serve_requests(host: Host, port: int = PORT) -> object:
 def script(world: World) -> None:
     p = world.params
     if p["port_high"] < p["port_low"]:
-        from .base import ScenarioError
         raise ScenarioError("parameter port_high must not be below port_low.")
+    if world.recorder is not None and p["rate"] * p["duration"] / S > MAX_TRACED_REQUESTS:
+        raise ScenarioError(f"rate x duration asks for more than {MAX_TRACED_REQUESTS:,} connections; "
+                            "bench/crowd.py runs bigger ones with tracing off.")
     world.trace_featured_only()
     proxy = world.host("proxy", "10.0.0.1")
     upstream = world.host("upstream", "10.0.0.2")

@@ -101,6 +101,7 @@ class Host:
         self.all_connections: list[Connection] = []
         self.udp: dict[int, UdpSocket] = {}
         self._src_ip = ""  # source of the segment being delivered (for the recorder's filter)
+        self._delivering: int | None = None  # its step, so an endpoint's drop names what it dropped
         self._serial: dict[int, int] = {}  # id(connection) -> its number on this host, for the state events
         self._serials = 0
         network.attach(self)
@@ -118,9 +119,13 @@ class Host:
     # --------------------------------------------------------------- segments
     def deliver(self, src_ip: str, seg: Segment, step: int | None, duplicate: bool = False) -> None:
         if self.down:
+            # In flight when the power went: it arrives at a host that cannot hear it.
+            if step is not None:
+                self._record_event("drop", reason=f"{self.name} is down", step=step)
             return
         now = self.sched.now
         self._src_ip = src_ip
+        self._delivering = step
         key = (seg.dst_port, src_ip, seg.src_port)
         conn = self.connections.get(key)
         isn = None
@@ -148,6 +153,7 @@ class Host:
                     self.network.transmit(self.name, self.ip, src_ip, rst, "rst")
         if self.recorder is not None and step is not None:
             self.recorder.segment_delivered(now, step, self.name, duplicate)
+        self._delivering = None
         self._check_conditions()
 
     def icmp_too_big(self, dst_ip: str, seg: Segment, mtu: int) -> None:
@@ -237,6 +243,8 @@ class Host:
                 reasons = self._drain_events(listener)
             else:
                 listener.events()  # about the crowd: not traced
+        else:
+            listener.events()  # nobody reads them; a flood must not pile them up
         for i, ((remote_ip, _port), seg) in enumerate(listener.segments_to_send()):
             self.network.transmit(self.name, self.ip, remote_ip, seg, reasons[i] if i < len(reasons) else "")
 
@@ -273,8 +281,10 @@ class Host:
             rec.event(self.sched.now, "state", self.name, old=event.old.value, new=event.new.value,
                       cause=event.cause, primary=source is self._primary, **where)
         elif isinstance(event, SegmentDropped):
+            # A listener's drops (a full SYN queue) are said in the note of the segment they drop.
+            where = {"step": self._delivering} if isinstance(source, Listener) and self._delivering is not None else {}
             rec.event(self.sched.now, "drop", self.name, reason=event.reason,
-                      segment=event.segment.notation())
+                      segment=event.segment.notation(), **where)
         elif isinstance(event, ErrorReported):
             rec.event(self.sched.now, "error", self.name, error=event.error, errno=event.errno_name)
         elif isinstance(event, TimerFired):

@@ -254,6 +254,12 @@ def _connection_entry(conn: Conversation, phases, base: int, book: StateBook, na
 
 
 # ---------------------------------------------------------------------- trace
+def discards(events: list[dict[str, Any]]) -> dict[tuple[int, str], str]:
+    """(step, receiver) -> why the receiving endpoint threw that segment away (a full SYN queue, ...)."""
+    return {(e["step"], e["endpoint"]): e["reason"] for e in events
+            if e["type"] == "drop" and "step" in e and not e.get("lost") and "segment" in e}
+
+
 def trace_json(run) -> dict[str, Any]:
     rec = run.recorder
     if rec is None:
@@ -274,6 +280,12 @@ def trace_json(run) -> dict[str, Any]:
         endpoints.append(entry)
 
     by_ip_tcp = {run.hosts[name].ip: name for name in tcp_names}
+    dropped = discards(rec.events)
+
+    def discarded(index: int, receiver: str) -> str:
+        reason = dropped.get((index, receiver))
+        return f" The {receiver} discards it: {reason}." if reason else ""
+
     dump_numbers = TcpdumpNumbers()
     ip_ids: dict[str, int] = {}
     segments = [((st.src_ip, st.segment.src_port), (st.dst_ip, st.segment.dst_port), st.segment) for st in rec.steps]
@@ -357,7 +369,8 @@ def trace_json(run) -> dict[str, Any]:
             },
             "states_sent": states_sent,
             "states": after,
-            "note": _sentence(make_note(step, kind, seq, ack, before, after, run, receiver))
+            "note": _sentence(make_note(step, kind, seq, ack, before, after, run, receiver)
+                              + discarded(step.index, receiver))
             + on_path.get(step.index, ""),
         })
         before_of[conn.id] = dict(after)

@@ -126,10 +126,17 @@ def export_page(trace: dict) -> str:
     script = bundle_script()
     icon = "data:image/svg+xml," + quote((STATIC_DIR / "favicon.svg").read_text(encoding="utf-8").strip())
     pcap = base64.b64encode(pcap_from_trace(trace)).decode("ascii")
+    # A run with a crowd carries the chart library too (inline, allowed by its hash like the rest).
+    chart_js = chart_css = ""
+    if trace.get("crowd"):
+        chart_js = (STATIC_DIR / "vendor" / "uPlot.iife.min.js").read_text(encoding="utf-8")
+        chart_css = (STATIC_DIR / "vendor" / "uPlot.min.css").read_text(encoding="utf-8")
+        if "</script" in chart_js.lower() or "</style" in chart_css.lower():
+            raise ExportError("the chart library contains a closing tag, which would end its inline block early.")
     policy = "; ".join([
         "default-src 'none'",
-        f"script-src {_sha256(script)}",
-        f"style-src {_sha256(css)}",
+        f"script-src {_sha256(script)}" + (f" {_sha256(chart_js)}" if chart_js else ""),
+        f"style-src {_sha256(css)}" + (f" {_sha256(chart_css)}" if chart_css else ""),
         "img-src data:",
         "base-uri 'none'",
         "form-action 'none'",
@@ -142,13 +149,15 @@ def export_page(trace: dict) -> str:
                          f"<title>{html.escape(trace.get('title', 'synack'))} · synack</title>")
     page = _replace_once(page, '<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">',
                          f'<link rel="icon" href="{html.escape(icon)}" type="image/svg+xml">')
-    page = _replace_once(page, '<link rel="stylesheet" href="/static/style.css">', f"<style>{css}</style>")
+    page = _replace_once(page, '<link rel="stylesheet" href="/static/style.css">',
+                         f"<style>{css}</style>" + (f"\n<style>{chart_css}</style>" if chart_css else ""))
     page = _replace_once(
         page,
         '<script type="module" src="/static/app.js"></script>',
         f'<script type="application/json" id="synack-trace">{embed_json(trace)}</script>\n'
         f'<script type="text/plain" id="synack-pcap">{pcap}</script>\n'
-        f'<script type="module">{script}</script>',
+        + (f"<script>{chart_js}</script>\n" if chart_js else "")
+        + f'<script type="module">{script}</script>',
     )
     return page
 

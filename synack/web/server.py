@@ -8,6 +8,7 @@ Routes:
                          or ``/api/run.json`` answers it as a file to save
   ``/api/pcap?...``      the same run as a pcap file for Wireshark
   ``/api/capture``       POST a pcap/pcapng; ``/api/capture/{id}/{n}`` its connections as traces
+  ``/api/drill``         POST a packetdrill script; its run against the engine as a trace
                          (synack/web/captures.py)
 
 A run's query: ``scenario`` (required), ``profile``, ``rtt`` (a duration such
@@ -53,6 +54,7 @@ from synack.units import parse_duration
 from synack.wire.pcap import pcap_from_trace
 
 from .captures import CaptureStore, api_capture_upload, api_capture_trace
+from .drill_api import api_drill
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 DEFAULT_SCENARIO = "handshake"
@@ -356,6 +358,7 @@ def create_app(trusted_hosts: list[str] | None = None) -> Starlette:
         Route("/api/pcap", api_pcap),
         Route("/api/capture", api_capture_upload, methods=["POST"]),
         Route("/api/capture/{capture_id}/{number}", api_capture_trace),
+        Route("/api/drill", api_drill, methods=["POST"]),
         Mount("/static", StaticAssets(directory=STATIC_DIR), name="static"),
     ]
     app = Starlette(routes=routes, middleware=middleware,

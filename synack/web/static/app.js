@@ -14,8 +14,10 @@ import {
 import { Stage } from "./stage.js";
 import { Ladder } from "./ladder.js";
 import { Inspector } from "./inspector.js";
+import { Crowd } from "./crowd.js";
 import { Figures } from "./figures.js";
 import { CapturePanel } from "./capture.js";
+import { DrillPanel } from "./drill.js";
 
 // Pause between packets while playing, at 1x: time to read the note.
 const HOLD_MS = 900;
@@ -91,9 +93,12 @@ class App {
     this.stage = new Stage({ onClock: (us) => this.showClock(us) });
     this.ladder = new Ladder({ onJump: (k) => this.jump(k) });
     this.inspector = new Inspector();
+    this.crowd = new Crowd();
     this.figures = new Figures();
     this.form = new SettingsForm({ onChange: (settings, scenarioChanged) => this.rerun(settings, scenarioChanged) });
     this.capturePanel = new CapturePanel({ onTrace: (trace) => this.useCapture(trace) });
+    // A script's run plays like a capture's connection: not a scenario run, so no downloads or URL of its own.
+    this.drillPanel = new DrillPanel({ onTrace: (trace) => this.useCapture(trace) });
     this.buttons = { step: $("btn-step"), back: $("btn-back"), play: $("btn-play"), reset: $("btn-reset") };
     this.buttons.step.addEventListener("click", () => this.forward());
     this.buttons.back.addEventListener("click", () => this.back());
@@ -185,8 +190,9 @@ class App {
     this.stage.setTrace(trace);
     this.ladder.setTrace(trace);
     this.inspector.setTrace(trace);
+    this.crowd.setTrace(trace);
     this.figures.setTrace(trace);
-    const links = trace.scenario === "capture" ? {}
+    const links = trace.scenario === "capture" || trace.drill ? {}
       : this.source.readOnly
         ? this.source.downloads()
         : this.source.downloads(apiQuery(this.settings, this.catalog));
@@ -223,6 +229,7 @@ class App {
     this.step = frame.step;
     this.ladder.update(this.step);
     this.inspector.follow(this.step);
+    this.crowd.mark(this.step ? trace.steps[this.step - 1].sent_us : 0);
     setText($("note"), frame.note || this.openingNote());
     setText($("position"), `Step ${this.step} of ${stepCount(trace)}`);
     this.buttons.step.disabled = frame.atEnd;

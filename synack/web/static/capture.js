@@ -6,6 +6,7 @@
  */
 
 import { $, h, setText } from "./dom.js";
+import { FilePanel } from "./filepanel.js";
 
 /** The server's limit, said before uploading so a huge file fails at once. */
 const MAX_BYTES = 32 * 1024 * 1024;
@@ -16,24 +17,11 @@ async function answer(response) {
   return body;
 }
 
-export class CapturePanel {
+export class CapturePanel extends FilePanel {
   constructor({ onTrace }) {
-    this.onTrace = onTrace;
+    super({ input: "capture-file", status: "capture-status", error: "capture-error", onTrace });
     this.capture = null;
-    this.input = $("capture-file");
     this.list = $("capture-list");
-    this.status = $("capture-status");
-    this.errorBox = $("capture-error");
-    if (!this.input) return; // an exported page has no server to upload to
-    this.input.addEventListener("change", () => {
-      const file = this.input.files && this.input.files[0];
-      if (file) this.open(file);
-    });
-  }
-
-  error(text) {
-    this.errorBox.hidden = !text;
-    setText(this.errorBox, text || "");
   }
 
   async open(file) {
@@ -52,9 +40,7 @@ export class CapturePanel {
       });
       listing = await answer(response);
     } catch (error) {
-      setText(this.status, "");
-      this.error(error.message === "Failed to fetch"
-        ? "The synack server did not answer; is `synack serve` still running?" : error.message);
+      this.failed(error);
       return;
     }
     this.capture = listing;
