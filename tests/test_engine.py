@@ -296,3 +296,25 @@ def test_an_orphan_stops_probing_when_the_interval_reaches_rto_max():
     assert srv.state is State.CLOSED and srv.error == "connection timed out"
     intervals = _probe_intervals(pair)
     assert intervals and intervals[-1] < srv.rtt.rto_max <= 2 * intervals[-1]
+
+
+@pytest.mark.parametrize("profile", ["linux", "rfc9293"])
+def test_an_ack_that_moves_snd_una_reopens_the_window_on_linux_only(profile):
+    # A forged zero window with SEG.SEQ = RCV.NXT + 1 arrives while 10 bytes are in flight.  The
+    # client's real ACK of them has SEG.SEQ < SND.WL1: RFC 9293's rule ignores its window, so the
+    # held 10 bytes wait behind a window that never reopens; Linux's tcp_may_update_window takes
+    # the window of any ACK that moves SND.UNA, and the bytes go.
+    pair = Pair(profile)
+    pair.establish()
+    srv = pair.server
+    srv.send(b"a" * 10, pair.now)
+    srv.send(b"b" * 10, pair.now)  # held by Nagle until the first is ACKed
+    t = srv.tcb
+    srv.receive(Segment(CLIENT[1], SERVER[1], seq_add(t.rcv_nxt, 1), t.snd_una, Flags.ACK, 0), pair.now + 1)
+    assert t.snd_wnd == 0
+    pair.run(until=pair.now + 60 * 1_000_000)
+    got = pair.client.read(pair.now)
+    if profile == "linux":
+        assert got == b"a" * 10 + b"b" * 10 and t.snd_wnd > 0
+    else:
+        assert got == b"a" * 10 and t.snd_wnd == 0 and _window_probes(pair)

@@ -925,14 +925,22 @@ class Connection:
             # clears icsk_probes_out past its checks for unsent and old ACKs).
             self.probes_out = 0
         window = seg.window << t.snd_wscale
-        if seq_gt(ack, t.snd_una):
+        advanced = seq_gt(ack, t.snd_una)
+        if advanced:
             self._ack_advanced(ack)
         elif (ack == t.snd_una and not seg.payload and not seg.bits & FIN_BIT
               and seq_lt(t.snd_una, t.snd_max) and window == t.snd_wnd):
             if self.cc.on_duplicate_ack(self._flight_segments()):
                 self._resend_from(t.snd_una)  # RFC 5681 3.2 fast retransmit
-        # Window update (RFC 9293 3.10.7.4 fifth, SND.WL1/WL2 rule).
-        if seq_lt(t.snd_wl1, seg.seq) or (t.snd_wl1 == seg.seq and seq_le(t.snd_wl2, ack)):
+        # Window update (RFC 9293 3.10.7.4 fifth, SND.WL1/WL2 rule).  Linux's tcp_may_update_window
+        # also takes the window of any ACK that moves SND.UNA, and from the same SEG.SEQ only a
+        # larger window or a zero one.
+        if p.linux_window_update:
+            update = advanced or seq_lt(t.snd_wl1, seg.seq) or (
+                t.snd_wl1 == seg.seq and (window > t.snd_wnd or window == 0))
+        else:
+            update = seq_lt(t.snd_wl1, seg.seq) or (t.snd_wl1 == seg.seq and seq_le(t.snd_wl2, ack))
+        if update:
             t.snd_wnd = window
             if window > t.max_snd_wnd:
                 t.max_snd_wnd = window
