@@ -1,5 +1,7 @@
 """Table tests for the engine: put an endpoint in a state, feed one input, check the state and segments out."""
 
+from itertools import pairwise
+
 import pytest
 
 from synack.compiled import build_name
@@ -228,3 +230,91 @@ def test_the_type_checker_refuses_assigning_a_segment_field(tmp_path):
                        "seg.seq = 5\n")
     out, _, status = api.run([str(snippet), "--no-error-summary", "--cache-dir", str(tmp_path / "cache")])
     assert status == 1 and 'Cannot assign to final attribute "seq"' in out
+
+
+def _shut_by_forged_zero_window(profile: str) -> Pair:
+    """The Hypothesis case: a forged ACK moves SND.WL1 to RCV.NXT + 1 with window 0 (RFC 9293 3.10.7.4)."""
+    pair = Pair(profile)
+    pair.establish()
+    srv = pair.server
+    srv.send(b"d" * 10, pair.now)
+    srv.send(b"d" * 10, pair.now)  # held by Nagle behind the first
+    for dseq in (0, 1):
+        t = srv.tcb
+        srv.receive(Segment(CLIENT[1], SERVER[1], seq_add(t.rcv_nxt, dseq), t.snd_nxt, Flags.ACK, 0),
+                    pair.now + 1)
+    assert srv.tcb.snd_wnd == 0 and srv.tcb.snd_wl1 == seq_add(srv.tcb.rcv_nxt, 1)
+    return pair
+
+
+def _window_probes(pair: Pair) -> list[int]:
+    una = pair.server.tcb.snd_una
+    return [at for at, who, seg in pair.log
+            if who == "s" and seg.seq == seq_add(una, -1) and not seg.payload and seg.flags == Flags.ACK]
+
+
+def _probe_intervals(pair: Pair) -> list[int]:
+    """Gaps between window probes, less the round trip of an answer that re-armed the timer."""
+    return [b - a - 2 * pair.delay for a, b in pairwise(_window_probes(pair))]
+
+
+@pytest.mark.parametrize("profile", ["linux", "rfc9293"])
+def test_answered_window_probes_go_on_for_ever(profile):
+    # RFC 1122 4.2.2.17: the peer answers every probe (its ACKs cannot reopen the window, their
+    # SEG.SEQ is behind SND.WL1), so the sender stays open, probing at RTO doubled up to RTO max,
+    # each interval counted from the answer (Linux tcp_ack_probe re-arms the timer on every ACK;
+    # the second probe comes < 500 ms after the first, so tcp_oow_rate_limited keeps it unanswered).
+    pair = _shut_by_forged_zero_window(profile)
+    pair.run(until=pair.now + 3600 * 1_000_000)
+    srv = pair.server
+    assert srv.state is State.ESTABLISHED and srv.probes_out <= 1
+    intervals = _probe_intervals(pair)
+    rto_max = srv.rtt.rto_max
+    assert len(intervals) > 20 and intervals[-5:] == [rto_max] * 5
+    assert intervals == sorted(intervals) and intervals[0] == 2 * srv.rtt.rto
+
+
+@pytest.mark.parametrize("profile", ["linux", "rfc9293"])
+def test_unanswered_window_probes_time_out_after_r2(profile):
+    # Linux tcp_probe_timer: tcp_retries2 unanswered probes, then ETIMEDOUT, without an RST.
+    pair = _shut_by_forged_zero_window(profile)
+    pair.drop = lambda who, seg: who == "c"
+    pair.run(until=pair.now + 24 * 3600 * 1_000_000)
+    srv = pair.server
+    assert srv.state is State.CLOSED and srv.error == "connection timed out"
+    assert len(_window_probes(pair)) == srv.profile.data_retries
+    assert not [seg for _, who, seg in pair.log if who == "s" and seg.flags & Flags.RST]
+
+
+def test_an_orphan_stops_probing_when_the_interval_reaches_rto_max():
+    # Linux tcp_probe_timer for a SOCK_DEAD socket: answered or not, it dies once RTO << backoff
+    # reaches TCP_RTO_MAX (tcp_orphan_retries gives 0 then).
+    pair = _shut_by_forged_zero_window("linux")
+    srv = pair.server
+    srv.close(pair.now + 1)
+    pair.run(until=pair.now + 3600 * 1_000_000)
+    assert srv.state is State.CLOSED and srv.error == "connection timed out"
+    intervals = _probe_intervals(pair)
+    assert intervals and intervals[-1] < srv.rtt.rto_max <= 2 * intervals[-1]
+
+
+@pytest.mark.parametrize("profile", ["linux", "rfc9293"])
+def test_an_ack_that_moves_snd_una_reopens_the_window_on_linux_only(profile):
+    # A forged zero window with SEG.SEQ = RCV.NXT + 1 arrives while 10 bytes are in flight.  The
+    # client's real ACK of them has SEG.SEQ < SND.WL1: RFC 9293's rule ignores its window, so the
+    # held 10 bytes wait behind a window that never reopens; Linux's tcp_may_update_window takes
+    # the window of any ACK that moves SND.UNA, and the bytes go.
+    pair = Pair(profile)
+    pair.establish()
+    srv = pair.server
+    srv.send(b"a" * 10, pair.now)
+    srv.send(b"b" * 10, pair.now)  # held by Nagle until the first is ACKed
+    t = srv.tcb
+    srv.receive(Segment(CLIENT[1], SERVER[1], seq_add(t.rcv_nxt, 1), t.snd_una, Flags.ACK, 0), pair.now + 1)
+    assert t.snd_wnd == 0
+    pair.run(until=pair.now + 60 * 1_000_000)
+    got = pair.client.read(pair.now)
+    if profile == "linux":
+        assert got == b"a" * 10 + b"b" * 10 and t.snd_wnd > 0
+    else:
+        assert got == b"a" * 10 and t.snd_wnd == 0 and _window_probes(pair)

@@ -1,10 +1,11 @@
 """The transition table, and Hypothesis walking (state, input) pairs through real connections."""
 
-from hypothesis import given, settings, strategies as st
+from hypothesis import example, given, settings, strategies as st
 
 from synack.tcp.errors import TcpError
 from synack.tcp.segment import Flags, Segment
 from synack.tcp.states import TRANSITIONS, State
+from synack.tcp.timers import PERSIST
 
 from helpers import CLIENT, SERVER, Pair
 
@@ -34,11 +35,39 @@ def segments(draw):
             draw(st.binary(max_size=40)), draw(st.integers(0, 65535)))
 
 
+RESTING = (State.CLOSED, State.CLOSE_WAIT, State.ESTABLISHED, State.FIN_WAIT_2, State.SYN_RECEIVED)
+# Long enough for every timer that ends: TIME_WAIT (240 s), R2 retransmissions at RTO max (< 40 min).
+HORIZON_US = 2 * 3600 * 1_000_000
+
+
+def probing_an_answered_zero_window(conn) -> bool:
+    """RFC 9293 3.8.6.1 / RFC 1122 4.2.2.17: a sender whose peer answers its zero-window probes MUST stay open.
+
+    A forged in-window ACK with SEG.SEQ ahead of RCV.NXT and window 0 moves SND.WL1 past every
+    segment the real peer will send until it sends data, so its ACKs never reopen the window
+    (RFC 9293 3.10.7.4; Linux's tcp_may_update_window likewise).  Such a connection is left
+    with nothing but the persist timer, data waiting, and its last probe answered or in flight;
+    an orphan may not do this (Linux kills it) and neither may one whose probes go unanswered.
+    """
+    return (set(conn.timers) == {PERSIST} and conn.tcb.snd_wnd == 0 and not conn.orphaned
+            and conn.probes_out <= 1)
+
+
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.tuples(st.sampled_from(["client", "server"]), calls), max_size=8),
        st.lists(segments(), max_size=6), st.booleans())
+# Found by Hypothesis: the second forged ACK (seq = RCV.NXT + 1, window 0) shuts the server's
+# window for good; the client answers every probe, so the server probes for ever, as Linux does.
+@example(ops=[("server", "send"), ("server", "send")],
+         forged=[(Flags.ACK, 0, 0, b"", 0), (Flags.ACK, 1, 0, b"", 0)], rfc=False)
+@example(ops=[("server", "send"), ("server", "send")],
+         forged=[(Flags.ACK, 0, 0, b"", 0), (Flags.ACK, 1, 0, b"", 0)], rfc=True)
 def test_any_calls_and_segments_leave_a_valid_state(ops, forged, rfc):
-    """User calls either work or raise TcpError with the state unchanged; forged segments never raise."""
+    """User calls either work or raise TcpError with the state unchanged; forged segments never raise.
+
+    Afterwards the pair settles: each connection rests with no timer left, unless it keeps
+    probing a zero window its peer answers, which RFC 9293 says it must do for ever.
+    """
     pair = Pair("rfc9293" if rfc else "linux")
     pair.establish()
     for who, op in ops:
@@ -67,7 +96,10 @@ def test_any_calls_and_segments_leave_a_valid_state(ops, forged, rfc):
                       fl, window, (), payload)
         conn.receive(seg, pair.now + 1)
         assert conn.state in State
-    pair.run()
-    for conn in (pair.client, pair.server):
-        assert conn.state is State.CLOSED or conn.state in (State.CLOSE_WAIT, State.ESTABLISHED,
-                                                           State.FIN_WAIT_2, State.SYN_RECEIVED)
+    pair.run(until=pair.now + HORIZON_US)
+    for conn, peer in ((pair.client, pair.server), (pair.server, pair.client)):
+        if conn.next_deadline() is None:
+            assert conn.state in RESTING
+        else:
+            assert probing_an_answered_zero_window(conn), (conn.state, conn.timers, conn.tcb.snd_wnd)
+            assert peer.next_deadline() is None and peer.state in RESTING

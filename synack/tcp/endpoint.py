@@ -591,11 +591,30 @@ class Connection:
         self._arm(KEEPALIVE, self.now + ka.interval_us)
 
     def _fire_persist(self) -> None:
-        t = self.tcb
-        if t.snd_wnd == 0 and self._unsent() > 0:
-            self._emit(self._segment(ACK, seq_add(t.snd_una, -1)), R_WINDOW_PROBE)
-            self._arm(PERSIST, self.now + self.rtt.backed_off(self.retries))
-            self.retries += 1
+        """Probe a zero window (RFC 9293 3.8.6.1; Linux tcp_probe_timer and tcp_send_probe0).
+
+        The connection stays open for as long as the peer answers the probes (RFC 1122 4.2.2.17
+        MUST): every acceptable ACK clears ``probes_out``, even one that keeps the window shut.
+        Only unanswered probes count: after R2 of them (tcp_retries2) the connection times out.
+        Linux gives an orphan less: ``orphan_probes`` probes, and none once the backed-off
+        interval has reached RTO max.
+        """
+        p, t = self.profile, self.tcb
+        if t.snd_wnd != 0 or self._unsent() == 0:
+            return
+        limit = p.data_retries
+        if self.orphaned and p.orphan_probes is not None:
+            if self.rtt.backed_off(self.retries) >= self.rtt.rto_max:
+                self._fail("connection timed out", "ETIMEDOUT", Input.TIMEOUT)
+                return
+            limit = p.orphan_probes
+        if self.probes_out >= limit:
+            self._fail("connection timed out", "ETIMEDOUT", Input.TIMEOUT)
+            return
+        self._emit(self._segment(ACK, seq_add(t.snd_una, -1)), R_WINDOW_PROBE)
+        self.probes_out += 1
+        self.retries += 1  # the backoff: probes go at RTO, 2 RTO, 4 RTO ... up to RTO max
+        self._arm(PERSIST, self.now + self.rtt.backed_off(self.retries))
 
     # ------------------------------------------------------- segment arrives
     def path_mtu_reduced(self, mtu: int, seq: int, now: int) -> None:
@@ -889,7 +908,6 @@ class Connection:
         t, p = self.tcb, self.profile
         ack = seg.ack
         self.last_rcv = self.now
-        self.probes_out = 0
         if seq_gt(ack, t.snd_max):
             # It acknowledges something not yet sent: ACK and drop (RFC 9293 3.10.7.4 fifth).
             self._drop(seg, "ACK of data never sent")
@@ -902,21 +920,33 @@ class Connection:
             if not self._oow_rate_limited():
                 self._send_ack(R_CHALLENGE_ACK)
             return False
+        if seq_ge(ack, t.snd_una):
+            # An answer from the peer: probes (keepalive, zero window) are answered (Linux tcp_ack
+            # clears icsk_probes_out past its checks for unsent and old ACKs).
+            self.probes_out = 0
         window = seg.window << t.snd_wscale
-        if seq_gt(ack, t.snd_una):
+        advanced = seq_gt(ack, t.snd_una)
+        if advanced:
             self._ack_advanced(ack)
         elif (ack == t.snd_una and not seg.payload and not seg.bits & FIN_BIT
               and seq_lt(t.snd_una, t.snd_max) and window == t.snd_wnd):
             if self.cc.on_duplicate_ack(self._flight_segments()):
                 self._resend_from(t.snd_una)  # RFC 5681 3.2 fast retransmit
-        # Window update (RFC 9293 3.10.7.4 fifth, SND.WL1/WL2 rule).
-        if seq_lt(t.snd_wl1, seg.seq) or (t.snd_wl1 == seg.seq and seq_le(t.snd_wl2, ack)):
+        # Window update (RFC 9293 3.10.7.4 fifth, SND.WL1/WL2 rule).  Linux's tcp_may_update_window
+        # also takes the window of any ACK that moves SND.UNA, and from the same SEG.SEQ only a
+        # larger window or a zero one.
+        if p.linux_window_update:
+            update = advanced or seq_lt(t.snd_wl1, seg.seq) or (
+                t.snd_wl1 == seg.seq and (window > t.snd_wnd or window == 0))
+        else:
+            update = seq_lt(t.snd_wl1, seg.seq) or (t.snd_wl1 == seg.seq and seq_le(t.snd_wl2, ack))
+        if update:
             t.snd_wnd = window
             if window > t.max_snd_wnd:
                 t.max_snd_wnd = window
             t.snd_wl1, t.snd_wl2 = seg.seq, ack
-            if window > 0:
-                self.timers.pop(PERSIST, None)
+            if window > 0 and self.timers.pop(PERSIST, None) is not None:
+                self.retries = 0  # the window opened: forget the probes' backoff (Linux tcp_ack_probe)
         if self.fin_queued and seq_gt(t.snd_una, self.fin_seq):  # our FIN is acknowledged
             state = self.state
             if state is FIN_WAIT_1:

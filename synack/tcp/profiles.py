@@ -39,8 +39,14 @@ class Profile:
     # Gaps between SYN transmissions, then the last wait before connect() fails.
     syn_schedule_us: tuple[int, ...] = (1 * S, 1 * S, 1 * S, 1 * S, 1 * S, 2 * S, 4 * S, 8 * S, 16 * S, 32 * S, 64 * S)
     synack_schedule_us: tuple[int, ...] = (1 * S, 2 * S, 4 * S, 8 * S, 16 * S, 32 * S)
-    # Retransmissions of data/FIN before giving up (R2 of RFC 9293 3.8.3).
+    # Linux's window update rule (tcp_may_update_window) rather than RFC 9293's SND.WL1/WL2 test.
+    linux_window_update: bool = True
+    # Retransmissions of data/FIN before giving up (R2 of RFC 9293 3.8.3); also the unanswered
+    # zero-window probes before giving up (Linux tcp_retries2 in tcp_probe_timer).
     data_retries: int = 15
+    # An orphan (after close()) probing a zero window: Linux's tcp_orphan_retries (0 means 8) probes,
+    # and it dies once the backed-off interval reaches RTO max.  None: no orphan rule (RFC 9293).
+    orphan_probes: int | None = 8
     # Delayed ACKs (RFC 9293 3.8.6.3; Linux quick-ACK and ping-pong modes).
     delack_min_us: int = 40 * MS
     delack_max_us: int = 200 * MS
@@ -116,6 +122,8 @@ RFC9293 = Profile(
     syn_schedule_us=(1 * S, 2 * S, 4 * S, 8 * S, 16 * S, 32 * S, 64 * S),
     synack_schedule_us=(1 * S, 2 * S, 4 * S, 8 * S, 16 * S, 32 * S, 64 * S),
     data_retries=12,
+    orphan_probes=None,
+    linux_window_update=False,
     delack_min_us=200 * MS,
     delack_max_us=200 * MS,
     quickack=False,
