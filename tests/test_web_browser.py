@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import re
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -638,26 +639,37 @@ def test_other_lessons_hide_the_crowd_and_never_load_the_chart(browser, base_url
         p.context.close()
 
 
-def test_exported_crowd_page_draws_its_chart_offline(browser, console, base_url, tmp_path):
+@contextmanager
+def exported_page(browser, console, base_url, tmp_path, scenario):
+    """The page exported with a run of ``scenario``, opened from file://; yields it and the URLs it requested."""
     from urllib.request import urlopen
 
     from synack.web.export import export_html
 
-    with urlopen(f"{base_url}/api/run?scenario=close_wait_leak") as r:
+    with urlopen(f"{base_url}/api/run?scenario={scenario}") as r:
         trace = json.load(r)
-    path = tmp_path / "leak.html"
+    path = tmp_path / f"{scenario}.html"
     export_html(trace, path)
     p = new_page(browser, console)
     requests = []
     p.on("request", lambda r: requests.append(r.url))
     try:
         p.goto(path.as_uri())
+        yield p, requests
+    finally:
+        p.context.close()
+
+
+def offline(requests):
+    return all(url.startswith("file:") or url.startswith("data:") for url in requests)
+
+
+def test_exported_crowd_page_draws_its_chart_offline(browser, console, base_url, tmp_path):
+    with exported_page(browser, console, base_url, tmp_path, "close_wait_leak") as (p, requests):
         p.wait_for_selector("#crowd-card[data-ready=true]", timeout=30_000)
         assert "server CLOSE_WAIT" in p.locator("#crowd-card .u-legend").inner_text()
         expect(figure(p, "leaked_sockets").locator("td")).to_have_text("10")
-        assert all(url.startswith("file:") or url.startswith("data:") for url in requests), requests
-    finally:
-        p.context.close()
+        assert offline(requests), requests
 
 
 SETUP_TAX_MODES = ("tcp", "tcp+tls1.2", "tcp+tls1.3", "tfo+tls1.3", "quic", "quic-0rtt")
@@ -687,22 +699,8 @@ def test_setup_tax_charts_time_to_first_byte_per_mode(page, console, base_url):
 
 
 def test_exported_setup_tax_page_draws_its_chart_offline(browser, console, base_url, tmp_path):
-    from urllib.request import urlopen
-
-    from synack.web.export import export_html
-
-    with urlopen(f"{base_url}/api/run?scenario=setup_tax") as r:
-        trace = json.load(r)
-    path = tmp_path / "setup_tax.html"
-    export_html(trace, path)
-    p = new_page(browser, console)
-    requests = []
-    p.on("request", lambda r: requests.append(r.url))
-    try:
-        p.goto(path.as_uri())
+    with exported_page(browser, console, base_url, tmp_path, "setup_tax") as (p, requests):
         chart = p.locator("#figures-chart")
         expect(chart).to_have_attribute("data-ready", "true", timeout=30_000)
         expect(chart).to_have_attribute("aria-label", re.compile(r"quic-0rtt: 1 RTT \(100 ms\)"))
-        assert all(url.startswith("file:") or url.startswith("data:") for url in requests), requests
-    finally:
-        p.context.close()
+        assert offline(requests), requests
