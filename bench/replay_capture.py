@@ -29,6 +29,8 @@ BATCH = 10_000
 class PcapTap:
     """Stands where the trace recorder would: every segment the network carries goes to the pcap."""
 
+    featured = None  # every connection is kept (the recorder's "featured only" filter is off)
+
     def __init__(self, writer: PcapWriter, offset_us: int) -> None:
         self.writer = writer
         self.offset_us = offset_us

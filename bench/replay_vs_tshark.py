@@ -28,7 +28,6 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from replay_capture import write_capture  # noqa: E402
 
 from synack.compiled import build_is_fresh  # noqa: E402
 
@@ -66,7 +65,10 @@ def main() -> None:
         capture.parent.mkdir(parents=True, exist_ok=True)
         print(f"making {capture.relative_to(ROOT)} from {args.lifecycles} simulated lifecycles ...", flush=True)
         partial = capture.with_suffix(".part")
-        write_capture(partial, args.lifecycles)
+        # The generator taps the network with a duck-typed recorder, which the compiled simulator's
+        # typed attribute refuses: it runs on the plain sources, in its own process (it is not timed).
+        subprocess.run([sys.executable, str(Path(__file__).with_name("replay_capture.py")), str(partial),
+                        str(args.lifecycles)], check=True, env={**os.environ, "SYNACK_PURE": "1"})
         partial.rename(capture)
     size_mb = capture.stat().st_size / 1e6
 
