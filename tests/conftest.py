@@ -45,3 +45,23 @@ def browser():
         b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield b
         b.close()
+
+
+@pytest.fixture
+def console():
+    """The console of the pages a test opens; any error or warning fails the test."""
+    from test_web_browser import Console
+
+    watched = Console()
+    yield watched
+    assert watched.problems == [], "the console had errors"
+
+
+@pytest.fixture
+def page(browser, console):
+    """A fresh page with reduced motion, its console watched, closed after the test."""
+    from test_web_browser import new_page
+
+    p = new_page(browser, console)
+    yield p
+    p.context.close()

@@ -62,20 +62,6 @@ def new_page(browser, console, *, motion="reduce", width=1280, scheme="light", d
 
 
 @pytest.fixture
-def console():
-    watched = Console()
-    yield watched
-    assert watched.problems == [], "the console had errors"
-
-
-@pytest.fixture
-def page(browser, console):
-    p = new_page(browser, console)
-    yield p
-    p.context.close()
-
-
-@pytest.fixture
 def moving_page(browser, console):
     p = new_page(browser, console, motion="no-preference")
     yield p
