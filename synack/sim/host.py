@@ -86,8 +86,14 @@ class Host:
         self.recorder = recorder
         self.connections: dict[tuple[int, str, int], Connection] = {}
         self.listeners: dict[int, Listener] = {}
-        self._timer_handles: dict[int, int] = {}  # id(connection) -> deadline of its wake-up
-        self._conditions: list[tuple[Callable[[], Any], Waitable]] = []
+        # Each connection's pending wake-up: (deadline, the scheduler's key to cancel it).
+        self._wakeups: dict[Connection, tuple[int, int]] = {}
+        # Applications waiting for a condition, by what the condition is about (a connection, a
+        # listener, a UDP socket): (registration number, predicate, waitable, that).  Only the waits of
+        # what an input touched are re-tested after it; the number keeps registration order.
+        self._waiting: dict[object, list[tuple[int, Callable[[], Any], Waitable, object]]] = {}
+        self._waits = 0
+        self._retest_all = False  # a crash changed every connection at once
         self.port_range = (EPHEMERAL_LOW, EPHEMERAL_HIGH)
         self._next_port = rng.randint(EPHEMERAL_LOW, EPHEMERAL_HIGH)
         # Ephemeral ports in use per remote address: connect() can tell at once that none is free.
@@ -126,14 +132,17 @@ class Host:
         now = self.sched.now
         self._src_ip = src_ip
         self._delivering = step
-        key = (seg.dst_port, src_ip, seg.src_port)
-        conn = self.connections.get(key)
-        isn = None
+        conn = self.connections.get((seg.dst_port, src_ip, seg.src_port))
+        # What this segment may have changed, for the applications waiting on it.
+        touched: Connection | Listener | None = conn
+        reopened = None
         if conn is not None and conn.state is TIME_WAIT and seg.dst_port in self.listeners:
             isn = conn.reopening_isn(seg, now)
             if isn is not None:
                 self.pump(conn)  # records the end of TIME_WAIT and forgets the old connection
-                conn = None
+                reopened, conn = conn, None
+        else:
+            isn = None
         if conn is not None:
             conn.receive(seg, now)
             self.pump(conn)
@@ -142,10 +151,13 @@ class Host:
             if listener is not None and listener.state is LISTEN:
                 child = listener.receive((src_ip, seg.src_port), seg, now, isn=isn)
                 self.pump_listener(listener)
+                touched = listener
                 if child is not None:
                     self._register(child)
                     self.pump(child)
+                    touched = child  # and, through child.parent, the listener
             else:
+                touched = None
                 if step is not None:
                     self._record_event("drop", reason=f"no socket for port {seg.dst_port}", step=step)
                 rst = reset_for_unknown(seg)
@@ -154,7 +166,8 @@ class Host:
         if self.recorder is not None and step is not None:
             self.recorder.segment_delivered(now, step, self.name, duplicate)
         self._delivering = None
-        self._check_conditions()
+        if self._waiting:
+            self._retest(reopened, touched, touched.parent if isinstance(touched, Connection) else None)
 
     def icmp_too_big(self, dst_ip: str, seg: Segment, mtu: int) -> None:
         """ICMP "fragmentation needed" about a segment we sent to ``dst_ip`` (RFC 1191, RFC 5927)."""
@@ -162,13 +175,14 @@ class Host:
         if conn is not None:
             conn.path_mtu_reduced(mtu, seg.seq, self.sched.now)
             self.pump(conn)
-            self._check_conditions()
+            if self._waiting:
+                self._retest(conn, conn.parent)
 
     def deliver_datagram(self, src: tuple[str, int], port: int, size: int, label: str) -> None:
         sock = self.udp.get(port)
         if sock is not None:
             sock.queue.append((src, size, label))
-            self._check_conditions()
+            self._retest(sock)
 
     def udp_socket(self, port: int) -> "UdpSocket":
         sock = UdpSocket(self, port)
@@ -195,7 +209,9 @@ class Host:
             del self.connections[key]
             if self.port_range[0] <= key[0] <= self.port_range[1]:
                 self._ports_in_use[conn.remote] -= 1
-        self._timer_handles.pop(id(conn), None)
+        wakeup = self._wakeups.pop(conn, None)
+        if wakeup is not None:
+            self.sched.cancel(wakeup[1])  # it would find nothing to do
 
     def pump(self, conn: Connection) -> None:
         """Drain what the engine produced: record events, put segments on the wire, re-arm its timer."""
@@ -211,7 +227,6 @@ class Host:
         else:
             for seg in out:
                 self.network.transmit(self.name, self.ip, conn.remote[0], seg, "")
-        key = id(conn)
         if conn.state is CLOSED:
             self._forget(conn)
             return
@@ -219,21 +234,21 @@ class Host:
         if not timers:
             return
         deadline = min(timers.values())
-        scheduled = self._timer_handles.get(key)
-        # One wake-up per connection is kept on the heap; a later deadline reuses it
-        # (the wake-up finds nothing due and re-arms), so timers that move often cost little.
-        if scheduled is not None and scheduled <= deadline:
-            return
-        self._timer_handles[key] = deadline
-        self.sched.call_at(deadline, self._timer, TIMER, conn, deadline)
+        wakeup = self._wakeups.get(conn)
+        if wakeup is not None:
+            # One wake-up per connection is kept on the heap; a later deadline reuses it
+            # (the wake-up finds nothing due and re-arms), so timers that move often cost little.
+            if wakeup[0] <= deadline:
+                return
+            self.sched.cancel(wakeup[1])  # superseded by an earlier one
+        self._wakeups[conn] = (deadline, self.sched.call_at(deadline, self._timer, TIMER, conn))
 
-    def _timer(self, conn: Connection, deadline: int) -> None:
-        if self._timer_handles.get(id(conn)) != deadline:
-            return  # superseded by an earlier wake-up, or the connection is gone
-        del self._timer_handles[id(conn)]
+    def _timer(self, conn: Connection) -> None:
+        del self._wakeups[conn]
         conn.on_timer(self.sched.now)
         self.pump(conn)
-        self._check_conditions()
+        if self._waiting:
+            self._retest(conn, conn.parent)
 
     def pump_listener(self, listener: Listener) -> None:
         rec = self.recorder
@@ -317,27 +332,55 @@ class Host:
             return
         waitable.wait(self, gen)
 
-    def _wait_until(self, predicate: Callable[[], Any]) -> Waitable:
-        """A waitable resolved when ``predicate()`` returns something other than None."""
+    def _wait_until(self, about: object, predicate: Callable[[], Any]) -> Waitable:
+        """A waitable resolved when ``predicate()`` returns something other than None.
+
+        ``about`` is the connection, listener or UDP socket the predicate reads: it is
+        tested again only after an input to that (or, for a listener, to one of its children).
+        """
         w = Waitable()
         result = predicate()
         if result is not None:
             w.resolve(*result)
         else:
-            self._conditions.append((predicate, w))
+            self._waits += 1
+            entry = (self._waits, predicate, w, about)
+            waits = self._waiting.get(about)
+            if waits is None:
+                self._waiting[about] = [entry]
+            else:
+                waits.append(entry)
         return w
 
-    def _check_conditions(self) -> None:
-        if not self._conditions:
+    def _retest(self, *touched: object) -> None:
+        """Resolve the waits on what an input touched whose predicates now hold, in registration order.
+
+        An input to a listener's child may also have filled the listener's accept queue:
+        callers name the child's parent too.  After a crash every wait is tested once.
+        """
+        waiting = self._waiting
+        if self._retest_all:
+            self._retest_all = False
+            touched = tuple(waiting)
+        waits: list[tuple[int, Callable[[], Any], Waitable, object]] | None = None
+        for source in touched:
+            if source is not None:
+                more = waiting.pop(source, None)
+                if more is not None:
+                    waits = more if waits is None else sorted(waits + more)
+        if waits is None:
             return
-        pending = []
-        for predicate, w in self._conditions:
-            result = predicate()
+        for entry in waits:
+            result = entry[1]()
             if result is not None:
-                w.resolve(*result)
+                entry[2].resolve(*result)
             else:
-                pending.append((predicate, w))
-        self._conditions = pending
+                # Still waiting: back under what it is about, keeping registration order.
+                pending = waiting.get(entry[3])
+                if pending is None:
+                    waiting[entry[3]] = [entry]
+                else:
+                    pending.append(entry)
 
     def sleep(self, duration_us: int) -> Waitable:
         w = Waitable()
@@ -433,7 +476,7 @@ class Host:
                 self.connect_failures[errno_name or "error"] += 1
                 return (None, SocketError(conn.error or "connection closed", errno_name))
             return None
-        return self._wait_until(ready)
+        return self._wait_until(conn, ready)
 
     def _connect_failed(self, remote: tuple[str, int], exc: SocketError) -> Waitable:
         """connect() fails before anything is sent; the first failure of each kind is traced, all are counted."""
@@ -459,6 +502,7 @@ class Host:
             self._forget(conn)
         self.connections.clear()
         self._ports_in_use.clear()
+        self._retest_all = True  # the waits on those connections are tested at the next input, as any
 
     def boot(self) -> None:
         """The host is back with empty tables: whatever arrives for an old connection gets an RST."""
@@ -493,7 +537,7 @@ class ListeningSocket:
                 return None
             host._record_event("app", conn=conn, call="accept", remote=f"{conn.remote[0]}:{conn.remote[1]}")
             return (Socket(host, conn),)
-        return host._wait_until(ready)
+        return host._wait_until(listener, ready)
 
     def close(self) -> None:
         self.listener.close(self.host.sched.now)
@@ -518,8 +562,10 @@ class Socket:
             result = fn()
         except TcpError as exc:
             raise SocketError(str(exc)) from None
-        self.host.pump(self.conn)
-        self.host._check_conditions()
+        host = self.host
+        host.pump(self.conn)
+        if host._waiting:
+            host._retest(self.conn, self.conn.parent)
         return result
 
     def send(self, data: bytes) -> None:
@@ -543,7 +589,7 @@ class Socket:
             if conn.state is CLOSED:
                 return (None, SocketError(conn.error or "connection closed", _errno(conn)))
             return None
-        return host._wait_until(ready)
+        return host._wait_until(conn, ready)
 
     def recv_until_eof(self) -> Generator[Waitable, Any, bytes]:
         """``data = yield from sock.recv_until_eof()``."""
@@ -584,7 +630,7 @@ class UdpSocket:
             if waitable is not None and waitable.done:
                 return (None,)  # timed out already: leave the datagram for the next call
             return (self.queue.pop(0),) if self.queue else None
-        waitable = self.host._wait_until(ready)
+        waitable = self.host._wait_until(self, ready)
         if timeout_us is not None and not waitable.done:
             self.host.sched.call_later(timeout_us, waitable.resolve, APPLICATION, None)
         return waitable
