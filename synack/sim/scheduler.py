@@ -1,4 +1,4 @@
-"""A virtual clock: a heap of (time, priority, counter, callback, args), as SimPy keeps it.
+"""A virtual clock: heaps of (time, priority, counter, callback, args), as SimPy keeps one.
 
 Time is integer microseconds.  The counter breaks ties so that callbacks due at
 the same instant and priority run in the order they were scheduled, which is
@@ -22,15 +22,22 @@ APPLICATION = 2
 
 
 # Time, priority and the tie-breaking counter are packed into one integer key, so the
-# heap holds plain ints and compares them directly: (time << 2 | priority) << 40 | counter.
+# heaps hold plain ints and compare them directly: (time << 2 | priority) << 40 | counter.
 # The callbacks wait in a dict under their key; a cancelled one is missing there.
 _COUNTER_BITS = 40
+_SHIFT = _COUNTER_BITS + 2
 
 
 class Scheduler:
+    """Timers wait on a heap of their own: they are far ahead (a TIME_WAIT's 60 s, a SYN's 1 s
+    retransmission), so they make a large heap, while deliveries and applications are due
+    within a round trip and keep theirs small.  Each step runs the smaller of the two heads,
+    so the order is the same as with one heap."""
+
     def __init__(self) -> None:
         self.now = 0
         self._heap: list[int] = []
+        self._timers: list[int] = []
         self._entries: dict[int, tuple[Callable[..., Any], tuple]] = {}
         self._counter = 0
         self.executed = 0
@@ -42,7 +49,7 @@ class Scheduler:
         self._counter += 1
         key = (((when << 2) | priority) << _COUNTER_BITS) | self._counter
         self._entries[key] = (fn, args)
-        heapq.heappush(self._heap, key)
+        heapq.heappush(self._timers if priority == TIMER else self._heap, key)
         return key
 
     def call_later(self, delay: int, fn: Callable[..., Any], priority: int = APPLICATION, *args: Any) -> int:
@@ -54,16 +61,27 @@ class Scheduler:
 
     def run(self, until: int | None = None, max_events: int = 10_000_000) -> None:
         heap = self._heap
+        timers = self._timers
         pop = heapq.heappop
         limit = self.executed + max_events
         entries = self._entries
-        shift = _COUNTER_BITS + 2
-        while heap:
-            if until is not None and (heap[0] >> shift) > until:
+        while True:
+            if heap:
+                key = heap[0]
+                first = heap
+                if timers and timers[0] < key:
+                    key = timers[0]
+                    first = timers
+            elif timers:
+                key = timers[0]
+                first = timers
+            else:
+                return
+            if until is not None and (key >> _SHIFT) > until:
                 self.now = until
                 return
-            key = pop(heap)
-            self.now = key >> shift
+            pop(first)
+            self.now = key >> _SHIFT
             entry = entries.pop(key, None)
             if entry is None:
                 continue  # cancelled
@@ -74,9 +92,10 @@ class Scheduler:
 
     def next_time(self) -> int | None:
         """When the earliest scheduled callback is due (cancelled ones included), or None when nothing is."""
-        return self._heap[0] >> (_COUNTER_BITS + 2) if self._heap else None
+        heads = [h[0] for h in (self._heap, self._timers) if h]
+        return min(heads) >> _SHIFT if heads else None
 
     @property
     def pending(self) -> int:
-        """Entries left on the heap, cancelled ones included (see the module's docstring)."""
-        return len(self._heap)
+        """Entries left on the heaps, cancelled ones included (see the module's docstring)."""
+        return len(self._heap) + len(self._timers)
