@@ -53,19 +53,22 @@ class Waitable:
         self.done = False
         self.value: Any = None
         self.error: BaseException | None = None
-        self._waiters: list[tuple["Host", Generator]] = []
+        self._waiters: list[tuple["Host", Generator]] | None = None  # made when someone waits
 
     def resolve(self, value: Any = None, error: BaseException | None = None) -> None:
         if self.done:
             return
         self.done, self.value, self.error = True, value, error
-        for host, gen in self._waiters:
-            host.sched.call_at(host.sched.now, host._step, APPLICATION, gen, value, error)
-        self._waiters = []
+        if self._waiters is not None:
+            for host, gen in self._waiters:
+                host.sched.call_at(host.sched.now, host._step, APPLICATION, gen, value, error)
+            self._waiters = None
 
     def wait(self, host: "Host", gen: Generator) -> None:
         if self.done:
             host.sched.call_at(host.sched.now, host._step, APPLICATION, gen, self.value, self.error)
+        elif self._waiters is None:
+            self._waiters = [(host, gen)]
         else:
             self._waiters.append((host, gen))
 
@@ -105,6 +108,9 @@ class Host:
         self.display_state = CLOSED
         self._primary: object | None = None
         self.all_connections: list[Connection] = []
+        # Every connection made stays in all_connections, for the views and the scenarios' summaries;
+        # a benchmark that reads none of them turns this off, so closed connections are freed.
+        self.remember_connections = True
         self.udp: dict[int, UdpSocket] = {}
         self._src_ip = ""  # source of the segment being delivered (for the recorder's filter)
         self._delivering: int | None = None  # its step, so an endpoint's drop names what it dropped
@@ -167,7 +173,7 @@ class Host:
             self.recorder.segment_delivered(now, step, self.name, duplicate)
         self._delivering = None
         if self._waiting:
-            self._retest(reopened, touched, touched.parent if isinstance(touched, Connection) else None)
+            self._retest(touched, touched.parent if isinstance(touched, Connection) else None, reopened)
 
     def icmp_too_big(self, dst_ip: str, seg: Segment, mtu: int) -> None:
         """ICMP "fragmentation needed" about a segment we sent to ``dst_ip`` (RFC 1191, RFC 5927)."""
@@ -200,7 +206,8 @@ class Host:
             self._serials += 1
         if rec is None or rec.featured is None or self._featured(conn):
             # A crowd scenario keeps (and shows the state of) only the connections it features.
-            self.all_connections.append(conn)
+            if self.remember_connections:
+                self.all_connections.append(conn)
             self._primary = conn
 
     def _forget(self, conn: Connection) -> None:
@@ -352,29 +359,49 @@ class Host:
                 waits.append(entry)
         return w
 
-    def _retest(self, *touched: object) -> None:
+    def _retest(self, source: object, parent: object = None, also: object = None) -> None:
         """Resolve the waits on what an input touched whose predicates now hold, in registration order.
 
-        An input to a listener's child may also have filled the listener's accept queue:
-        callers name the child's parent too.  After a crash every wait is tested once.
+        ``source`` is what the input went to; an input to a listener's child may also have
+        filled the listener's accept queue, so callers name the child's ``parent`` too;
+        ``also`` is a connection a SYN took over from TIME_WAIT.  After a crash every
+        wait is tested once.
         """
         waiting = self._waiting
         if self._retest_all:
             self._retest_all = False
-            touched = tuple(waiting)
-        waits: list[tuple[int, Callable[[], Any], Waitable, object]] | None = None
-        for source in touched:
-            if source is not None:
-                more = waiting.pop(source, None)
-                if more is not None:
-                    waits = more if waits is None else sorted(waits + more)
+            self._retest_sources(list(waiting))
+            return
+        if (parent is not None and parent in waiting) or (also is not None and also in waiting):
+            self._retest_sources([also, source, parent])
+            return
+        waits = waiting.get(source)
         if waits is None:
             return
+        # The common case: one thing touched, usually one wait on it.
         for entry in waits:
             result = entry[1]()
             if result is not None:
                 entry[2].resolve(*result)
-            else:
+        pending = [entry for entry in waits if not entry[2].done]
+        if not pending:
+            del waiting[source]
+        elif len(pending) < len(waits):
+            waiting[source] = pending
+
+    def _retest_sources(self, sources: list[object]) -> None:
+        """:meth:`_retest` for waits on several things at once, merged in registration order."""
+        waiting = self._waiting
+        waits: list[tuple[int, Callable[[], Any], Waitable, object]] = []
+        for source in sources:
+            if source is not None:
+                waits += waiting.pop(source, ())
+        waits.sort()
+        for entry in waits:
+            result = entry[1]()
+            if result is not None:
+                entry[2].resolve(*result)
+            elif not entry[2].done:
                 # Still waiting: back under what it is about, keeping registration order.
                 pending = waiting.get(entry[3])
                 if pending is None:
@@ -462,8 +489,9 @@ class Host:
         if keepalive is not None:
             conn.set_keepalive(*keepalive)
         self._register(conn)
-        self._record_event("app", conn=conn, call="connect", remote=f"{ip}:{port}",
-                           **({"bytes": len(fastopen_data)} if fastopen_data else {}))
+        if self.recorder is not None:
+            self._record_event("app", conn=conn, call="connect", remote=f"{ip}:{port}",
+                               **({"bytes": len(fastopen_data)} if fastopen_data else {}))
         conn.open_active(self.sched.now, fastopen_data=fastopen_data, isn=isn)
         self.pump(conn)
         sock = Socket(self, conn)
@@ -535,7 +563,8 @@ class ListeningSocket:
             conn = listener.accept()
             if conn is None:
                 return None
-            host._record_event("app", conn=conn, call="accept", remote=f"{conn.remote[0]}:{conn.remote[1]}")
+            if host.recorder is not None:
+                host._record_event("app", conn=conn, call="accept", remote=f"{conn.remote[0]}:{conn.remote[1]}")
             return (Socket(host, conn),)
         return host._wait_until(listener, ready)
 
@@ -556,40 +585,48 @@ class Socket:
     def state(self) -> State:
         return self.conn.state
 
-    def _call(self, name: str, fn: Callable[[], Any], **fields: Any) -> Any:
-        self.host._record_event("app", conn=self.conn, call=name, **fields)
+    def _call(self, name: str, fn: Callable[..., None], *data: bytes) -> None:
+        """A socket call: ``fn(*data, now)`` on the connection, then what it sent goes out.
+
+        ``data`` is send()'s bytes, the only argument a call takes; the trace counts them.
+        """
+        host, conn = self.host, self.conn
+        if host.recorder is not None:
+            host._record_event("app", conn=conn, call=name, **({"bytes": len(data[0])} if data else {}))
         try:
-            result = fn()
+            fn(*data, host.sched.now)
         except TcpError as exc:
             raise SocketError(str(exc)) from None
-        host = self.host
-        host.pump(self.conn)
+        host.pump(conn)
         if host._waiting:
-            host._retest(self.conn, self.conn.parent)
-        return result
+            host._retest(conn, conn.parent)
 
     def send(self, data: bytes) -> None:
-        if self.conn.error:
-            raise SocketError(self.conn.error, _errno(self.conn))
-        self._call("send", lambda: self.conn.send(data, self.host.sched.now), bytes=len(data))
+        conn = self.conn
+        if conn.error:
+            raise SocketError(conn.error, _errno(conn))
+        self._call("send", conn.send, data)
 
     def recv(self) -> Waitable:
         """Wait for data; resolves with everything readable, b"" at end of stream."""
-        conn, host = self.conn, self.host
+        return self.host._wait_until(self.conn, self._readable)
 
-        def ready():
-            if conn.rcvbuf:
-                data = conn.read(host.sched.now)
+    def _readable(self) -> tuple[Any, ...] | None:
+        """recv()'s condition: data, the end of the stream, or the connection's end."""
+        conn, host = self.conn, self.host
+        if conn.rcvbuf:
+            data = conn.read(host.sched.now)
+            if host.recorder is not None:
                 host._record_event("app", conn=conn, call="recv", bytes=len(data))
-                host.pump(conn)
-                return (data,)
-            if conn.eof:
+            host.pump(conn)
+            return (data,)
+        if conn.eof:
+            if host.recorder is not None:
                 host._record_event("app", conn=conn, call="recv", bytes=0, eof=True)
-                return (b"",)
-            if conn.state is CLOSED:
-                return (None, SocketError(conn.error or "connection closed", _errno(conn)))
-            return None
-        return host._wait_until(conn, ready)
+            return (b"",)
+        if conn.state is CLOSED:
+            return (None, SocketError(conn.error or "connection closed", _errno(conn)))
+        return None
 
     def recv_until_eof(self) -> Generator[Waitable, Any, bytes]:
         """``data = yield from sock.recv_until_eof()``."""
@@ -601,13 +638,13 @@ class Socket:
             chunks.append(data)
 
     def shutdown(self) -> None:
-        self._call("shutdown", lambda: self.conn.shutdown(self.host.sched.now))
+        self._call("shutdown", self.conn.shutdown)
 
     def close(self) -> None:
-        self._call("close", lambda: self.conn.close(self.host.sched.now))
+        self._call("close", self.conn.close)
 
     def abort(self) -> None:
-        self._call("abort", lambda: self.conn.abort(self.host.sched.now))
+        self._call("abort", self.conn.abort)
 
 
 class UdpSocket:
