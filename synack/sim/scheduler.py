@@ -11,7 +11,8 @@ the same pending entries, whether or not its callbacks were cancelled.
 
 from __future__ import annotations
 
-import heapq
+from collections import deque
+from heapq import heappop, heappush
 from typing import Any, Callable
 
 # Lower runs first at equal times: deliveries before timers before applications,
@@ -29,27 +30,38 @@ _SHIFT = _COUNTER_BITS + 2
 
 
 class Scheduler:
-    """Timers wait on a heap of their own: they are far ahead (a TIME_WAIT's 60 s, a SYN's 1 s
-    retransmission), so they make a large heap, while deliveries and applications are due
-    within a round trip and keep theirs small.  Each step runs the smaller of the two heads,
-    so the order is the same as with one heap."""
+    """Three queues, one order.
+
+    Timers wait on a heap of their own: they are far ahead (a TIME_WAIT's 60 s, a
+    SYN's 1 s retransmission), so they make a large heap, while deliveries and
+    sleeps are due within a round trip and keep theirs small.  An application
+    resumed now (a socket call's result) waits in a plain FIFO, ``_ready``: it
+    comes after everything on the heaps due now, which was scheduled earlier or
+    at a lower priority, and before anything later, so it needs no key.  Each
+    step runs the earliest of the heads, so the order is that of one heap.
+    """
 
     def __init__(self) -> None:
         self.now = 0
         self._heap: list[int] = []
         self._timers: list[int] = []
+        self._ready: deque[tuple[Callable[..., Any], tuple]] = deque()
         self._entries: dict[int, tuple[Callable[..., Any], tuple]] = {}
         self._counter = 0
         self.executed = 0
 
     def call_at(self, when: int, fn: Callable[..., Any], priority: int = APPLICATION, *args: Any) -> int:
-        """Run ``fn(*args)`` at ``when`` (now, if that is past); returns a key for :meth:`cancel`."""
-        if when < self.now:
+        """Run ``fn(*args)`` at ``when`` (now, if that is past); returns a key for :meth:`cancel`
+        (0, which cancels nothing, for an application resumed now)."""
+        if when <= self.now:
+            if priority == APPLICATION:
+                self._ready.append((fn, args))
+                return 0
             when = self.now
         self._counter += 1
         key = (((when << 2) | priority) << _COUNTER_BITS) | self._counter
         self._entries[key] = (fn, args)
-        heapq.heappush(self._timers if priority == TIMER else self._heap, key)
+        heappush(self._timers if priority == TIMER else self._heap, key)
         return key
 
     def call_later(self, delay: int, fn: Callable[..., Any], priority: int = APPLICATION, *args: Any) -> int:
@@ -62,7 +74,7 @@ class Scheduler:
     def run(self, until: int | None = None, max_events: int = 10_000_000) -> None:
         heap = self._heap
         timers = self._timers
-        pop = heapq.heappop
+        ready = self._ready
         limit = self.executed + max_events
         entries = self._entries
         while True:
@@ -75,27 +87,37 @@ class Scheduler:
             elif timers:
                 key = timers[0]
                 first = timers
+            elif ready:
+                key = -1  # only the ready queue is left
+                first = heap
             else:
                 return
-            if until is not None and (key >> _SHIFT) > until:
-                self.now = until
-                return
-            pop(first)
-            self.now = key >> _SHIFT
-            entry = entries.pop(key, None)
-            if entry is None:
-                continue  # cancelled
+            if ready and (key < 0 or key >> _SHIFT > self.now):
+                # Nothing else is due now: the applications resumed at this instant run.
+                fn, args = ready.popleft()
+            else:
+                if until is not None and (key >> _SHIFT) > until:
+                    self.now = until
+                    return
+                heappop(first)
+                self.now = key >> _SHIFT
+                entry = entries.pop(key, None)
+                if entry is None:
+                    continue  # cancelled
+                fn, args = entry
             self.executed += 1
             if self.executed > limit:
                 raise RuntimeError(f"simulation exceeded {max_events} events")
-            entry[0](*entry[1])
+            fn(*args)
 
     def next_time(self) -> int | None:
         """When the earliest scheduled callback is due (cancelled ones included), or None when nothing is."""
+        if self._ready:
+            return self.now
         heads = [h[0] for h in (self._heap, self._timers) if h]
         return min(heads) >> _SHIFT if heads else None
 
     @property
     def pending(self) -> int:
-        """Entries left on the heaps, cancelled ones included (see the module's docstring)."""
-        return len(self._heap) + len(self._timers)
+        """Callbacks left to run, cancelled ones included (see the module's docstring)."""
+        return len(self._heap) + len(self._timers) + len(self._ready)
