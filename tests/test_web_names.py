@@ -29,6 +29,9 @@ def test_the_page_spells_states_as_the_terminal_does():
     assert options == list(STYLES)
 
 
+browser = pytest.mark.browser
+
+
 def _browser_helpers():
     pytest.importorskip("playwright.sync_api")
     import test_web_browser as web
@@ -38,6 +41,7 @@ def _browser_helpers():
     return web
 
 
+@browser
 def test_netstat_names_on_the_boxes_and_in_the_link(page, base_url):
     web = _browser_helpers()
     page.goto(f"{base_url}/?scenario=handshake&step=1")
@@ -58,6 +62,7 @@ def test_netstat_names_on_the_boxes_and_in_the_link(page, base_url):
     web.expect(web.server(page)).to_contain_text("was SYN_RECV")
 
 
+@browser
 def test_ss_names_in_the_note_and_the_time_wait_countdown(page, base_url):
     web = _browser_helpers()
     page.goto(f"{base_url}/?scenario=handshake&names=ss")
@@ -72,6 +77,7 @@ def test_ss_names_in_the_note_and_the_time_wait_countdown(page, base_url):
     assert "names=" not in page.url
 
 
+@browser
 def test_an_unknown_spelling_falls_back_quietly(page, base_url):
     web = _browser_helpers()
     page.goto(f"{base_url}/?scenario=handshake&names=klingon&step=1")
@@ -79,6 +85,7 @@ def test_an_unknown_spelling_falls_back_quietly(page, base_url):
     web.expect(web.server(page)).to_contain_text("SYN_RECEIVED")
 
 
+@browser
 def test_the_crowd_chart_follows_the_spelling(page, base_url):
     web = _browser_helpers()
     page.goto(f"{base_url}/?scenario=time_wait&names=ss")
@@ -91,6 +98,7 @@ def test_the_crowd_chart_follows_the_spelling(page, base_url):
     web.expect(page.locator("#crowd-plot")).to_have_attribute("aria-label", re.compile(r"server TIME_WAIT peaks"))
 
 
+@browser
 def test_an_open_capture_lists_and_plays_in_the_chosen_spelling(page, base_url):
     web = _browser_helpers()
     page.goto(f"{base_url}/?names=ss")
