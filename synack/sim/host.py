@@ -231,7 +231,7 @@ class Host:
                     self.network.transmit(self.name, self.ip, conn.remote[0], seg, reason)
             finally:
                 self.recorder.sender_socket = None
-        else:
+        elif out:
             for seg in out:
                 self.network.transmit(self.name, self.ip, conn.remote[0], seg, "")
         if conn.state is CLOSED:
@@ -585,27 +585,32 @@ class Socket:
     def state(self) -> State:
         return self.conn.state
 
-    def _call(self, name: str, fn: Callable[..., None], *data: bytes) -> None:
-        """A socket call: ``fn(*data, now)`` on the connection, then what it sent goes out.
-
-        ``data`` is send()'s bytes, the only argument a call takes; the trace counts them.
-        """
-        host, conn = self.host, self.conn
+    def _calling(self, name: str, nbytes: int = -1) -> int:
+        """Before a socket call: trace it (``nbytes`` for send); returns the time to call the engine with."""
+        host = self.host
         if host.recorder is not None:
-            host._record_event("app", conn=conn, call=name, **({"bytes": len(data[0])} if data else {}))
-        try:
-            fn(*data, host.sched.now)
-        except TcpError as exc:
-            raise SocketError(str(exc)) from None
+            host._record_event("app", conn=self.conn, call=name, **({"bytes": nbytes} if nbytes >= 0 else {}))
+        return host.sched.now
+
+    def _called(self) -> None:
+        """After a socket call: what the engine sent goes out, and waits on the connection are re-tested."""
+        host, conn = self.host, self.conn
         host.pump(conn)
         if host._waiting:
             host._retest(conn, conn.parent)
 
+    # Each call is written out, not passed as a function: the compiled build calls the engine
+    # directly then, where a bound method or a lambda would go through the generic call protocol.
     def send(self, data: bytes) -> None:
         conn = self.conn
         if conn.error:
             raise SocketError(conn.error, _errno(conn))
-        self._call("send", conn.send, data)
+        now = self._calling("send", len(data))
+        try:
+            conn.send(data, now)
+        except TcpError as exc:
+            raise SocketError(str(exc)) from None
+        self._called()
 
     def recv(self) -> Waitable:
         """Wait for data; resolves with everything readable, b"" at end of stream."""
@@ -638,13 +643,28 @@ class Socket:
             chunks.append(data)
 
     def shutdown(self) -> None:
-        self._call("shutdown", self.conn.shutdown)
+        now = self._calling("shutdown")
+        try:
+            self.conn.shutdown(now)
+        except TcpError as exc:
+            raise SocketError(str(exc)) from None
+        self._called()
 
     def close(self) -> None:
-        self._call("close", self.conn.close)
+        now = self._calling("close")
+        try:
+            self.conn.close(now)
+        except TcpError as exc:
+            raise SocketError(str(exc)) from None
+        self._called()
 
     def abort(self) -> None:
-        self._call("abort", self.conn.abort)
+        now = self._calling("abort")
+        try:
+            self.conn.abort(now)
+        except TcpError as exc:
+            raise SocketError(str(exc)) from None
+        self._called()
 
 
 class UdpSocket:

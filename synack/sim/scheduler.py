@@ -11,22 +11,26 @@ the same pending entries, whether or not its callbacks were cancelled.
 
 from __future__ import annotations
 
-from collections import deque
-from heapq import heappop, heappush
-from typing import Any, Callable
+import heapq
+from typing import Any, Callable, Final
 
 # Lower runs first at equal times: deliveries before timers before applications,
 # so an application woken at time t sees every segment that arrived at t.
-DELIVERY = 0
-TIMER = 1
-APPLICATION = 2
+# (Final: the compiled build inlines them instead of looking them up at every use.)
+DELIVERY: Final = 0
+TIMER: Final = 1
+APPLICATION: Final = 2
+
+# Final, the compiled build keeps these in C variables: a plain import is a dict lookup per call.
+_heappush: Final = heapq.heappush
+_heappop: Final = heapq.heappop
 
 
 # Time, priority and the tie-breaking counter are packed into one integer key, so the
 # heaps hold plain ints and compare them directly: (time << 2 | priority) << 40 | counter.
 # The callbacks wait in a dict under their key; a cancelled one is missing there.
-_COUNTER_BITS = 40
-_SHIFT = _COUNTER_BITS + 2
+_COUNTER_BITS: Final = 40
+_SHIFT: Final = _COUNTER_BITS + 2
 
 
 class Scheduler:
@@ -45,7 +49,9 @@ class Scheduler:
         self.now = 0
         self._heap: list[int] = []
         self._timers: list[int] = []
-        self._ready: deque[tuple[Callable[..., Any], tuple]] = deque()
+        # A list read from _ready_at on (list operations are primitives of the compiled build).
+        self._ready: list[tuple[Callable[..., Any], tuple]] = []
+        self._ready_at = 0
         self._entries: dict[int, tuple[Callable[..., Any], tuple]] = {}
         self._counter = 0
         self.executed = 0
@@ -61,7 +67,7 @@ class Scheduler:
         self._counter += 1
         key = (((when << 2) | priority) << _COUNTER_BITS) | self._counter
         self._entries[key] = (fn, args)
-        heappush(self._timers if priority == TIMER else self._heap, key)
+        _heappush(self._timers if priority == TIMER else self._heap, key)
         return key
 
     def call_later(self, delay: int, fn: Callable[..., Any], priority: int = APPLICATION, *args: Any) -> int:
@@ -69,7 +75,8 @@ class Scheduler:
 
     def cancel(self, key: int) -> None:
         """Do not run the callback scheduled under ``key`` (nothing happens if it ran already)."""
-        self._entries.pop(key, None)
+        if key in self._entries:
+            del self._entries[key]
 
     def run(self, until: int | None = None, max_events: int = 10_000_000) -> None:
         heap = self._heap
@@ -94,16 +101,23 @@ class Scheduler:
                 return
             if ready and (key < 0 or key >> _SHIFT > self.now):
                 # Nothing else is due now: the applications resumed at this instant run.
-                fn, args = ready.popleft()
+                at = self._ready_at
+                fn, args = ready[at]
+                if at + 1 == len(ready):
+                    ready.clear()
+                    self._ready_at = 0
+                else:
+                    self._ready_at = at + 1
             else:
                 if until is not None and (key >> _SHIFT) > until:
                     self.now = until
                     return
-                heappop(first)
+                _heappop(first)
                 self.now = key >> _SHIFT
-                entry = entries.pop(key, None)
+                entry = entries.get(key)
                 if entry is None:
                     continue  # cancelled
+                del entries[key]
                 fn, args = entry
             self.executed += 1
             if self.executed > limit:
@@ -112,7 +126,7 @@ class Scheduler:
 
     def next_time(self) -> int | None:
         """When the earliest scheduled callback is due (cancelled ones included), or None when nothing is."""
-        if self._ready:
+        if self._ready:  # emptied as soon as its last entry runs
             return self.now
         heads = [h[0] for h in (self._heap, self._timers) if h]
         return min(heads) >> _SHIFT if heads else None
@@ -120,4 +134,4 @@ class Scheduler:
     @property
     def pending(self) -> int:
         """Callbacks left to run, cancelled ones included (see the module's docstring)."""
-        return len(self._heap) + len(self._timers) + len(self._ready)
+        return len(self._heap) + len(self._timers) + len(self._ready) - self._ready_at
