@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import random
 from collections import Counter
-from typing import TYPE_CHECKING, Any, Callable, Generator
+from typing import TYPE_CHECKING, Any, Callable, Final, Generator
 
 from ..tcp.endpoint import Connection, Context, reset_for_unknown
 from ..tcp.errors import TcpError
@@ -30,6 +30,9 @@ if TYPE_CHECKING:
     from .recorder import Recorder
 
 EPHEMERAL_LOW, EPHEMERAL_HIGH = 32768, 60999  # Linux ip_local_port_range
+
+# Final, the compiled build keeps it in a C variable instead of looking it up in builtins per call.
+_min: Final = min
 
 
 class SocketError(Exception):
@@ -136,8 +139,9 @@ class Host:
                 self._record_event("drop", reason=f"{self.name} is down", step=step)
             return
         now = self.sched.now
-        self._src_ip = src_ip
-        self._delivering = step
+        if self.recorder is not None:  # for the recorder's filter and notes only
+            self._src_ip = src_ip
+            self._delivering = step
         conn = self.connections.get((seg.dst_port, src_ip, seg.src_port))
         # What this segment may have changed, for the applications waiting on it.
         touched: Connection | Listener | None = conn
@@ -169,9 +173,10 @@ class Host:
                 rst = reset_for_unknown(seg)
                 if rst is not None:
                     self.network.transmit(self.name, self.ip, src_ip, rst, "rst")
-        if self.recorder is not None and step is not None:
-            self.recorder.segment_delivered(now, step, self.name, duplicate)
-        self._delivering = None
+        if self.recorder is not None:
+            if step is not None:
+                self.recorder.segment_delivered(now, step, self.name, duplicate)
+            self._delivering = None
         if self._waiting:
             self._retest(touched, touched.parent if isinstance(touched, Connection) else None, reopened)
 
@@ -240,7 +245,7 @@ class Host:
         timers = conn.timers
         if not timers:
             return
-        deadline = min(timers.values())
+        deadline = _min(timers.values())
         wakeup = self._wakeups.get(conn)
         if wakeup is not None:
             # One wake-up per connection is kept on the heap; a later deadline reuses it

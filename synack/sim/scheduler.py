@@ -75,8 +75,7 @@ class Scheduler:
 
     def cancel(self, key: int) -> None:
         """Do not run the callback scheduled under ``key`` (nothing happens if it ran already)."""
-        if key in self._entries:
-            del self._entries[key]
+        self._entries.pop(key, None)
 
     def run(self, until: int | None = None, max_events: int = 10_000_000) -> None:
         heap = self._heap
@@ -114,10 +113,9 @@ class Scheduler:
                     return
                 _heappop(first)
                 self.now = key >> _SHIFT
-                entry = entries.get(key)
+                entry = entries.pop(key, None)
                 if entry is None:
                     continue  # cancelled
-                del entries[key]
                 fn, args = entry
             self.executed += 1
             if self.executed > limit:
