@@ -79,6 +79,9 @@ class Waitable:
 #: What an application script is: a generator that yields waitables and is sent their results.
 App = Generator[Waitable, Any, Any]
 
+#: What an application waits for (see Host._wait_until): None while it does not hold, then (value, error).
+Condition = Callable[[], "tuple[Any, BaseException | None] | None"]
+
 
 class Host:
     def __init__(self, name: str, ip: str, sched: Scheduler, network: "Network", ctx: Context,
@@ -97,7 +100,7 @@ class Host:
         # Applications waiting for a condition, by what the condition is about (a connection, a
         # listener, a UDP socket): (registration number, predicate, waitable, that).  Only the waits of
         # what an input touched are re-tested after it; the number keeps registration order.
-        self._waiting: dict[object, list[tuple[int, Callable[[], Any], Waitable, object]]] = {}
+        self._waiting: dict[object, list[tuple[int, Condition, Waitable, object]]] = {}
         self._waits = 0
         self._retest_all = False  # a crash changed every connection at once
         self.port_range = (EPHEMERAL_LOW, EPHEMERAL_HIGH)
@@ -344,7 +347,7 @@ class Host:
             return
         waitable.wait(self, gen)
 
-    def _wait_until(self, about: object, predicate: Callable[[], Any]) -> Waitable:
+    def _wait_until(self, about: object, predicate: Condition) -> Waitable:
         """A waitable resolved when ``predicate()`` returns something other than None.
 
         ``about`` is the connection, listener or UDP socket the predicate reads: it is
@@ -353,7 +356,7 @@ class Host:
         w = Waitable()
         result = predicate()
         if result is not None:
-            w.resolve(*result)
+            w.resolve(result[0], result[1])
         else:
             self._waits += 1
             entry = (self._waits, predicate, w, about)
@@ -387,7 +390,7 @@ class Host:
         for entry in waits:
             result = entry[1]()
             if result is not None:
-                entry[2].resolve(*result)
+                entry[2].resolve(result[0], result[1])
         pending = [entry for entry in waits if not entry[2].done]
         if not pending:
             del waiting[source]
@@ -397,7 +400,7 @@ class Host:
     def _retest_sources(self, sources: list[object]) -> None:
         """:meth:`_retest` for waits on several things at once, merged in registration order."""
         waiting = self._waiting
-        waits: list[tuple[int, Callable[[], Any], Waitable, object]] = []
+        waits: list[tuple[int, Condition, Waitable, object]] = []
         for source in sources:
             if source is not None:
                 waits += waiting.pop(source, ())
@@ -405,7 +408,7 @@ class Host:
         for entry in waits:
             result = entry[1]()
             if result is not None:
-                entry[2].resolve(*result)
+                entry[2].resolve(result[0], result[1])
             elif not entry[2].done:
                 # Still waiting: back under what it is about, keeping registration order.
                 pending = waiting.get(entry[3])
@@ -503,7 +506,7 @@ class Host:
 
         def ready():
             if conn.state in SYNCHRONIZED:
-                return (sock,)
+                return (sock, None)
             if conn.state is CLOSED:
                 errno_name = _errno(conn)
                 self.connect_failures[errno_name or "error"] += 1
@@ -570,7 +573,7 @@ class ListeningSocket:
                 return None
             if host.recorder is not None:
                 host._record_event("app", conn=conn, call="accept", remote=f"{conn.remote[0]}:{conn.remote[1]}")
-            return (Socket(host, conn),)
+            return (Socket(host, conn), None)
         return host._wait_until(listener, ready)
 
     def close(self) -> None:
@@ -621,7 +624,7 @@ class Socket:
         """Wait for data; resolves with everything readable, b"" at end of stream."""
         return self.host._wait_until(self.conn, self._readable)
 
-    def _readable(self) -> tuple[Any, ...] | None:
+    def _readable(self) -> tuple[Any, BaseException | None] | None:
         """recv()'s condition: data, the end of the stream, or the connection's end."""
         conn, host = self.conn, self.host
         if conn.rcvbuf:
@@ -629,11 +632,11 @@ class Socket:
             if host.recorder is not None:
                 host._record_event("app", conn=conn, call="recv", bytes=len(data))
             host.pump(conn)
-            return (data,)
+            return (data, None)
         if conn.eof:
             if host.recorder is not None:
                 host._record_event("app", conn=conn, call="recv", bytes=0, eof=True)
-            return (b"",)
+            return (b"", None)
         if conn.state is CLOSED:
             return (None, SocketError(conn.error or "connection closed", _errno(conn)))
         return None
@@ -690,8 +693,8 @@ class UdpSocket:
 
         def ready():
             if waitable is not None and waitable.done:
-                return (None,)  # timed out already: leave the datagram for the next call
-            return (self.queue.pop(0),) if self.queue else None
+                return (None, None)  # timed out already: leave the datagram for the next call
+            return (self.queue.pop(0), None) if self.queue else None
         waitable = self.host._wait_until(self, ready)
         if timeout_us is not None and not waitable.done:
             self.host.sched.call_later(timeout_us, waitable.resolve, APPLICATION, None)
