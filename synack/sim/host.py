@@ -593,32 +593,37 @@ class Socket:
     def state(self) -> State:
         return self.conn.state
 
-    def _calling(self, name: str, nbytes: int = -1) -> int:
-        """Before a socket call: trace it (``nbytes`` for send); returns the time to call the engine with."""
-        host = self.host
-        if host.recorder is not None:
-            host._record_event("app", conn=self.conn, call=name, **({"bytes": nbytes} if nbytes >= 0 else {}))
-        return host.sched.now
+    def _call(self, name: str, data: bytes = b"") -> None:
+        """A socket call on the connection (``data`` for send), then what it sent goes out.
 
-    def _called(self) -> None:
-        """After a socket call: what the engine sent goes out, and waits on the connection are re-tested."""
+        The engine's methods are called by name here, not passed in as functions: the
+        compiled build calls them directly then, where a bound method or a lambda would
+        go through the generic call protocol.
+        """
         host, conn = self.host, self.conn
+        if host.recorder is not None:
+            host._record_event("app", conn=conn, call=name, **({"bytes": len(data)} if name == "send" else {}))
+        now = host.sched.now
+        try:
+            if name == "send":
+                conn.send(data, now)
+            elif name == "close":
+                conn.close(now)
+            elif name == "shutdown":
+                conn.shutdown(now)
+            else:
+                conn.abort(now)
+        except TcpError as exc:
+            raise SocketError(str(exc)) from None
         host.pump(conn)
         if host._waiting:
             host._retest(conn, conn.parent)
 
-    # Each call is written out, not passed as a function: the compiled build calls the engine
-    # directly then, where a bound method or a lambda would go through the generic call protocol.
     def send(self, data: bytes) -> None:
         conn = self.conn
         if conn.error:
             raise SocketError(conn.error, _errno(conn))
-        now = self._calling("send", len(data))
-        try:
-            conn.send(data, now)
-        except TcpError as exc:
-            raise SocketError(str(exc)) from None
-        self._called()
+        self._call("send", data)
 
     def recv(self) -> Waitable:
         """Wait for data; resolves with everything readable, b"" at end of stream."""
@@ -651,28 +656,13 @@ class Socket:
             chunks.append(data)
 
     def shutdown(self) -> None:
-        now = self._calling("shutdown")
-        try:
-            self.conn.shutdown(now)
-        except TcpError as exc:
-            raise SocketError(str(exc)) from None
-        self._called()
+        self._call("shutdown")
 
     def close(self) -> None:
-        now = self._calling("close")
-        try:
-            self.conn.close(now)
-        except TcpError as exc:
-            raise SocketError(str(exc)) from None
-        self._called()
+        self._call("close")
 
     def abort(self) -> None:
-        now = self._calling("abort")
-        try:
-            self.conn.abort(now)
-        except TcpError as exc:
-            raise SocketError(str(exc)) from None
-        self._called()
+        self._call("abort")
 
 
 class UdpSocket:
