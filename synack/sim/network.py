@@ -135,6 +135,7 @@ class Network:
         self.link = link
         self.recorder = recorder
         self.hosts: dict[str, Attached] = {}
+        self._deliver: dict[str, Callable[[str, Segment, int | None], None]] = {}  # by address, bound once
         self.impairments: list[Impairment] = []
         self.rewrites: list[Rewrite] = []
         self.narrow: NarrowLink | None = None
@@ -144,6 +145,7 @@ class Network:
 
     def attach(self, host: Attached) -> None:
         self.hosts[host.ip] = host
+        self._deliver[host.ip] = host.deliver
 
     def impair(self, impairment: Impairment) -> None:
         self.impairments.append(impairment)
@@ -163,9 +165,9 @@ class Network:
         if (self.recorder is None and not self.impairments and not link.loss and not link.jitter_us
                 and not link.reorder and not link.duplicate and not self.rewrites and self.narrow is None):
             # A perfect link and nobody watching: just carry the segment (the benchmark's path).
-            target = self.hosts.get(dst_ip)
-            if target is not None:
-                self.sched.call_at(now + link.delay_us, target.deliver, DELIVERY, src_ip, seg, None)
+            deliver = self._deliver.get(dst_ip)
+            if deliver is not None:
+                self.sched.call_at(now + link.delay_us, deliver, DELIVERY, src_ip, seg, None)
             return
         lost_reason = None
         for imp in self.impairments:
