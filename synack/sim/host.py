@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import random
 from collections import Counter
-from typing import TYPE_CHECKING, Any, Callable, Final, Generator
+from typing import TYPE_CHECKING, Any, Callable, Generator
 
 from ..tcp.endpoint import Connection, Context, reset_for_unknown
 from ..tcp.errors import TcpError
@@ -30,9 +30,6 @@ if TYPE_CHECKING:
     from .recorder import Recorder
 
 EPHEMERAL_LOW, EPHEMERAL_HIGH = 32768, 60999  # Linux ip_local_port_range
-
-# Final, the compiled build keeps it in a C variable instead of looking it up in builtins per call.
-_min: Final = min
 
 
 class SocketError(Exception):
@@ -259,7 +256,10 @@ class Host:
         timers = conn.timers
         if not timers:
             return
-        deadline = _min(timers.values())
+        deadline = -1
+        for when in timers.values():  # min() of one to three: the compiled build calls min() generically
+            if deadline < 0 or when < deadline:
+                deadline = when
         wakeup = self._wakeups.get(conn)
         if wakeup is not None:
             # One wake-up per connection is kept on the heap; a later deadline reuses it
