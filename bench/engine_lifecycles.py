@@ -27,6 +27,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -34,6 +35,47 @@ sys.path.insert(0, str(ROOT))
 HOP_US = 25  # virtual time between one segment's sending and its arrival
 REQUEST, ANSWER = 100, 200
 SEGMENTS_PER_LIFECYCLE = 10
+
+if TYPE_CHECKING:  # imported late elsewhere: SYNACK_PURE must be settled before synack is
+    from synack.tcp.endpoint import Connection
+    from synack.tcp.listener import Listener
+
+
+class Pair:
+    """A client connection and the listener (and its child) it talks to, passing segments by hand."""
+
+    def __init__(self, client: Connection, listener: Listener, now: int) -> None:
+        self.client = client
+        self.listener = listener
+        self.remote = (client.local[0], client.local[1])
+        self.child: Connection | None = None
+        self.now = now
+        self.segments = 0
+
+    def exchange(self) -> None:
+        """Pass segments both ways until both sides are quiet."""
+        client, listener = self.client, self.listener
+        moved = True
+        while moved:
+            moved = False
+            for seg in client.segments_to_send():
+                self.segments += 1
+                moved = True
+                self.now += HOP_US
+                if self.child is not None:
+                    self.child.receive(seg, self.now)
+                    continue
+                self.child = listener.receive(self.remote, seg, self.now)
+                for _dest, answer in listener.segments_to_send():
+                    self.segments += 1
+                    self.now += HOP_US
+                    client.receive(answer, self.now)
+            if self.child is not None:
+                for seg in self.child.segments_to_send():
+                    self.segments += 1
+                    moved = True
+                    self.now += HOP_US
+                    client.receive(seg, self.now)
 
 
 def simulate(n: int) -> int:
@@ -53,56 +95,28 @@ def simulate(n: int) -> int:
     segments = 0
     for i in range(n):
         client = Connection(client_ctx, (client_ip, 32768 + i % 28232), server)
-        remote = (client_ip, client.local[1])
-        child: list[Connection] = []
-
-        def exchange() -> None:
-            # Pass segments both ways until both sides are quiet.
-            nonlocal now, segments
-            moved = True
-            while moved:
-                moved = False
-                for seg in client.segments_to_send():
-                    segments += 1
-                    moved = True
-                    now += HOP_US
-                    if child:
-                        child[0].receive(seg, now)
-                        continue
-                    made = listener.receive(remote, seg, now)
-                    if made is not None:
-                        child.append(made)
-                    for _dest, answer in listener.segments_to_send():
-                        segments += 1
-                        now += HOP_US
-                        client.receive(answer, now)
-                if child:
-                    for seg in child[0].segments_to_send():
-                        segments += 1
-                        moved = True
-                        now += HOP_US
-                        client.receive(seg, now)
-
-        client.open_active(now)
-        exchange()
+        pair = Pair(client, listener, now)
+        client.open_active(pair.now)
+        pair.exchange()
         srv = listener.accept()
-        assert srv is not None and srv is child[0]
-        client.send(b"q" * REQUEST, now)
-        exchange()
-        srv.read(now)
-        srv.send(b"a" * ANSWER, now)
-        exchange()
-        client.read(now)
-        client.close(now)
-        exchange()
-        srv.read(now)  # end of stream
-        srv.close(now)
-        exchange()
+        assert srv is not None and srv is pair.child
+        client.send(b"q" * REQUEST, pair.now)
+        pair.exchange()
+        srv.read(pair.now)
+        srv.send(b"a" * ANSWER, pair.now)
+        pair.exchange()
+        client.read(pair.now)
+        client.close(pair.now)
+        pair.exchange()
+        srv.read(pair.now)  # end of stream
+        srv.close(pair.now)
+        pair.exchange()
         # Later in virtual time, the client's TIME_WAIT runs out.
         deadline = client.next_deadline()
         assert deadline is not None
         now = deadline
         client.on_timer(now)
+        segments += pair.segments
         if client.state is not CLOSED or srv.state is not CLOSED:
             raise AssertionError(f"lifecycle {i} ended with client {client.state}, server {srv.state}")
     if segments != SEGMENTS_PER_LIFECYCLE * n:
