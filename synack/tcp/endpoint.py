@@ -82,8 +82,14 @@ FIN_BIT: Final = 0x01
 SYN_BIT: Final = 0x02
 RST_BIT: Final = 0x04
 ACK_BIT: Final = 0x10
+ACK_PSH_BITS: Final = 0x18
 _OUTPUT_STATES: Final = frozenset({ESTABLISHED, CLOSE_WAIT, FIN_WAIT_1, CLOSING, LAST_ACK})
+# Where header prediction takes a bare ACK (data only in ESTABLISHED): every synchronized state
+# but SYN_RECEIVED and TIME_WAIT, whose special cases come before the ordered checks.
+_PREDICTED_ACK_STATES: Final = frozenset({ESTABLISHED, CLOSE_WAIT, FIN_WAIT_1, FIN_WAIT_2, CLOSING, LAST_ACK})
 TS_OPTION_BYTES: Final = 12  # nop, nop, TS: what every segment carries once timestamps are agreed
+# Untraced connections share one sink: a deque of length 0 swallows appends in C.
+_NO_EVENTS: Final[Any] = deque(maxlen=0)
 
 
 @dataclass(slots=True)
@@ -111,29 +117,39 @@ class KeepaliveSettings:
     probes: int
 
 
-@dataclass(frozen=True, slots=True)
 class PeerOptions:
-    """What a SYN or SYN-ACK told us about the peer."""
+    """What a SYN or SYN-ACK told us about the peer.
 
-    mss: int | None
-    wscale: int | None
-    sack: bool
-    ts: tuple[int, int] | None
-    fastopen: bytes | None  # None: no option; b"": cookie request
+    A plain slotted class with ``Final`` fields (two per handshake): a frozen
+    dataclass sets each field through ``object.__setattr__``.
+    """
+
+    __slots__ = ("mss", "wscale", "sack", "ts", "fastopen")
+
+    def __init__(self, mss: int | None, wscale: int | None, sack: bool, ts: tuple[int, int] | None,
+                 fastopen: bytes | None) -> None:
+        self.mss: Final = mss
+        self.wscale: Final = wscale
+        self.sack: Final = sack
+        self.ts: Final = ts
+        self.fastopen: Final = fastopen  # None: no option; b"": cookie request
 
     @classmethod
     def parse(cls, segment: Segment) -> "PeerOptions":
         mss = wscale = ts = fastopen = None
         sack = False
         for o in segment.options:
-            if isinstance(o, opt.Mss):
+            # Most frequent first: a SYN carries two or three NOPs and timestamps.
+            if isinstance(o, opt.Nop):
+                continue
+            if isinstance(o, opt.Timestamps):
+                ts = (o.tsval, o.tsecr)
+            elif isinstance(o, opt.Mss):
                 mss = o.value
-            elif isinstance(o, opt.WindowScale):
-                wscale = min(o.shift, 14)  # RFC 7323 2.3: treat larger shifts as 14
             elif isinstance(o, opt.SackPermitted):
                 sack = True
-            elif isinstance(o, opt.Timestamps):
-                ts = (o.tsval, o.tsecr)
+            elif isinstance(o, opt.WindowScale):
+                wscale = min(o.shift, 14)  # RFC 7323 2.3: treat larger shifts as 14
             elif isinstance(o, opt.FastOpen):
                 fastopen = o.cookie
         return cls(mss, wscale, sack, ts, fastopen)
@@ -268,9 +284,12 @@ class Connection:
         self.on_close: Callable[[Connection], None] | None = None
         self._out: list[Segment] = []
         self._trace = ctx.trace
-        # A deque of length 0 swallows appends in C: the cheapest sink for untraced runs.
-        self._events: Any = [] if ctx.trace else deque(maxlen=0)
-        self._ts_options: tuple[int, int, tuple[opt.Option, ...]] | None = None
+        self._events: Any = [] if ctx.trace else _NO_EVENTS
+        # The timestamps option of the segments we send, rebuilt only when the TS clock has ticked
+        # (once a millisecond) or TS.Recent moved since: most segments reuse it.
+        self._ts_tick = -1
+        self._ts_echoed = 0
+        self._ts_options: tuple[opt.Option, ...] = ()
         self._last_adv = 0
         self._syn_window = 0  # the window our SYN or SYN-ACK offered: Linux's first rcv_ssthresh
         self._dsack: tuple[int, int] | None = None  # a duplicate to report in the next ACK
@@ -541,13 +560,18 @@ class Connection:
         pto = 2 * srtt
         if seq_sub(t.snd_max, t.snd_una) <= t.snd_mss:
             # A lone segment: leave room for the peer's delayed ACK before probing.
-            pto = max(pto, srtt + srtt // 2 + p.delack_max_us)
-        pto = max(pto, MIN_LOSS_PROBE_US)
+            lone = srtt + srtt // 2 + p.delack_max_us
+            if lone > pto:
+                pto = lone
+        if pto < MIN_LOSS_PROBE_US:
+            pto = MIN_LOSS_PROBE_US
         # The probe takes the retransmission timer's place and never comes later than it would
         # have; firing, it re-arms the RTO from then on.
+        at = self.now + pto
         rto_at = self.timers.pop(RETRANSMIT, None)
-        at = self.now + pto if rto_at is None else min(self.now + pto, rto_at)
-        self._arm(LOSS_PROBE, at)
+        if rto_at is not None and rto_at < at:
+            at = rto_at
+        self.timers[LOSS_PROBE] = at
 
     def _fire_loss_probe(self) -> None:
         """Send the last segment again so its ACK (or SACK) reveals a tail loss without an RTO."""
@@ -784,6 +808,18 @@ class Connection:
         t, p = self.tcb, self.profile
         state = self.state
         bits = seg.bits
+        if ((bits == ACK_BIT or bits == ACK_PSH_BITS) and seg.seq == t.rcv_nxt
+                and (state is ESTABLISHED and (not seg.payload or p.rcv_buffer > len(self.rcvbuf) + self.reasm.nbytes)
+                     or not seg.payload and state in _PREDICTED_ACK_STATES)):
+            # Header prediction (RFC 9293 3.10.7.4 allows it; Linux tcp_rcv_established): the
+            # common segment, an ACK with or without data in order, neither RST, SYN nor FIN.
+            # Starting at RCV.NXT in an open window it passes the first check, and the second to
+            # fourth do not apply: straight to the timestamps, the fifth and the seventh check.
+            if t.ts_ok:
+                self._update_ts_recent(seg)
+            if self._process_ack(seg) and seg.payload:
+                self._receive_text(seg)
+            return
         if state is TIME_WAIT and bits & FIN_BIT and not bits & RST_BIT and seg.end_seq == t.rcv_nxt:
             # A retransmitted FIN: the peer lost our ACK.  Re-ACK and restart 2MSL (RFC 9293 3.10.7.4 eighth).
             self._send_ack(R_ACK)
@@ -882,7 +918,7 @@ class Connection:
     def _update_ts_recent(self, seg: Segment) -> None:
         """RFC 7323 4.3: remember the peer's TSval from a segment that covers the last ACK we sent."""
         t = self.tcb
-        if not seq_le(seg.seq, t.rcv_wup):
+        if seg.seq != t.rcv_wup and seq_gt(seg.seq, t.rcv_wup):
             return
         for o in seg.options:
             if isinstance(o, opt.Timestamps):
@@ -914,21 +950,24 @@ class Connection:
             if not self._oow_rate_limited():
                 self._send_ack(R_DUP_ACK)
             return False
-        if p.rfc5961 and seq_lt(ack, seq_add(t.snd_una, -max(t.max_snd_wnd, 1))):
+        # How far the ACK moves SND.UNA; negative for an old ACK.
+        moved = seq_sub(ack, t.snd_una)
+        # (An ACK at or above SND.UNA is never too old: it lies within the window of SND.UNA.)
+        if moved < 0 and p.rfc5961 and seq_lt(ack, seq_add(t.snd_una, -max(t.max_snd_wnd, 1))):
             # RFC 5961 5.2: too old an ACK is dropped, with an ACK.
             self._drop(seg, "ACK too far behind SND.UNA (RFC 5961 5.2)")
             if not self._oow_rate_limited():
                 self._send_ack(R_CHALLENGE_ACK)
             return False
-        if seq_ge(ack, t.snd_una):
+        if moved >= 0:
             # An answer from the peer: probes (keepalive, zero window) are answered (Linux tcp_ack
             # clears icsk_probes_out past its checks for unsent and old ACKs).
             self.probes_out = 0
         window = seg.window << t.snd_wscale
-        advanced = seq_gt(ack, t.snd_una)
+        advanced = moved > 0
         if advanced:
             self._ack_advanced(ack)
-        elif (ack == t.snd_una and not seg.payload and not seg.bits & FIN_BIT
+        elif (moved == 0 and not seg.payload and not seg.bits & FIN_BIT
               and seq_lt(t.snd_una, t.snd_max) and window == t.snd_wnd):
             if self.cc.on_duplicate_ack(self._flight_segments()):
                 self._resend_from(t.snd_una)  # RFC 5681 3.2 fast retransmit
@@ -972,10 +1011,11 @@ class Connection:
                 del self.sndbuf[:acked_data]
                 self.sndbuf_seq = seq_add(self.sndbuf_seq, acked_data)
         t.snd_una = ack
-        if seq_lt(t.snd_nxt, ack):
+        if t.snd_nxt != ack and seq_lt(t.snd_nxt, ack):  # usually everything sent is acknowledged
             t.snd_nxt = ack
         self.retries = 0
-        self.rtt.on_ack(ack, self.now)
+        if self.rtt.timed_seq is not None:  # a segment is being timed
+            self.rtt.on_ack(ack, self.now)
         self.cc.on_new_ack()
         timers = self.timers
         timers.pop(LOSS_PROBE, None)
@@ -991,7 +1031,7 @@ class Connection:
         """Seventh check: take in-window data, reassemble, decide when to ACK."""
         t, p, d = self.tcb, self.profile, self.delack
         data, seq = seg.payload, seg.seq
-        if seq_lt(seq, t.rcv_nxt):  # trim what we already have
+        if seq != t.rcv_nxt and seq_lt(seq, t.rcv_nxt):  # trim what we already have
             cut = seq_sub(t.rcv_nxt, seq)
             data, seq = data[cut:], t.rcv_nxt
         room = self._rcv_window()
@@ -1116,23 +1156,32 @@ class Connection:
         return field
 
     def _window_field(self) -> int:
-        t = self.tcb
-        window = self._rcv_window()
-        if self.profile.adv_win_halved:
+        """The window field of a segment sent now; what it offers becomes the last advertised window.
+
+        Every segment we send runs this: the receive window is worked out here
+        rather than through ``_rcv_window``.
+        """
+        t, p = self.tcb, self.profile
+        unread = len(self.rcvbuf) + self.reasm.nbytes
+        free = p.rcv_buffer - unread
+        if p.adv_win_halved:
             # Linux keeps half the buffer for overhead (tcp_adv_win_scale = 1); the field's limit
             # applies to what is left, or an unscaled window would be halved to 32767.
-            free = self.profile.rcv_buffer - len(self.rcvbuf) - self.reasm.nbytes
-            window = max(0, min(free >> 1, MAX_WINDOW_FIELD << t.rcv_wscale))
-        if self.profile.rcv_ssthresh_clamp and self._syn_window:
+            free >>= 1
+        most = MAX_WINDOW_FIELD << t.rcv_wscale
+        window = most if free > most else (free if free > 0 else 0)
+        if p.rcv_ssthresh_clamp and self._syn_window:
             # Linux offers no more than rcv_ssthresh, which starts at the SYN's window and, in a
             # short exchange, leaves out what sits unread; the right edge then stays put, rounded
             # up to the scale unit (tests/drill: data_read, data_out_of_order_sack).
-            clamp = self._syn_window - len(self.rcvbuf) - self.reasm.nbytes
+            clamp = self._syn_window - unread
             if clamp < window:
                 window = clamp
         # Never move the right edge back (RFC 9293 3.8.6.2.2), and round up to the scale's unit
         # as Linux does (__tcp_select_window), so a few unread bytes do not shrink the field.
-        remaining = self._last_adv - wrap(t.rcv_nxt - t.rcv_wup)
+        remaining = self._last_adv
+        if t.rcv_nxt != t.rcv_wup:  # data came in since our last ACK: the edge is that much nearer
+            remaining -= wrap(t.rcv_nxt - t.rcv_wup)
         if remaining > window:
             window = remaining
         scale = t.rcv_wscale
@@ -1145,24 +1194,27 @@ class Connection:
     def _last_adv_window_small(self) -> bool:
         """Whether reading opened the window enough to tell the peer (Linux tcp_cleanup_rbuf)."""
         t = self.tcb
-        remaining = max(0, self._last_adv - seq_sub(t.rcv_nxt, t.rcv_wup))
+        remaining = self._last_adv - seq_sub(t.rcv_nxt, t.rcv_wup)
+        if remaining < 0:
+            remaining = 0
         window = self._rcv_window() >> (1 if self.profile.adv_win_halved else 0)
-        return 2 * remaining <= self.profile.rcv_buffer and window >= 2 * max(remaining, 1)
+        return 2 * remaining <= self.profile.rcv_buffer and window >= 2 * (remaining if remaining > 1 else 1)
 
     def _tsval(self) -> int:
         return wrap(self.now * self.profile.ts_hz // 1_000_000 + self.tcb.ts_offset)
 
     def _segment(self, flags: Flags, seq: int, payload: bytes = b"") -> Segment:
+        """A segment from us with our ACK (unless an RST), window, timestamps and SACK blocks."""
         t = self.tcb
         options: tuple[opt.Option, ...] = ()
         if t.ts_ok:
-            tsval = self._tsval()
-            cached = self._ts_options
-            # The TS clock ticks once a millisecond: most segments reuse the same option values.
-            if cached is None or cached[0] != tsval or cached[1] != t.ts_recent:
-                cached = self._ts_options = (tsval, t.ts_recent,
-                                             (opt.NOP, opt.NOP, opt.Timestamps(tsval, t.ts_recent)))
-            options = cached[2]
+            # The TS clock ticks once a millisecond: most segments reuse the option of the one before.
+            tick = self.now * self.profile.ts_hz // 1_000_000
+            if tick != self._ts_tick or t.ts_recent != self._ts_echoed:
+                self._ts_tick = tick
+                self._ts_echoed = t.ts_recent
+                self._ts_options = (opt.NOP, opt.NOP, opt.Timestamps(wrap(tick + t.ts_offset), t.ts_recent))
+            options = self._ts_options
         bits = int(flags)
         if bits & ACK_BIT:
             ack = t.rcv_nxt
@@ -1255,16 +1307,19 @@ class Connection:
             if offset < 0:
                 break
             avail = len(sndbuf) - offset
-            cwnd_bytes = self.cc.cwnd * t.snd_mss
-            wnd = t.snd_wnd if t.snd_wnd < cwnd_bytes else cwnd_bytes
-            usable = seq_sub(seq_add(t.snd_una, wnd), t.snd_nxt)
             if avail > 0:
-                n = min(avail, t.snd_mss, usable)
+                mss = t.snd_mss
+                cwnd_bytes = self.cc.cwnd * mss
+                wnd = t.snd_wnd if t.snd_wnd < cwnd_bytes else cwnd_bytes
+                usable = wnd - seq_sub(t.snd_nxt, t.snd_una)  # what the window leaves beyond the flight
+                n = avail if avail < mss else mss
+                if usable < n:
+                    n = usable
                 if n <= 0:
                     if t.snd_wnd == 0 and t.snd_una == t.snd_max:
                         self._arm(PERSIST, self.now + self.rtt.backed_off(self.retries))
                     break
-                if (n < t.snd_mss and n == avail and not self.fin_queued and seq_ge(t.snd_nxt, t.snd_max)
+                if (n < mss and n == avail and not self.fin_queued and seq_ge(t.snd_nxt, t.snd_max)
                         and seq_gt(self.snd_sml, t.snd_una)):
                     # Nagle (RFC 9293 3.7.4) with Minshall's refinement, as Linux has it
                     # (tcp_minshall_check): hold a small segment only while an earlier small one
@@ -1294,8 +1349,8 @@ class Connection:
         t, p = self.tcb, self.profile
         seq = t.snd_nxt
         seg = self._segment(flags, seq, payload)
-        end = seg.end_seq
-        retransmission = seq_lt(seq, t.snd_max)
+        end = seq_add(seq, len(payload) + (seg.bits & FIN_BIT))  # SEG.SEQ + SEG.LEN: never a SYN here
+        retransmission = seq != t.snd_max and seq_lt(seq, t.snd_max)  # new data starts at SND.MAX
         t.snd_nxt = end
         if seq_gt(end, t.snd_max):
             t.snd_max = end
