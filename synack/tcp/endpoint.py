@@ -53,7 +53,7 @@ from .segment import Flags, Segment
 from .seq import seq_add, seq_ge, seq_gt, seq_le, seq_lt, seq_sub, wrap
 from .states import (ABORT_SENDS_RST, CLOSE_QUEUES_FIN, CLOSE_WAIT, CLOSED, CLOSING, ESTABLISHED, FIN_WAIT_1,
                      FIN_WAIT_2, KEEPALIVE_STATES, LAST_ACK, LISTEN, RECEIVING, RESET_REPORTED, SEND_ALLOWED,
-                     SYN_RECEIVED, SYN_SENT, SYNCHRONIZED, TIME_WAIT, TRANSITIONS, Input, State)
+                     SYN_RECEIVED, SYN_SENT, SYNCHRONIZED, TIME_WAIT, NEXT_STATE, Input, State)
 from .tcb import Tcb
 from .timers import (DELAYED_ACK, FIN_WAIT_2_TIMER, KEEPALIVE, LOSS_PROBE, PERSIST, RETRANSMIT, TIME_WAIT_TIMER,
                      Timer)
@@ -139,17 +139,14 @@ class PeerOptions:
         mss = wscale = ts = fastopen = None
         sack = False
         for o in segment.options:
-            # Most frequent first: a SYN carries two or three NOPs and timestamps.
-            if isinstance(o, opt.Nop):
-                continue
-            if isinstance(o, opt.Timestamps):
-                ts = (o.tsval, o.tsecr)
-            elif isinstance(o, opt.Mss):
+            if isinstance(o, opt.Mss):
                 mss = o.value
-            elif isinstance(o, opt.SackPermitted):
-                sack = True
             elif isinstance(o, opt.WindowScale):
                 wscale = min(o.shift, 14)  # RFC 7323 2.3: treat larger shifts as 14
+            elif isinstance(o, opt.SackPermitted):
+                sack = True
+            elif isinstance(o, opt.Timestamps):
+                ts = (o.tsval, o.tsecr)
             elif isinstance(o, opt.FastOpen):
                 fastopen = o.cookie
         return cls(mss, wscale, sack, ts, fastopen)
@@ -263,7 +260,8 @@ class Connection:
         self.orphaned = False  # close() was called: nobody will read or write again
         self.error: str | None = None
         self.established_reported = False
-        # Timers: which -> deadline (µs).
+        # Timers: which -> deadline (µs).  Cancelled with `in` and `del`, never dict.pop: mypyc
+        # compiles those two to C calls but pop to a method lookup on every segment.
         self.timers: dict[Timer, int] = {}
         self.retries = 0
         self.last_rcv = 0
@@ -568,10 +566,13 @@ class Connection:
         # The probe takes the retransmission timer's place and never comes later than it would
         # have; firing, it re-arms the RTO from then on.
         at = self.now + pto
-        rto_at = self.timers.pop(RETRANSMIT, None)
-        if rto_at is not None and rto_at < at:
-            at = rto_at
-        self.timers[LOSS_PROBE] = at
+        timers = self.timers
+        rto_at = timers.get(RETRANSMIT)
+        if rto_at is not None:
+            del timers[RETRANSMIT]
+            if rto_at < at:
+                at = rto_at
+        timers[LOSS_PROBE] = at
 
     def _fire_loss_probe(self) -> None:
         """Send the last segment again so its ACK (or SACK) reveals a tail loss without an RTO."""
@@ -921,8 +922,8 @@ class Connection:
         if seg.seq != t.rcv_wup and seq_gt(seg.seq, t.rcv_wup):
             return
         for o in seg.options:
-            if isinstance(o, opt.Timestamps):
-                if seq_ge(o.tsval, t.ts_recent):
+            if type(o) is opt.Timestamps:
+                if o.tsval != t.ts_recent and seq_gt(o.tsval, t.ts_recent):
                     t.ts_recent = o.tsval
                 return
 
@@ -944,7 +945,7 @@ class Connection:
         t, p = self.tcb, self.profile
         ack = seg.ack
         self.last_rcv = self.now
-        if seq_gt(ack, t.snd_max):
+        if ack != t.snd_max and seq_gt(ack, t.snd_max):  # usually it acknowledges all we sent
             # It acknowledges something not yet sent: ACK and drop (RFC 9293 3.10.7.4 fifth).
             self._drop(seg, "ACK of data never sent")
             if not self._oow_rate_limited():
@@ -984,7 +985,8 @@ class Connection:
             if window > t.max_snd_wnd:
                 t.max_snd_wnd = window
             t.snd_wl1, t.snd_wl2 = seg.seq, ack
-            if window > 0 and self.timers.pop(PERSIST, None) is not None:
+            if window > 0 and PERSIST in self.timers:
+                del self.timers[PERSIST]
                 self.retries = 0  # the window opened: forget the probes' backoff (Linux tcp_ack_probe)
         if self.fin_queued and seq_gt(t.snd_una, self.fin_seq):  # our FIN is acknowledged
             state = self.state
@@ -1018,11 +1020,13 @@ class Connection:
             self.rtt.on_ack(ack, self.now)
         self.cc.on_new_ack()
         timers = self.timers
-        timers.pop(LOSS_PROBE, None)
+        if LOSS_PROBE in timers:
+            del timers[LOSS_PROBE]
         if self.tlp_high is not None and seq_ge(ack, self.tlp_high):
             self.tlp_high = None
         if ack == t.snd_max:
-            timers.pop(RETRANSMIT, None)
+            if RETRANSMIT in timers:
+                del timers[RETRANSMIT]
         else:
             # RFC 6298 5.3: restart the timer when new data is acknowledged.
             timers[RETRANSMIT] = self.now + self.rtt.rto
@@ -1233,7 +1237,8 @@ class Connection:
             t = self.tcb
             t.rcv_wup = t.rcv_nxt
             self.delack.pending = False
-            self.timers.pop(DELAYED_ACK, None)
+            if DELAYED_ACK in self.timers:
+                del self.timers[DELAYED_ACK]
         self._out.append(seg)
         if self._trace:
             self._events.append(SegmentSent(segment=seg, reason=reason))
@@ -1381,7 +1386,7 @@ class Connection:
 
     # --------------------------------------------------------- state changes
     def _transition(self, event: Input, cause: str) -> None:
-        new = TRANSITIONS[(self.state, event)][0]
+        new = NEXT_STATE[self.state][event]
         old, self.state = self.state, new
         if self._trace:
             self._events.append(StateChanged(old=old, new=new, cause=cause))

@@ -23,7 +23,7 @@ from .errors import ConnectionDoesNotExist
 from .events import R_RST, R_SYN_ACK_COOKIE, Event, Reason, SegmentDropped, SegmentSent, StateChanged
 from .segment import Segment
 from .seq import seq_add, wrap
-from .states import CLOSED, TRANSITIONS, Input
+from .states import CLOSED, NEXT_STATE, Input
 
 SYN_BIT, RST_BIT, ACK_BIT = 0x02, 0x04, 0x10
 
@@ -64,7 +64,7 @@ class Listener:
         self._transition(Input.CLOSE, "close() on the listening socket")
 
     def _transition(self, event: Input, cause: str) -> None:
-        new = TRANSITIONS[(self.state, event)][0]
+        new = NEXT_STATE[self.state][event]
         self._events.append(StateChanged(old=self.state, new=new, cause=cause))
         self.state = new
 

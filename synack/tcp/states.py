@@ -4,8 +4,9 @@ RFC 9293 section 3.3.2 (the state diagram, figure 5) and 3.10 (event
 processing).  States carry the names ``netstat``/``ss`` print, which is what
 synack shows everywhere.  Transitions are data: ``TRANSITIONS[(state, input)]``
 gives the next state and the RFC section that says so.  The endpoint asks this
-table for every state change (``Connection._transition``) so the table and the
-code cannot drift apart, and ``tools/draw_states.py`` draws the diagram from it.
+table for every state change (``Connection._transition``, through
+``NEXT_STATE``, the same table indexed by state) so the table and the code
+cannot drift apart, and ``tools/draw_states.py`` draws the diagram from it.
 Anything not in the table is not a legal transition.
 """
 
@@ -159,3 +160,9 @@ TRANSITIONS: dict[tuple[State, Input], tuple[State, str]] = {
     (S.TIME_WAIT, I.ABORT): (S.CLOSED, "RFC 9293 3.10.5 ABORT call"),
     (S.TIME_WAIT, I.REOPENED): (S.CLOSED, "RFC 6191 (Linux tcp_timewait_state_process, TCP_TW_SYN)"),
 }
+
+#: The same table by state, then input, for the engine's lookups: two dictionaries keyed by
+#: strings with cached hashes cost less than building and hashing a tuple on every change.
+NEXT_STATE: dict[State, dict[Input, State]] = {}
+for (_state, _input), (_target, _where) in TRANSITIONS.items():
+    NEXT_STATE.setdefault(_state, {})[_input] = _target
