@@ -42,41 +42,33 @@ if TYPE_CHECKING:  # imported late elsewhere: SYNACK_PURE must be settled before
     from synack.tcp.listener import Listener
 
 
-class Pair:
-    """A client connection and the listener (and its child) it talks to, passing segments by hand."""
+def exchange(client: Connection, child: Connection | None, listener: Listener,
+             now: int) -> tuple[Connection | None, int, int]:
+    """Pass segments both ways until both sides are quiet: (the listener's child, the clock, segments passed).
 
-    def __init__(self, client: Connection, listener: Listener, now: int) -> None:
-        self.client = client
-        self.listener = listener
-        self.remote = (client.local[0], client.local[1])
-        self.child: Connection | None = None
-        self.now = now
-        self.segments = 0
-
-    def exchange(self) -> None:
-        """Pass segments both ways until both sides are quiet."""
-        client, listener = self.client, self.listener
-        moved = True
-        while moved:
-            moved = False
-            for seg in client.segments_to_send():
-                self.segments += 1
-                moved = True
-                self.now += HOP_US
-                if self.child is not None:
-                    self.child.receive(seg, self.now)
-                    continue
-                self.child = listener.receive(self.remote, seg, self.now)
-                for _dest, answer in listener.segments_to_send():
-                    self.segments += 1
-                    self.now += HOP_US
-                    client.receive(answer, self.now)
-            if self.child is not None:
-                for seg in self.child.segments_to_send():
-                    self.segments += 1
-                    moved = True
-                    self.now += HOP_US
-                    client.receive(seg, self.now)
+    Kept lean (locals, no per-segment bookkeeping): its cost counts in the figures.
+    """
+    remote = client.local
+    passed = 0
+    while True:
+        out = client.segments_to_send()
+        for seg in out:
+            now += HOP_US
+            if child is not None:
+                child.receive(seg, now)
+                continue
+            child = listener.receive(remote, seg, now)
+            for _dest, answer in listener.segments_to_send():
+                passed += 1
+                now += HOP_US
+                client.receive(answer, now)
+        back = child.segments_to_send() if child is not None else []
+        for seg in back:
+            now += HOP_US
+            client.receive(seg, now)
+        if not out and not back:
+            return child, now, passed
+        passed += len(out) + len(back)
 
 
 def simulate(n: int) -> int:
@@ -92,33 +84,37 @@ def simulate(n: int) -> int:
     server_ctx = Context(profile=LINUX, isn_gen=Rfc6528Isn(b"s" * 16), route_mss=65495, trace=False)
     listener = Listener(server_ctx, server)
     listener.open_passive(0)
+    request, answer = b"q" * REQUEST, b"a" * ANSWER
     now = 0
     segments = 0
     for i in range(n):
         client = Connection(client_ctx, (client_ip, 32768 + i % 28232), server)
-        pair = Pair(client, listener, now)
-        client.open_active(pair.now)
-        pair.exchange()
+        client.open_active(now)
+        child, now, passed = exchange(client, None, listener, now)
+        segments += passed
         srv = listener.accept()
-        assert srv is not None and srv is pair.child
-        client.send(b"q" * REQUEST, pair.now)
-        pair.exchange()
-        srv.read(pair.now)
-        srv.send(b"a" * ANSWER, pair.now)
-        pair.exchange()
-        client.read(pair.now)
-        client.close(pair.now)
-        pair.exchange()
-        srv.read(pair.now)  # end of stream
-        srv.close(pair.now)
-        pair.exchange()
+        if srv is None or srv is not child:
+            raise AssertionError(f"lifecycle {i}: the handshake did not complete")
+        client.send(request, now)
+        _, now, passed = exchange(client, srv, listener, now)
+        segments += passed
+        srv.read(now)
+        srv.send(answer, now)
+        _, now, passed = exchange(client, srv, listener, now)
+        segments += passed
+        client.read(now)
+        client.close(now)
+        _, now, passed = exchange(client, srv, listener, now)
+        segments += passed
+        srv.read(now)  # end of stream
+        srv.close(now)
+        _, now, passed = exchange(client, srv, listener, now)
+        segments += passed
         # 60 s later the client's TIME_WAIT runs out; as in the simulator, the next lifecycles
         # start meanwhile, so the clock they run on stays where the exchange left it.
         deadline = client.next_deadline()
         assert deadline is not None
         client.on_timer(deadline)
-        now = pair.now
-        segments += pair.segments
         if client.state is not CLOSED or srv.state is not CLOSED:
             raise AssertionError(f"lifecycle {i} ended with client {client.state}, server {srv.state}")
     if segments != SEGMENTS_PER_LIFECYCLE * n:
