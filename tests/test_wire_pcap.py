@@ -311,11 +311,11 @@ def test_sources(tmp_path):
 
 
 @pytest.mark.parametrize("data, fragment", [
-    (b"", "too short"),
+    (b"", "The capture is empty"),
     (b"\x00\x01\x02\x03" + bytes(20), "magic number of neither"),
     (struct.pack("<I", 0xA1B2C3D4) + bytes(10), "24-byte pcap file header"),
     (struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 105), "link type 105"),
-    (pcap_bytes([]) + bytes(10), "record header of packet 1"),
+    (pcap_bytes([]) + bytes(10), "inside the header of packet 1"),
     (pcap_bytes([]) + struct.pack("<IIII", 0, 0, 100, 100) + bytes(20), "inside packet 1"),
 ])
 def test_broken_classic_files(data, fragment):
@@ -398,8 +398,8 @@ def test_pcapng_written_by_dpkt():
 @pytest.mark.parametrize("data, fragment", [
     (b"\x0a\x0d\x0d\x0a" + bytes(4), "inside a block header"),
     (b"\x0a\x0d\x0d\x0a" + struct.pack("<I", 28) + b"\x01\x02\x03\x04" + bytes(16), "byte-order magic"),
-    (section("<")[:-4] + struct.pack("<I", 1), "mismatched"),
-    (section("<")[:4] + struct.pack("<I", 30) + section("<")[8:], "invalid length 30"),
+    (section("<")[:-4] + struct.pack("<I", 1), "different leading and trailing lengths"),
+    (section("<")[:4] + struct.pack("<I", 30) + section("<")[8:], "impossible length 30"),
     (section("<") + interface("<", 1)[:-8], "ends inside the block"),
     (section("<") + enhanced("<", 0, 0, b"x"), "never described"),
     (section("<") + interface("<", 1) + block("<", 6, struct.pack("<IIIII", 0, 0, 0, 500, 500)), "more than its block"),

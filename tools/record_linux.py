@@ -20,7 +20,6 @@ import argparse
 import json
 import os
 import platform
-import signal
 import socket
 import struct
 import subprocess
@@ -29,6 +28,8 @@ import threading
 import time
 from datetime import datetime, timezone
 from pathlib import Path
+
+from netns_capture import kill_capture, start_capture, stop_capture, tcpdump  # a sibling in tools/
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -427,22 +428,16 @@ def record(name: str, out_dir: Path = OUT) -> Path:
     pcap = out_dir / f"{name}.pcap"
     out_dir.mkdir(parents=True, exist_ok=True)
     subprocess.run(["ip", "netns", "add", ns], check=True)
-    tcpdump = None
+    capture = None
     try:
         ns_run(ns, "ip", "link", "set", "lo", "up")
         sysctls = SYSCTLS.get(name, {})
         for key, value in sysctls.items():
             ns_run(ns, "sysctl", "-qw", f"{key}={value}")
         ns_run(ns, "ip", "tcp_metrics", "flush", "all")
-        tcpdump = subprocess.Popen(["ip", "netns", "exec", ns, "tcpdump", "-i", "lo", "-n", "-U", "--immediate-mode",
-                                    "-s", "2048", "-w", str(pcap), "tcp"],
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-        assert tcpdump.stderr is not None
-        tcpdump.stderr.readline()  # "listening on lo ..." once the capture is live
+        capture = start_capture(ns, tcpdump("lo", pcap))
         result = ns_run(ns, sys.executable, __file__, "--child", name, timeout=TIMEOUTS.get(name, 30))
-        time.sleep(0.3)
-        tcpdump.send_signal(signal.SIGINT)
-        tcpdump.wait(timeout=5)
+        stop_capture(capture)
         meta = {
             "scenario": name,
             "kernel": platform.release(),
@@ -455,8 +450,7 @@ def record(name: str, out_dir: Path = OUT) -> Path:
         (out_dir / f"{name}.json").write_text(json.dumps(meta, indent=2) + "\n")
         return pcap
     finally:
-        if tcpdump is not None and tcpdump.poll() is None:
-            tcpdump.kill()
+        kill_capture(capture)
         subprocess.run(["ip", "netns", "del", ns], check=False)
 
 

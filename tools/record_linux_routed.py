@@ -24,17 +24,16 @@ from __future__ import annotations
 import json
 import os
 import platform
-import signal
 import socket
 import struct
 import subprocess
 import sys
-import time
 from datetime import datetime, timezone
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # record_linux, its sibling
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # record_linux and netns_capture, its siblings
+from netns_capture import kill_capture, start_capture, stop_capture, tcpdump  # noqa: E402
 OUT = ROOT / "tests" / "fixtures" / "linux"
 SERVER, PORT = "10.0.2.2", 8080
 REQUEST, ANSWER = 100, 4000
@@ -96,7 +95,7 @@ def record(name: str) -> Path:
     tag = os.getpid()
     c, r, s = f"synack-c-{tag}", f"synack-r-{tag}", f"synack-s-{tag}"
     pcap = OUT / f"{name}.pcap"
-    tcpdump = srv = None
+    capture = srv = None
     for ns in (c, r, s):
         run("ip", "netns", "add", ns)
     try:
@@ -115,11 +114,7 @@ def record(name: str) -> Path:
         run("sysctl", "-qw", "net.ipv4.ip_forward=1", ns=r)
         for rule in VARIANTS[name]:
             run(*rule, ns=r)
-        tcpdump = subprocess.Popen(["ip", "netns", "exec", s, "tcpdump", "-i", "s0", "-n", "-U", "--immediate-mode",
-                                    "-s", "2048", "-w", str(pcap), "tcp"],
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-        assert tcpdump.stderr is not None
-        tcpdump.stderr.readline()
+        capture = start_capture(s, tcpdump("s0", pcap))
         srv = subprocess.Popen(["ip", "netns", "exec", s, sys.executable, __file__, "--role", "server"],
                                stdout=subprocess.PIPE, text=True)
         assert srv.stdout is not None
@@ -127,9 +122,7 @@ def record(name: str) -> Path:
         out = subprocess.run(["ip", "netns", "exec", c, sys.executable, __file__, "--role", "client"],
                              check=True, capture_output=True, text=True, timeout=60).stdout.strip()
         srv.wait(timeout=30)
-        time.sleep(0.3)
-        tcpdump.send_signal(signal.SIGINT)
-        tcpdump.wait(timeout=5)
+        stop_capture(capture)
         meta = {
             "scenario": name,
             "kernel": platform.release(),
@@ -142,9 +135,9 @@ def record(name: str) -> Path:
         (OUT / f"{name}.json").write_text(json.dumps(meta, indent=2) + "\n")
         return pcap
     finally:
-        for proc in (tcpdump, srv):
-            if proc is not None and proc.poll() is None:
-                proc.kill()
+        kill_capture(capture)
+        if srv is not None and srv.poll() is None:
+            srv.kill()
         for ns in (c, r, s):
             subprocess.run(["ip", "netns", "del", ns], check=False)
 

@@ -29,12 +29,14 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from netns_capture import start_capture, stop_capture, tcpdump  # noqa: E402  (a sibling in tools/)
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "tests" / "fixtures" / "replay"
@@ -110,20 +112,13 @@ def start_server(name: str) -> subprocess.Popen:
     return proc
 
 
-def start_capture(cmd: list[str]) -> subprocess.Popen:
-    proc = subprocess.Popen(["ip", "netns", "exec", A, *cmd], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                            text=True)
-    assert proc.stderr is not None
-    proc.stderr.readline()  # tcpdump's "listening on", dumpcap's "Capturing on": the capture is live
-    time.sleep(0.3)
-    return proc
+def capture(cmd: list[str]) -> subprocess.Popen:
+    """Capture in namespace a; a moment more after it is live, for the veth's first packets."""
+    return start_capture(A, cmd, warm_up_s=0.3)
 
 
-def stop_capture(proc: subprocess.Popen) -> None:
-    time.sleep(0.5)
-    proc.send_signal(signal.SIGINT)
-    _, err = proc.communicate(timeout=10)
-    print(" ".join(err.split()), flush=True)
+def done(proc: subprocess.Popen) -> None:
+    print(stop_capture(proc, settle_s=0.5), flush=True)
 
 
 def in_a(code: str) -> None:
@@ -137,38 +132,35 @@ def record_all() -> None:
     server_b = start_server(B)
     server_a = start_server(A)  # on a's own loopback, for ::1
     try:
-        cap = start_capture(["tcpdump", "-i", "v1", "-n", "-U", "--immediate-mode", "--time-stamp-precision=nano",
-                             "-s", "256", "-w", str(OUT / "linux_nano.pcap"), "tcp"])
+        cap = capture(tcpdump("v1", OUT / "linux_nano.pcap", snaplen=256, extra=("--time-stamp-precision=nano",)))
         in_a(f"client({B4!r}); client({B4!r})")
-        stop_capture(cap)
+        done(cap)
 
-        cap = start_capture(["tcpdump", "-i", "any", "-y", "LINUX_SLL2", "-n", "-U", "--immediate-mode", "-s", "256",
-                             "-w", str(OUT / "linux_sll2_ipv6.pcap"), "tcp and ip6"])
+        cap = capture(tcpdump("any", OUT / "linux_sll2_ipv6.pcap", snaplen=256, capture_filter="tcp and ip6",
+                              extra=("-y", "LINUX_SLL2")))
         in_a(f"client({B6!r})")
-        stop_capture(cap)
+        done(cap)
 
-        cap = start_capture(["dumpcap", "-q", "-i", "v1", "-i", "lo", "-s", "256", "-f", "tcp",
-                             "-w", str(OUT / "linux_two_interfaces.pcapng")])
+        cap = capture(["dumpcap", "-q", "-i", "v1", "-i", "lo", "-s", "256", "-f", "tcp",
+                       "-w", str(OUT / "linux_two_interfaces.pcapng")])
         in_a(f"client({B4!r}); client('::1')")
-        stop_capture(cap)
+        done(cap)
 
-        cap = start_capture(["tcpdump", "-i", "v1", "-n", "-U", "--immediate-mode", "-s", "128", "-w",
-                             str(OUT / "linux_port_scan.pcap"), "tcp"])
+        cap = capture(tcpdump("v1", OUT / "linux_port_scan.pcap", snaplen=128))
         if shutil.which("nmap"):
             ns(A, "nmap", "-n", "-Pn", "-sS", "--max-retries", "0", "-p", "8075-8085", B4)
         else:
             raise SystemExit("nmap is missing: apt-get install nmap")
-        stop_capture(cap)
+        done(cap)
 
         # Mid-connection: the handshake happens before tcpdump starts.
         starter = subprocess.Popen(["ip", "netns", "exec", A, sys.executable, "-c",
                                     f"import sys; sys.path.insert(0, {str(Path(__file__).parent)!r}); "
                                     f"from record_replay_captures import *; client({B4!r}, pause=2.0)"])
         time.sleep(0.8)
-        cap = start_capture(["tcpdump", "-i", "v1", "-n", "-U", "--immediate-mode", "-s", "256", "-w",
-                             str(OUT / "linux_mid_connection.pcap"), "tcp"])
+        cap = capture(tcpdump("v1", OUT / "linux_mid_connection.pcap", snaplen=256))
         starter.wait(timeout=20)
-        stop_capture(cap)
+        done(cap)
     finally:
         for proc in (server_a, server_b):
             proc.kill()

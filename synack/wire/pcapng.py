@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import struct
 
-from .pcap import DEFAULT_SNAPLEN, LINKTYPE_ETHERNET, _trace_records, ethernet_frame
+from .pcap import DEFAULT_SNAPLEN, _trace_records, ethernet_frame
+from .reader import LINKTYPE_ETHERNET
 
 BLOCK_SHB = 0x0A0D0D0A
 BLOCK_IDB = 0x00000001

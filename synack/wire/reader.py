@@ -27,6 +27,8 @@ Damage never raises past the reader except when nothing at all can be read
 read): a file cut short, a record with an impossible length, a packet the
 snapshot length cut inside its TCP header, each becomes one sentence in
 :attr:`CaptureReader.warnings` and reading stops or skips as it must.
+With ``strict=True`` (what :func:`~synack.wire.pcap.read_pcap` asks for)
+the first damaged record raises :class:`CaptureError` with that sentence.
 A packet cut inside its payload keeps its true length (from the IP header),
 so sequence numbers still add up.
 """
@@ -42,21 +44,21 @@ from synack.tcp.segment import Segment
 
 from .checksum import TCP_PROTOCOL, internet_checksum, tcp_checksum
 from .codec import TCP_HEADER_LEN, WireError, _flags, decode_options_lenient
-from .pcap import (
-    LINKTYPE_ETHERNET,
-    LINKTYPE_IPV4,
-    LINKTYPE_LINUX_SLL,
-    LINKTYPE_LINUX_SLL2,
-    LINKTYPE_LOOP,
-    LINKTYPE_NULL,
-    LINKTYPE_RAW,
-    PCAP_MAGIC_MICRO,
-    PCAP_MAGIC_NANO,
-)
-from .pcap import SUPPORTED_LINKTYPES as PCAP_LINKTYPES
 
+# Link types, from tcpdump.org's LINKTYPE registry.
+LINKTYPE_NULL = 0
+LINKTYPE_ETHERNET = 1
+LINKTYPE_RAW = 101
+LINKTYPE_LOOP = 108
+LINKTYPE_LINUX_SLL = 113
+LINKTYPE_IPV4 = 228
+LINKTYPE_LINUX_SLL2 = 276
 LINKTYPE_IPV6 = 229
-SUPPORTED_LINKTYPES = PCAP_LINKTYPES | {LINKTYPE_IPV6}
+SUPPORTED_LINKTYPES = frozenset({LINKTYPE_NULL, LINKTYPE_ETHERNET, LINKTYPE_RAW, LINKTYPE_LOOP,
+                                 LINKTYPE_LINUX_SLL, LINKTYPE_IPV4, LINKTYPE_LINUX_SLL2, LINKTYPE_IPV6})
+
+PCAP_MAGIC_MICRO = 0xA1B2C3D4
+PCAP_MAGIC_NANO = 0xA1B23C4D
 PCAPNG_SHB = 0x0A0D0D0A
 CHUNK = 1 << 20
 # No link layer frame is this large; a record claiming more is damage, not data.
@@ -180,11 +182,13 @@ class CaptureReader:
 
     ``source`` is a path, a binary file object, or the bytes themselves.
     Raises :class:`CaptureError` at once if the file cannot be a capture;
-    later damage lands in :attr:`warnings`.
+    later damage lands in :attr:`warnings`, or raises too with ``strict``.
     """
 
-    def __init__(self, source: str | os.PathLike | bytes | bytearray | BinaryIO, name: str | None = None) -> None:
+    def __init__(self, source: str | os.PathLike | bytes | bytearray | BinaryIO, name: str | None = None, *,
+                 strict: bool = False) -> None:
         self.warnings: list[str] = []
+        self._strict = strict
         self.linktypes: set[int] = set()
         self.skipped_linktypes: set[int] = set()
         self.records = 0        # link-layer records read
@@ -224,6 +228,13 @@ class CaptureReader:
             self.close()
             raise CaptureError(f"{self.name} starts with the bytes {head[:4].hex()}, the magic number of "
                                "neither pcap nor pcapng; is it a capture file?")
+
+    def _damage(self, message: str) -> None:
+        """The file is damaged here: say so, and read on or stop as the caller decides (or raise, when strict)."""
+        if self._strict:
+            self.close()
+            raise CaptureError(message)
+        self.warnings.append(message)
 
     def close(self) -> None:
         if self._own:
@@ -274,21 +285,21 @@ class CaptureReader:
                 buf, pos, base = window(buf, pos, base, 16)
                 if len(buf) < 16:
                     if buf:
-                        self.warnings.append(f"The capture ends inside the header of packet {number + 1} "
-                                             "(the file was cut short); the packets before it are read.")
+                        self._damage(f"The capture ends inside the header of packet {number + 1} "
+                                     "(the file was cut short); the packets before it are read.")
                     return
             seconds, fraction, caplen, _ = unpack(buf, pos)
             if caplen > MAX_RECORD:
-                self.warnings.append(f"Packet {number + 1} claims {caplen} bytes, which no capture holds; "
-                                     "the file is damaged there and the packets before it are read.")
+                self._damage(f"Packet {number + 1} claims {caplen} bytes, which no capture holds; "
+                             "the file is damaged there and the packets before it are read.")
                 return
             start = pos + 16
             if start + caplen > len(buf):
                 buf, pos, base = window(buf, pos, base, 16 + caplen)
                 start = 16
                 if start + caplen > len(buf):
-                    self.warnings.append(f"The capture ends inside packet {number + 1}, which claims {caplen} "
-                                         "bytes (the file was cut short); the packets before it are read.")
+                    self._damage(f"The capture ends inside packet {number + 1}, which claims {caplen} "
+                                 "bytes (the file was cut short); the packets before it are read.")
                     return
             number += 1
             yield (number, seconds * 1_000_000 + (fraction // 1000 if nano else fraction), linktype, buf, start,
@@ -309,8 +320,8 @@ class CaptureReader:
                 buf, pos, base = window(buf, pos, base, 12)
                 if len(buf) < 12:
                     if buf:
-                        self.warnings.append(f"The pcapng file ends inside a block header at byte {base}; "
-                                             "the packets before it are read.")
+                        self._damage(f"The pcapng file ends inside a block header at byte {base}; "
+                                     "the packets before it are read.")
                     return
             if buf[pos:pos + 4] == b"\x0a\x0d\x0d\x0a":
                 magic = buf[pos + 8:pos + 12]
@@ -319,47 +330,51 @@ class CaptureReader:
                 elif magic == b"\x1a\x2b\x3c\x4d":
                     order = ">"
                 else:
-                    self.warnings.append(f"The pcapng section at byte {base + pos} has no valid byte-order "
-                                         "magic; reading stops there.")
+                    self._damage(f"The pcapng section at byte {base + pos} has no valid byte-order "
+                                 "magic; reading stops there.")
                     return
                 interfaces = []  # each section describes its own interfaces
             elif base + pos == 0:
-                self.warnings.append("The pcapng file does not start with a section header block.")
+                self._damage("The pcapng file does not start with a section header block.")
                 return
             block_type, block_len = struct.unpack_from(order + "II", buf, pos)
             if block_len < 12 or block_len % 4 or block_len > MAX_RECORD:
-                self.warnings.append(f"The pcapng block at byte {base + pos} has an impossible length "
-                                     f"{block_len}; the file is damaged there and the packets before it are read.")
+                self._damage(f"The pcapng block at byte {base + pos} has an impossible length "
+                             f"{block_len}; the file is damaged there and the packets before it are read.")
                 return
             if pos + block_len > len(buf):
                 buf, pos, base = window(buf, pos, base, block_len)
                 if block_len > len(buf):
-                    self.warnings.append(f"The pcapng file ends inside the block at byte {base} (the file was "
-                                         "cut short); the packets before it are read.")
+                    self._damage(f"The pcapng file ends inside the block at byte {base} (the file was "
+                                 "cut short); the packets before it are read.")
                     return
             if struct.unpack_from(order + "I", buf, pos + block_len - 4)[0] != block_len:
-                self.warnings.append(f"The pcapng block at byte {base + pos} has different leading and trailing "
-                                     "lengths; the file is damaged there and the packets before it are read.")
+                self._damage(f"The pcapng block at byte {base + pos} has different leading and trailing "
+                             "lengths; the file is damaged there and the packets before it are read.")
                 return
             body = pos + 8
             body_len = block_len - 12
+            if block_type == PCAPNG_SHB and (body_len < 16 or struct.unpack_from(order + "H", buf, body + 4)[0] != 1):
+                # A section of another major version may lay its blocks out differently (pcapng 4.1).
+                self._damage(f"The pcapng section at byte {base + pos} is not of version 1; reading stops there.")
+                return
             if block_type == 1:
                 interfaces.append(self._interface(order, buf[body:body + body_len]))
             elif block_type in (6, 2):
                 number += 1
                 if body_len < 20:
-                    self.warnings.append(f"Packet {number} has a block shorter than its 20 fixed bytes; skipped.")
+                    self._damage(f"Packet {number} has a block shorter than its 20 fixed bytes; skipped.")
                 elif block_type == 6:
                     iface, high, low, caplen = struct.unpack_from(order + "IIII", buf, body)
                 else:
                     iface, _, high, low, caplen = struct.unpack_from(order + "HHIII", buf, body)
                 if body_len >= 20:
                     if iface >= len(interfaces):
-                        self.warnings.append(f"Packet {number} names interface {iface}, which the file never "
-                                             "described; skipped.")
+                        self._damage(f"Packet {number} names interface {iface}, which the file never "
+                                     "described; skipped.")
                     elif 20 + caplen > body_len:
-                        self.warnings.append(f"Packet {number} claims {caplen} bytes, more than its block holds; "
-                                             "skipped.")
+                        self._damage(f"Packet {number} claims {caplen} bytes, more than its block holds; "
+                                     "skipped.")
                     else:
                         linktype, resolution, binary, offset_s = interfaces[iface]
                         if linktype in SUPPORTED_LINKTYPES:
@@ -372,8 +387,8 @@ class CaptureReader:
 
     def _interface(self, order: str, body: bytes) -> tuple[int, int, bool, int]:
         if len(body) < 8:
-            self.warnings.append("A pcapng interface description is shorter than its 8 fixed bytes; "
-                                 "its packets are skipped.")
+            self._damage("A pcapng interface description is shorter than its 8 fixed bytes; "
+                         "its packets are skipped.")
             return -1, 6, False, 0
         linktype = struct.unpack_from(order + "H", body, 0)[0]
         resolution, binary, offset_s = 6, False, 0

@@ -15,6 +15,7 @@ import { Stage } from "./stage.js";
 import { Ladder } from "./ladder.js";
 import { Inspector } from "./inspector.js";
 import { Crowd } from "./crowd.js";
+import { nameStyle, renameStates, setNameStyle, stateLabel } from "./statenames.js";
 import { Figures } from "./figures.js";
 import { CapturePanel } from "./capture.js";
 import { DrillPanel } from "./drill.js";
@@ -108,6 +109,11 @@ class App {
       this.speed = e.target.value;
       this.writeUrl();
     });
+    $("names").addEventListener("change", (e) => {
+      setNameStyle(e.target.value);
+      this.redrawNames();
+      this.writeUrl();
+    });
     $("connection-pick").addEventListener("change", (e) => {
       this.connection = Number(e.target.value) || 0;
       this.showConnection(0);
@@ -121,6 +127,7 @@ class App {
     const speed = pageParams.get("speed");
     if (SPEEDS.includes(speed)) this.speed = speed;
     $("speed").value = this.speed;
+    $("names").value = setNameStyle(pageParams.get("names") || "synack");
     // Ask for the run straight away with the URL's own settings, while the catalog loads.
     const direct = new URLSearchParams(search);
     for (const key of PAGE_KEYS) if (key !== "scenario") direct.delete(key);
@@ -230,7 +237,7 @@ class App {
     this.ladder.update(this.step);
     this.inspector.follow(this.step);
     this.crowd.mark(this.step ? trace.steps[this.step - 1].sent_us : 0);
-    setText($("note"), frame.note || this.openingNote());
+    setText($("note"), renameStates(frame.note) || this.openingNote());
     setText($("position"), `Step ${this.step} of ${stepCount(trace)}`);
     this.buttons.step.disabled = frame.atEnd;
     this.buttons.back.disabled = this.step === 0;
@@ -241,9 +248,17 @@ class App {
     return Promise.resolve(true);
   }
 
+  /** Another spelling of the states: draw the boxes, note and chart again, where the run stands. */
+  redrawNames() {
+    this.capturePanel.showList();
+    if (!this.trace) return;
+    this.crowd.setTrace(this.trace);
+    this.show(this.step, false);
+  }
+
   openingNote() {
     const states = initialStates(this.trace);
-    const parts = Object.entries(states).map(([name, state]) => `${displayName(name)} is ${state}`);
+    const parts = Object.entries(states).map(([name, state]) => `${displayName(name)} is ${stateLabel(state)}`);
     return `Nothing sent yet. ${parts.join(", ")}. Press Step to put the first segment on the wire.`;
   }
 
@@ -366,6 +381,7 @@ class App {
       ? (this.step > 0 ? `step=${this.step}` : "")
       : pageQuery(this.settings, this.catalog, this.step, this.speed));
     if (this.connection > 0) params.set("connection", String(this.connection + 1));
+    if (nameStyle() !== "synack") params.set("names", nameStyle());
     const query = params.toString();
     const url = `${window.location.pathname}${query ? `?${query}` : ""}${window.location.hash}`;
     try {

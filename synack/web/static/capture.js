@@ -7,6 +7,7 @@
 
 import { $, h, setText } from "./dom.js";
 import { FilePanel } from "./filepanel.js";
+import { stateLabel } from "./statenames.js";
 
 /** The server's limit, said before uploading so a huge file fails at once. */
 const MAX_BYTES = 32 * 1024 * 1024;
@@ -47,15 +48,24 @@ export class CapturePanel extends FilePanel {
     const n = listing.connections.length;
     setText(this.status, `${listing.file}: ${n} TCP connection${n === 1 ? "" : "s"}, ${listing.packets} packets.` +
       (listing.warnings.length ? ` ${listing.warnings.join(" ")}` : ""));
-    for (const row of listing.connections) {
+    this.showList();
+    if (n) this.pick(listing.connections[0].conn);
+  }
+
+  /** The connections of the open capture, their final states in the page's spelling. */
+  showList() {
+    if (!this.capture) return;
+    const pressed = this.list.querySelector("button[aria-pressed=true]");
+    this.list.replaceChildren();
+    for (const row of this.capture.connections) {
+      const ends = `${stateLabel(row.final_states.client)} / ${stateLabel(row.final_states.server)}`;
       const button = h("button", { type: "button", class: "capture-conn", dataset: { conn: row.conn } },
         h("span", { class: "capture-ends" }, `${row.conn}  ${row.client} → ${row.server}`),
-        h("span", { class: "capture-facts" },
-          `${row.packets} packets · ${row.ended} · ${row.final_states.client} / ${row.final_states.server}`));
+        h("span", { class: "capture-facts" }, `${row.packets} packets · ${row.ended} · ${ends}`));
+      if (pressed) button.setAttribute("aria-pressed", pressed.dataset.conn === String(row.conn) ? "true" : "false");
       button.addEventListener("click", () => this.pick(row.conn));
       this.list.append(h("li", {}, button));
     }
-    if (n) this.pick(listing.connections[0].conn);
   }
 
   async pick(number) {

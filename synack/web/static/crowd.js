@@ -7,6 +7,7 @@
  */
 
 import { $, h, setText } from "./dom.js";
+import { renameStates } from "./statenames.js";
 import { loadUplot } from "./uplot.js";
 
 const COLOURS = ["#2563eb", "#dc2626", "#16a34a", "#d97706", "#7c3aed", "#0891b2"];
@@ -39,10 +40,10 @@ export class Crowd {
       .map((k) => byKey.get(k)).filter(Boolean);
     this.plotBox.setAttribute("aria-label",
       `Chart over ${Math.round(crowd.t_us[crowd.t_us.length - 1] / 1e6)} s: ` +
-      shown.map((s) => `${s.host} ${s.label} peaks at ${Math.max(...s.values)}`).join("; "));
+      shown.map((s) => `${s.host} ${renameStates(s.label)} peaks at ${Math.max(...s.values)}`).join("; "));
     const data = [crowd.t_us.map((t) => t / 1e6), ...shown.map((s) => s.values)];
     const series = [{ label: "time (s)" }, ...shown.map((s, i) => ({
-      label: `${s.host} ${s.label}`, stroke: COLOURS[i % COLOURS.length], width: 2,
+      label: `${s.host} ${renameStates(s.label)}`, stroke: COLOURS[i % COLOURS.length], width: 2,
     }))];
     const token = trace;
     loadUplot().then((uPlot) => {

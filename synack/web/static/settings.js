@@ -14,7 +14,7 @@ import { durationInput } from "./format.js";
 export const DEFAULT_SCENARIO = "handshake";
 const TOP_KEYS = ["profile", "rtt", "loss", "seed"];
 // Keys of the page URL that are not engine settings.
-export const PAGE_KEYS = ["scenario", "step", "speed", "connection"];
+export const PAGE_KEYS = ["scenario", "step", "speed", "connection", "names"];
 
 function specValue(spec, value) {
   if (spec.type === "duration" && typeof value === "number") return durationInput(value);

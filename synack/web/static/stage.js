@@ -14,6 +14,7 @@ import {
 import {
   clockAt, departureStates, endTimeUs, frameAt, lanePosition, statesAt, timeWait, tcpEndpoints,
 } from "./model.js";
+import { stateLabel } from "./statenames.js";
 
 // Milliseconds at 1x: long enough to read the flags as the packet moves.
 const TRAVEL_MS = 1300;
@@ -110,13 +111,13 @@ export class Stage {
       const state = states[name] || "CLOSED";
       const before = previous ? previous[name] : undefined;
       const changed = before !== undefined && before !== state;
-      if (el.state.textContent !== state) {
-        el.state.textContent = state;
+      if (el.state.dataset.state !== state || el.state.textContent !== stateLabel(state)) {
+        el.state.textContent = stateLabel(state);
         el.state.dataset.state = state;
         el.state.dataset.group = stateGroup(state);
         if (flash && changed) this.flash(el.state);
       }
-      setText(el.was, changed ? `was ${before}` : "");
+      setText(el.was, changed ? `was ${stateLabel(before)}` : "");
     }
   }
 
@@ -132,7 +133,7 @@ export class Stage {
   tick(clockUs) {
     this.onClock(clockUs);
     for (const [name, el] of Object.entries(this.slots)) {
-      const inTimeWait = el.state.textContent === "TIME_WAIT";
+      const inTimeWait = el.state.dataset.state === "TIME_WAIT";
       const tw = inTimeWait ? timeWait(this.trace, name, clockUs) : null;
       el.tw.hidden = !tw;
       if (!tw) continue;
