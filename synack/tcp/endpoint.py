@@ -37,7 +37,6 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Final
 
-from . import options as opt
 from .congestion import CongestionControl
 from .delack import DelayedAck
 from .errors import ConnectionAlreadyExists, ConnectionClosing, ConnectionDoesNotExist
@@ -46,14 +45,20 @@ from .events import (R_ACK, R_CHALLENGE_ACK, R_DATA, R_DELAYED_ACK, R_DUP_ACK, R
                      EofReceived, ErrorReported, Established, Event, Reason, SegmentDropped, SegmentSent,
                      StateChanged, TimerFired)
 from .isn import IsnGenerator
+# The option classes by name, not through the module: mypyc then refers to them directly instead of
+# looking each up in the module's dictionary on every segment.
+from .options import NOP, SACK_PERMITTED, FastOpen, Mss, Option, Sack, SackPermitted, Timestamps, WindowScale
 from .profiles import Profile
 from .reassembly import Reassembler
 from .rtt import RttEstimator
 from .segment import Flags, Segment
 from .seq import seq_add, seq_ge, seq_gt, seq_le, seq_lt, seq_sub, wrap
 from .states import (ABORT_SENDS_RST, CLOSE_QUEUES_FIN, CLOSE_WAIT, CLOSED, CLOSING, ESTABLISHED, FIN_WAIT_1,
-                     FIN_WAIT_2, KEEPALIVE_STATES, LAST_ACK, LISTEN, RECEIVING, RESET_REPORTED, SEND_ALLOWED,
-                     SYN_RECEIVED, SYN_SENT, SYNCHRONIZED, TIME_WAIT, NEXT_STATE, Input, State)
+                     FIN_WAIT_2, IN_ABORT, IN_ACTIVE_OPEN, IN_CLOSE, IN_FIN_WAIT_2_EXPIRED, IN_KEEPALIVE_EXPIRED,
+                     IN_RCV_ACK_OF_FIN, IN_RCV_ACK_OF_SYN, IN_RCV_DATA_AFTER_CLOSE, IN_RCV_FIN, IN_RCV_RST, IN_RCV_SYN,
+                     IN_RCV_SYN_ACK, IN_REOPENED, IN_SYN_COOKIE_ACK, IN_TIME_WAIT_EXPIRED, IN_TIMEOUT,
+                     KEEPALIVE_STATES, LAST_ACK, LISTEN, NEXT_STATE, RECEIVING, RESET_REPORTED, SEND_ALLOWED,
+                     SYN_RECEIVED, SYN_SENT, SYNCHRONIZED, TIME_WAIT, Input, State)
 from .tcb import Tcb
 from .timers import (DELAYED_ACK, FIN_WAIT_2_TIMER, KEEPALIVE, LOSS_PROBE, PERSIST, RETRANSMIT, TIME_WAIT_TIMER,
                      Timer)
@@ -139,35 +144,35 @@ class PeerOptions:
         mss = wscale = ts = fastopen = None
         sack = False
         for o in segment.options:
-            if isinstance(o, opt.Mss):
+            if isinstance(o, Mss):
                 mss = o.value
-            elif isinstance(o, opt.WindowScale):
+            elif isinstance(o, WindowScale):
                 wscale = min(o.shift, 14)  # RFC 7323 2.3: treat larger shifts as 14
-            elif isinstance(o, opt.SackPermitted):
+            elif isinstance(o, SackPermitted):
                 sack = True
-            elif isinstance(o, opt.Timestamps):
+            elif isinstance(o, Timestamps):
                 ts = (o.tsval, o.tsecr)
-            elif isinstance(o, opt.FastOpen):
+            elif isinstance(o, FastOpen):
                 fastopen = o.cookie
         return cls(mss, wscale, sack, ts, fastopen)
 
 
 # Options are immutable values: the few MSS and window-scale options a run uses are built once.
-_MSS_OPTIONS: dict[int, opt.Mss] = {}
-_WSCALE_OPTIONS: dict[int, opt.WindowScale] = {}
+_MSS_OPTIONS: dict[int, Mss] = {}
+_WSCALE_OPTIONS: dict[int, WindowScale] = {}
 
 
-def _mss_option(mss: int) -> opt.Mss:
+def _mss_option(mss: int) -> Mss:
     option = _MSS_OPTIONS.get(mss)
     if option is None:
-        option = _MSS_OPTIONS[mss] = opt.Mss(mss)
+        option = _MSS_OPTIONS[mss] = Mss(mss)
     return option
 
 
-def _wscale_option(shift: int) -> opt.WindowScale:
+def _wscale_option(shift: int) -> WindowScale:
     option = _WSCALE_OPTIONS.get(shift)
     if option is None:
-        option = _WSCALE_OPTIONS[shift] = opt.WindowScale(shift)
+        option = _WSCALE_OPTIONS[shift] = WindowScale(shift)
     return option
 
 
@@ -180,7 +185,7 @@ def initial_window(route_mss: int, timestamps: bool) -> int:
 
 def syn_options(profile: Profile, mss: int, tsval: int, tsecr: int, *, offer_sack: bool = True,
                 offer_ts: bool = True, offer_wscale: int | None = None,
-                fastopen: bytes | None = None, fastopen_exp: bool = False) -> tuple[opt.Option, ...]:
+                fastopen: bytes | None = None, fastopen_exp: bool = False) -> tuple[Option, ...]:
     """Options of a SYN or SYN-ACK in the order the profile writes them.
 
     Linux (tcp_options_write): mss, then sackOK and TS sharing one word (or
@@ -189,28 +194,28 @@ def syn_options(profile: Profile, mss: int, tsval: int, tsecr: int, *, offer_sac
     """
     sack = profile.sack and offer_sack
     ts = profile.timestamps and offer_ts
-    out: list[opt.Option] = [_mss_option(mss)]
+    out: list[Option] = [_mss_option(mss)]
     if profile.linux_option_layout:
         if sack and ts:
-            out += [opt.SACK_PERMITTED, opt.Timestamps(tsval, tsecr)]
+            out += [SACK_PERMITTED, Timestamps(tsval, tsecr)]
         elif ts:
-            out += [opt.NOP, opt.NOP, opt.Timestamps(tsval, tsecr)]
+            out += [NOP, NOP, Timestamps(tsval, tsecr)]
         elif sack:
-            out += [opt.NOP, opt.NOP, opt.SACK_PERMITTED]
+            out += [NOP, NOP, SACK_PERMITTED]
         if offer_wscale is not None:
-            out += [opt.NOP, _wscale_option(offer_wscale)]
+            out += [NOP, _wscale_option(offer_wscale)]
     else:
         if offer_wscale is not None:
-            out += [opt.NOP, _wscale_option(offer_wscale)]
+            out += [NOP, _wscale_option(offer_wscale)]
         if sack:
-            out += [opt.NOP, opt.NOP, opt.SACK_PERMITTED]
+            out += [NOP, NOP, SACK_PERMITTED]
         if ts:
-            out += [opt.NOP, opt.NOP, opt.Timestamps(tsval, tsecr)]
+            out += [NOP, NOP, Timestamps(tsval, tsecr)]
     if fastopen is not None:
-        tfo = opt.FastOpen(fastopen, experimental=fastopen_exp)
+        tfo = FastOpen(fastopen, experimental=fastopen_exp)
         out.append(tfo)
         if tfo.size() % 4 == 2:
-            out += [opt.NOP, opt.NOP]
+            out += [NOP, NOP]
     return tuple(out)
 
 
@@ -287,7 +292,7 @@ class Connection:
         # (once a millisecond) or TS.Recent moved since: most segments reuse it.
         self._ts_tick = -1
         self._ts_echoed = 0
-        self._ts_options: tuple[opt.Option, ...] = ()
+        self._ts_options: tuple[Option, ...] = ()
         self._last_adv = 0
         self._syn_window = 0  # the window our SYN or SYN-ACK offered: Linux's first rcv_ssthresh
         self._dsack: tuple[int, int] | None = None  # a duplicate to report in the next ACK
@@ -319,8 +324,8 @@ class Connection:
         child.synack_cookie = synack_cookie
         if synack_cookie is not None:
             # The cookie goes back in the option kind it was asked with (Linux answers 254 with 254).
-            child.fastopen_exp = any(isinstance(o, opt.FastOpen) and o.experimental for o in seg.options)
-        child._transition(Input.RCV_SYN, "SYN received")
+            child.fastopen_exp = any(isinstance(o, FastOpen) and o.experimental for o in seg.options)
+        child._transition(IN_RCV_SYN, "SYN received")
         if fastopen_data is not None:
             # RFC 7413 4.2.2: the data is the application's before the handshake completes.
             child._deliver(fastopen_data)
@@ -349,7 +354,7 @@ class Connection:
         # What the cookie SYN-ACK offered is where the window starts (Linux's rcv_ssthresh).
         child._syn_window = initial_window(ctx.route_mss, t.ts_ok)
         child.on_close = on_close
-        child._transition(Input.SYN_COOKIE_ACK, "valid SYN cookie in the ACK")
+        child._transition(IN_SYN_COOKIE_ACK, "valid SYN cookie in the ACK")
         child._became_established()
         # The ACK may carry data or a FIN already: the connection takes the rest of it.
         if seg.payload or seg.bits & FIN_BIT:
@@ -402,7 +407,7 @@ class Connection:
         if self.state is not CLOSED:
             raise ConnectionAlreadyExists()
         self._init_send_space(self.ctx.isn_gen.isn(self.local, self.remote, now) if isn is None else isn)
-        self._transition(Input.ACTIVE_OPEN, "connect()")
+        self._transition(IN_ACTIVE_OPEN, "connect()")
         cookie = None
         if fastopen_data is not None and self.profile.fastopen & 1:
             self.fastopen_requested = True
@@ -457,9 +462,9 @@ class Connection:
             raise ConnectionClosing()
         self.orphaned = True
         if self.rcvbuf and self.profile.rst_on_unread_close and self.state in ABORT_SENDS_RST:
-            self._reset_and_close("close() with unread data", Input.ABORT)
+            self._reset_and_close("close() with unread data", IN_ABORT)
         elif self.state is SYN_SENT:
-            self._transition(Input.CLOSE, "close() before the handshake finished")
+            self._transition(IN_CLOSE, "close() before the handshake finished")
         elif not self.fin_queued and self.state in CLOSE_QUEUES_FIN:
             self._close_send_side()
         elif self.state is FIN_WAIT_2:
@@ -472,9 +477,9 @@ class Connection:
             raise ConnectionDoesNotExist()
         self.orphaned = True
         if self.state in ABORT_SENDS_RST:
-            self._reset_and_close("abort()", Input.ABORT)
+            self._reset_and_close("abort()", IN_ABORT)
         else:
-            self._transition(Input.ABORT, "abort()")
+            self._transition(IN_ABORT, "abort()")
 
     # ------------------------------------------------------------------ timers
     def on_timer(self, now: int) -> None:
@@ -493,10 +498,10 @@ class Connection:
             elif timer is DELAYED_ACK:
                 self._fire_delayed_ack()
             elif timer is TIME_WAIT_TIMER:
-                self._transition(Input.TIME_WAIT_EXPIRED, "TIME_WAIT expired")
+                self._transition(IN_TIME_WAIT_EXPIRED, "TIME_WAIT expired")
             elif timer is FIN_WAIT_2_TIMER:
                 if self.state is FIN_WAIT_2:
-                    self._transition(Input.FIN_WAIT_2_EXPIRED, "FIN_WAIT_2 timed out (tcp_fin_timeout)")
+                    self._transition(IN_FIN_WAIT_2_EXPIRED, "FIN_WAIT_2 timed out (tcp_fin_timeout)")
             elif timer is KEEPALIVE:
                 self._fire_keepalive()
             elif timer is PERSIST:
@@ -517,7 +522,7 @@ class Connection:
         self.rtt.forget()  # Karn: no RTT sample from a retransmitted segment
         if self.state is SYN_SENT:
             if self.retries >= len(p.syn_schedule_us):
-                self._fail("connection timed out", "ETIMEDOUT", Input.TIMEOUT)
+                self._fail("connection timed out", "ETIMEDOUT", IN_TIMEOUT)
                 return
             # A retransmitted Fast Open SYN carries neither data nor cookie (RFC 7413 4.2.1).
             if self.syn_data:
@@ -532,14 +537,14 @@ class Connection:
             if self.parent is not None and self.parent.defer_retrans:
                 expire, resend = self.parent.deferred_synack_timeout(self)
             if expire:
-                self._fail("connection timed out", "ETIMEDOUT", Input.TIMEOUT)
+                self._fail("connection timed out", "ETIMEDOUT", IN_TIMEOUT)
                 return
             if resend:
                 self._send_syn(R_RETRANSMIT)
             self._arm(RETRANSMIT, self.now + p.synack_schedule_us[min(self.retries, len(p.synack_schedule_us) - 1)])
             return
         if self.retries > p.data_retries:
-            self._fail("connection timed out", "ETIMEDOUT", Input.TIMEOUT)
+            self._fail("connection timed out", "ETIMEDOUT", IN_TIMEOUT)
             return
         # RFC 5681 3.1 / RFC 6298 5.5-5.6: collapse the window, back off, go back to SND.UNA.
         self.cc.on_timeout(max(self._flight_segments(), 1))
@@ -607,7 +612,7 @@ class Connection:
             self._arm(KEEPALIVE, self.last_rcv + ka.idle_us)
             return
         if self.probes_out >= ka.probes:
-            self._reset_and_close("keepalive probes unanswered", Input.KEEPALIVE_EXPIRED,
+            self._reset_and_close("keepalive probes unanswered", IN_KEEPALIVE_EXPIRED,
                                   error=("connection timed out", "ETIMEDOUT"))
             return
         # A probe is an ACK one byte behind SND.UNA: the peer must answer it (RFC 1122 4.2.3.6).
@@ -630,11 +635,11 @@ class Connection:
         limit = p.data_retries
         if self.orphaned and p.orphan_probes is not None:
             if self.rtt.backed_off(self.retries) >= self.rtt.rto_max:
-                self._fail("connection timed out", "ETIMEDOUT", Input.TIMEOUT)
+                self._fail("connection timed out", "ETIMEDOUT", IN_TIMEOUT)
                 return
             limit = p.orphan_probes
         if self.probes_out >= limit:
-            self._fail("connection timed out", "ETIMEDOUT", Input.TIMEOUT)
+            self._fail("connection timed out", "ETIMEDOUT", IN_TIMEOUT)
             return
         self._emit(self._segment(ACK, seq_add(t.snd_una, -1)), R_WINDOW_PROBE)
         self.probes_out += 1
@@ -694,7 +699,7 @@ class Connection:
         t = self.tcb
         if self.state is not TIME_WAIT or (seg.bits & (SYN_BIT | ACK_BIT | RST_BIT)) != SYN_BIT:
             return None
-        ts = next((o for o in seg.options if isinstance(o, opt.Timestamps)), None)
+        ts = next((o for o in seg.options if isinstance(o, Timestamps)), None)
         if t.ts_ok and ts is not None:
             newer = seq_gt(ts.tsval, t.ts_recent)
         else:
@@ -702,7 +707,7 @@ class Connection:
         if not newer:
             return None
         self.now = now
-        self._transition(Input.REOPENED, "a new SYN reuses the 4-tuple, ending TIME_WAIT early")
+        self._transition(IN_REOPENED, "a new SYN reuses the 4-tuple, ending TIME_WAIT early")
         return seq_add(t.snd_nxt, REOPEN_ISN_GAP)
 
     def take_over_time_wait(self, now: int) -> int | None:
@@ -718,7 +723,7 @@ class Connection:
             return None
         self.now = now
         self.timers.clear()
-        self._transition(Input.REOPENED, "connect() takes over the TIME_WAIT port (tcp_tw_reuse)")
+        self._transition(IN_REOPENED, "connect() takes over the TIME_WAIT port (tcp_tw_reuse)")
         return seq_add(t.snd_nxt, REOPEN_ISN_GAP)
 
     def receive(self, seg: Segment, now: int) -> None:
@@ -755,7 +760,7 @@ class Connection:
         # Second: the RST bit.
         if bits & RST_BIT:
             if bits & ACK_BIT:
-                self._fail("connection refused", "ECONNREFUSED", Input.RCV_RST)
+                self._fail("connection refused", "ECONNREFUSED", IN_RCV_RST)
             else:
                 self._drop(seg, "RST without an acceptable ACK")
             return
@@ -783,7 +788,7 @@ class Connection:
             t.snd_wnd = seg.window  # never scaled in a SYN-ACK (RFC 7323 2.2)
             t.max_snd_wnd = max(t.max_snd_wnd, t.snd_wnd)
             t.snd_wl1, t.snd_wl2 = seg.seq, seg.ack
-            self._transition(Input.RCV_SYN_ACK, "SYN-ACK received")
+            self._transition(IN_RCV_SYN_ACK, "SYN-ACK received")
             self._became_established()
             if seq_lt(t.snd_una, t.snd_nxt):
                 # Fast Open data the SYN-ACK did not cover goes again at once (RFC 7413 4.2.2).
@@ -800,7 +805,7 @@ class Connection:
         else:
             # Simultaneous open: answer with SYN-ACK carrying our original ISN (RFC 9293 3.5, figure 8).
             t.snd_wnd = seg.window
-            self._transition(Input.RCV_SYN, "SYN received in SYN_SENT (simultaneous open)")
+            self._transition(IN_RCV_SYN, "SYN received in SYN_SENT (simultaneous open)")
             t.snd_nxt = seq_add(t.iss, 1)
             self._send_syn(R_SYN_ACK)
 
@@ -885,7 +890,7 @@ class Connection:
                 t.max_snd_wnd = max(t.max_snd_wnd, t.snd_wnd)
                 t.snd_wl1, t.snd_wl2 = seg.seq, seg.ack
                 self._ack_advanced(seg.ack)
-                self._transition(Input.RCV_ACK_OF_SYN, "ACK of our SYN received")
+                self._transition(IN_RCV_ACK_OF_SYN, "ACK of our SYN received")
                 self._became_established()
             else:
                 self._emit(Segment(self.local[1], self.remote[1], seg.ack, 0, RST, 0), R_RST)
@@ -902,7 +907,7 @@ class Connection:
             if state in RECEIVING or state is SYN_RECEIVED:
                 if self.orphaned and (state is FIN_WAIT_1 or state is FIN_WAIT_2):
                     # Nobody will read this: reset (RFC 1122 4.2.2.13, Linux tcp_rcv_state_process).
-                    self._reset_and_close("data arrived after close()", Input.RCV_DATA_AFTER_CLOSE)
+                    self._reset_and_close("data arrived after close()", IN_RCV_DATA_AFTER_CLOSE)
                     return
                 self._receive_text(seg)
             else:
@@ -922,7 +927,7 @@ class Connection:
         if seg.seq != t.rcv_wup and seq_gt(seg.seq, t.rcv_wup):
             return
         for o in seg.options:
-            if type(o) is opt.Timestamps:
+            if type(o) is Timestamps:
                 if o.tsval != t.ts_recent and seq_gt(o.tsval, t.ts_recent):
                     t.ts_recent = o.tsval
                 return
@@ -991,14 +996,14 @@ class Connection:
         if self.fin_queued and seq_gt(t.snd_una, self.fin_seq):  # our FIN is acknowledged
             state = self.state
             if state is FIN_WAIT_1:
-                self._transition(Input.RCV_ACK_OF_FIN, "our FIN was acknowledged")
+                self._transition(IN_RCV_ACK_OF_FIN, "our FIN was acknowledged")
                 if self.orphaned:
                     self._arm_fin_wait_2()
             elif state is CLOSING:
-                self._transition(Input.RCV_ACK_OF_FIN, "our FIN was acknowledged")
+                self._transition(IN_RCV_ACK_OF_FIN, "our FIN was acknowledged")
                 self._enter_time_wait()
             elif state is LAST_ACK:
-                self._transition(Input.RCV_ACK_OF_FIN, "our FIN was acknowledged")
+                self._transition(IN_RCV_ACK_OF_FIN, "our FIN was acknowledged")
                 return False
         return True
 
@@ -1095,7 +1100,7 @@ class Connection:
         self.last_rcv = self.now
         state = self.state
         if state is SYN_RECEIVED or state is ESTABLISHED:
-            self._transition(Input.RCV_FIN, "FIN received")
+            self._transition(IN_RCV_FIN, "FIN received")
             self.delack.pending = True
             if p.delay_ack_of_fin:
                 # Linux tcp_fin: enter ping-pong mode, so the ACK waits and can ride on our own FIN.
@@ -1107,10 +1112,10 @@ class Connection:
             else:
                 self._send_ack(R_ACK)
         elif state is FIN_WAIT_1:
-            self._transition(Input.RCV_FIN, "FIN received before our FIN was acknowledged")
+            self._transition(IN_RCV_FIN, "FIN received before our FIN was acknowledged")
             self._send_ack(R_ACK)
         elif state is FIN_WAIT_2:
-            self._transition(Input.RCV_FIN, "FIN received")
+            self._transition(IN_RCV_FIN, "FIN received")
             self._send_ack(R_ACK)
             self._enter_time_wait()
         else:
@@ -1119,13 +1124,13 @@ class Connection:
     def _reset_received(self) -> None:
         state = self.state
         if state is SYN_RECEIVED and self.passive:
-            self._transition(Input.RCV_RST, "RST received in SYN_RECEIVED")
+            self._transition(IN_RCV_RST, "RST received in SYN_RECEIVED")
         elif state is SYN_RECEIVED:
-            self._fail("connection refused", "ECONNREFUSED", Input.RCV_RST)
+            self._fail("connection refused", "ECONNREFUSED", IN_RCV_RST)
         elif state in RESET_REPORTED:
-            self._fail("connection reset", "ECONNRESET", Input.RCV_RST)
+            self._fail("connection reset", "ECONNRESET", IN_RCV_RST)
         else:
-            self._transition(Input.RCV_RST, "RST received")
+            self._transition(IN_RCV_RST, "RST received")
 
     def _challenge_ack(self, seg: Segment, why: str) -> None:
         """RFC 5961 3.2 / 4.2: answer a suspicious segment with an ACK of where we really are."""
@@ -1210,14 +1215,14 @@ class Connection:
     def _segment(self, flags: Flags, seq: int, payload: bytes = b"") -> Segment:
         """A segment from us with our ACK (unless an RST), window, timestamps and SACK blocks."""
         t = self.tcb
-        options: tuple[opt.Option, ...] = ()
+        options: tuple[Option, ...] = ()
         if t.ts_ok:
             # The TS clock ticks once a millisecond: most segments reuse the option of the one before.
             tick = self.now * self.profile.ts_hz // 1_000_000
             if tick != self._ts_tick or t.ts_recent != self._ts_echoed:
                 self._ts_tick = tick
                 self._ts_echoed = t.ts_recent
-                self._ts_options = (opt.NOP, opt.NOP, opt.Timestamps(wrap(tick + t.ts_offset), t.ts_recent))
+                self._ts_options = (NOP, NOP, Timestamps(wrap(tick + t.ts_offset), t.ts_recent))
             options = self._ts_options
         bits = int(flags)
         if bits & ACK_BIT:
@@ -1227,7 +1232,7 @@ class Connection:
                 if self._dsack:
                     blocks = ((self._dsack,) + blocks)[:3]  # a D-SACK block goes first (RFC 2883 4)
                     self._dsack = None
-                options = options + (opt.NOP, opt.NOP, opt.Sack(blocks))
+                options = options + (NOP, NOP, Sack(blocks))
         else:
             ack = 0
         return Segment(self.local[1], self.remote[1], seq, ack, flags, self._window_field(), options, payload)
@@ -1346,7 +1351,8 @@ class Connection:
             if reason is R_RETRANSMIT:
                 break  # after a timeout, one segment; the ACK clock sends the rest
         if sent_any:
-            self.timers.setdefault(RETRANSMIT, self.now + self.rtt.backed_off(self.retries))
+            if RETRANSMIT not in self.timers:
+                self.timers[RETRANSMIT] = self.now + self.rtt.backed_off(self.retries)
             if reason is not R_RETRANSMIT and reason is not R_PMTU_RETRANSMIT:
                 self._schedule_loss_probe()
 
@@ -1409,7 +1415,7 @@ class Connection:
             self.parent.child_established(self)
         if self.fin_queued and self.state is ESTABLISHED:
             # close() during SYN_RECEIVED queued a FIN; RFC 9293 3.10.4 sends it now.
-            self._transition(Input.CLOSE, "queued close() after the handshake")
+            self._transition(IN_CLOSE, "queued close() after the handshake")
 
     def _close_send_side(self) -> None:
         state = self.state
@@ -1418,14 +1424,14 @@ class Connection:
         if self.fin_queued:
             raise ConnectionClosing()
         if state is SYN_SENT:
-            self._transition(Input.CLOSE, "close() before the handshake finished")
+            self._transition(IN_CLOSE, "close() before the handshake finished")
             return
         if state not in CLOSE_QUEUES_FIN:
             raise ConnectionClosing()
         self.fin_queued = True
         self.fin_seq = seq_add(self.sndbuf_seq, len(self.sndbuf))
         if state is not SYN_RECEIVED:
-            self._transition(Input.CLOSE, "close()" if self.orphaned else "shutdown(SHUT_WR)")
+            self._transition(IN_CLOSE, "close()" if self.orphaned else "shutdown(SHUT_WR)")
         self._output()
 
     def _enter_time_wait(self) -> None:

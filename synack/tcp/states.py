@@ -102,6 +102,26 @@ class Input(str, Enum):
     __hash__ = str.__hash__
 
 
+# Module-level names for the inputs, as for the states: the engine passes one on every state change.
+IN_ACTIVE_OPEN: Final = Input.ACTIVE_OPEN
+IN_PASSIVE_OPEN: Final = Input.PASSIVE_OPEN
+IN_CLOSE: Final = Input.CLOSE
+IN_ABORT: Final = Input.ABORT
+IN_RCV_SYN: Final = Input.RCV_SYN
+IN_RCV_SYN_ACK: Final = Input.RCV_SYN_ACK
+IN_RCV_ACK_OF_SYN: Final = Input.RCV_ACK_OF_SYN
+IN_RCV_FIN: Final = Input.RCV_FIN
+IN_RCV_ACK_OF_FIN: Final = Input.RCV_ACK_OF_FIN
+IN_RCV_RST: Final = Input.RCV_RST
+IN_RCV_DATA_AFTER_CLOSE: Final = Input.RCV_DATA_AFTER_CLOSE
+IN_TIMEOUT: Final = Input.TIMEOUT
+IN_TIME_WAIT_EXPIRED: Final = Input.TIME_WAIT_EXPIRED
+IN_FIN_WAIT_2_EXPIRED: Final = Input.FIN_WAIT_2_EXPIRED
+IN_KEEPALIVE_EXPIRED: Final = Input.KEEPALIVE_EXPIRED
+IN_SYN_COOKIE_ACK: Final = Input.SYN_COOKIE_ACK
+IN_REOPENED: Final = Input.REOPENED
+
+
 S, I = State, Input  # noqa: E741 (short names keep the table one entry per line)
 
 #: (state, input) -> (next state, where the RFC says so)
