@@ -1212,29 +1212,28 @@ class Connection:
     def _tsval(self) -> int:
         return wrap(self.now * self.profile.ts_hz // 1_000_000 + self.tcb.ts_offset)
 
-    def _segment(self, flags: Flags, seq: int, payload: bytes = b"") -> Segment:
-        """A segment from us with our ACK (unless an RST), window, timestamps and SACK blocks."""
+    def _timestamps(self) -> tuple[Option, ...]:
+        """nop, nop, TS with our clock and TS.Recent: what every segment carries once timestamps are on."""
         t = self.tcb
-        options: tuple[Option, ...] = ()
-        if t.ts_ok:
-            # The TS clock ticks once a millisecond: most segments reuse the option of the one before.
-            tick = self.now * self.profile.ts_hz // 1_000_000
-            if tick != self._ts_tick or t.ts_recent != self._ts_echoed:
-                self._ts_tick = tick
-                self._ts_echoed = t.ts_recent
-                self._ts_options = (NOP, NOP, Timestamps(wrap(tick + t.ts_offset), t.ts_recent))
-            options = self._ts_options
-        bits = int(flags)
-        if bits & ACK_BIT:
-            ack = t.rcv_nxt
-            if t.sack_ok and (self.reasm.pieces or self._dsack) and not bits & RST_BIT:
-                blocks = self.reasm.sack_blocks(ack)
-                if self._dsack:
-                    blocks = ((self._dsack,) + blocks)[:3]  # a D-SACK block goes first (RFC 2883 4)
-                    self._dsack = None
-                options = options + (NOP, NOP, Sack(blocks))
-        else:
-            ack = 0
+        # The TS clock ticks once a millisecond: most segments reuse the option of the one before.
+        tick = self.now * self.profile.ts_hz // 1_000_000
+        if tick != self._ts_tick or t.ts_recent != self._ts_echoed:
+            self._ts_tick = tick
+            self._ts_echoed = t.ts_recent
+            self._ts_options = (NOP, NOP, Timestamps(wrap(tick + t.ts_offset), t.ts_recent))
+        return self._ts_options
+
+    def _segment(self, flags: Flags, seq: int, payload: bytes = b"") -> Segment:
+        """A segment from us with ACK in ``flags``: our RCV.NXT, window, timestamps and SACK blocks."""
+        t = self.tcb
+        options = self._timestamps() if t.ts_ok else ()
+        ack = t.rcv_nxt
+        if t.sack_ok and (self.reasm.pieces or self._dsack):
+            blocks = self.reasm.sack_blocks(ack)
+            if self._dsack:
+                blocks = ((self._dsack,) + blocks)[:3]  # a D-SACK block goes first (RFC 2883 4)
+                self._dsack = None
+            options = options + (NOP, NOP, Sack(blocks))
         return Segment(self.local[1], self.remote[1], seq, ack, flags, self._window_field(), options, payload)
 
     def _emit(self, seg: Segment, reason: Reason) -> None:
@@ -1446,7 +1445,7 @@ class Connection:
         t = self.tcb
         if self.profile.abort_rst_ack:
             seg = Segment(self.local[1], self.remote[1], t.snd_nxt, t.rcv_nxt, RST_ACK,
-                          self._window_field(), self._segment(RST, 0).options)
+                          self._window_field(), self._timestamps() if t.ts_ok else ())
         else:
             seg = Segment(self.local[1], self.remote[1], t.snd_nxt, 0, RST, 0)
         self._out.append(seg)
