@@ -437,9 +437,13 @@ class Connection:
         self.now = now
         if self.state is CLOSED and not self.rcvbuf:
             raise ConnectionDoesNotExist()
-        n = len(self.rcvbuf) if max_bytes is None else min(max_bytes, len(self.rcvbuf))
-        data = bytes(self.rcvbuf[:n])
-        del self.rcvbuf[:n]
+        rcvbuf = self.rcvbuf
+        if max_bytes is None or max_bytes >= len(rcvbuf):
+            data = bytes(rcvbuf)  # all of it: one copy, no slice
+            rcvbuf.clear()
+        else:
+            data = bytes(rcvbuf[:max_bytes])
+            del rcvbuf[:max_bytes]
         # Tell the peer the window reopened when it had nearly closed (RFC 9293 3.8.6.2.2).
         if data and self.state in RECEIVING and self._last_adv_window_small():
             self._send_ack(R_WINDOW_UPDATE)
@@ -486,6 +490,8 @@ class Connection:
         """Fire every timer due at ``now``, earliest first."""
         self.now = now
         timers = self.timers
+        if not timers or min(timers.values()) > now:
+            return  # a wake-up for a timer since cancelled or moved later: nothing to sort
         for timer in sorted(timers, key=timers.__getitem__):
             deadline = timers.get(timer)
             if deadline is None or deadline > now:
@@ -1340,7 +1346,9 @@ class Connection:
                     flags = ACK_PSH_FIN
                 else:
                     flags = ACK_PSH if last else ACK
-                self._send_data(flags, bytes(sndbuf[offset:end]), reason)
+                # The whole buffer (the usual short write) is copied once, without a slice first.
+                payload = bytes(sndbuf) if offset == 0 and last else bytes(sndbuf[offset:end])
+                self._send_data(flags, payload, reason)
                 sent_any = True
             elif self.fin_queued and t.snd_nxt == self.fin_seq:
                 self._send_data(ACK_FIN, b"", reason)

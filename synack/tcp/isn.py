@@ -11,22 +11,24 @@ engine so a seeded run is reproducible byte for byte.
 from __future__ import annotations
 
 import hashlib
-from typing import Any, Protocol
+from typing import Any, Callable, Final, Protocol
 
 from .seq import wrap
 
-_KEYED: dict[bytes, Any] = {}
+# Keying BLAKE2 costs as much as hashing a few words: the state is keyed once per secret and
+# copied for each hash; what is kept is that state's bound ``copy``, called without a lookup.
+_KEYED_COPY: dict[bytes, Callable[[], Any]] = {}
+_FROM_BYTES: Final = int.from_bytes
 
 
 def hash_text(key: bytes, text: str) -> int:
     """A 32-bit keyed hash (BLAKE2b with the secret as key) of ``text``."""
-    # Keying BLAKE2 costs as much as hashing a few words: key once per secret, copy the state after.
-    keyed = _KEYED.get(key)
-    if keyed is None:
-        keyed = _KEYED[key] = hashlib.blake2b(key=key, digest_size=4)
-    h = keyed.copy()
+    copy = _KEYED_COPY.get(key)
+    if copy is None:
+        copy = _KEYED_COPY[key] = hashlib.blake2b(key=key, digest_size=4).copy
+    h = copy()
     h.update(text.encode())
-    return int.from_bytes(h.digest(), "big")
+    return _FROM_BYTES(h.digest(), "big")
 
 
 def keyed_hash32(key: bytes, *parts: object) -> int:
