@@ -158,8 +158,8 @@ class PeerOptions:
 
 
 # Options are immutable values: the few MSS and window-scale options a run uses are built once.
-_MSS_OPTIONS: dict[int, Mss] = {}
-_WSCALE_OPTIONS: dict[int, WindowScale] = {}
+_MSS_OPTIONS: Final[dict[int, Mss]] = {}
+_WSCALE_OPTIONS: Final[dict[int, WindowScale]] = {}
 
 
 def _mss_option(mss: int) -> Mss:
@@ -492,7 +492,9 @@ class Connection:
         timers = self.timers
         if not timers or min(timers.values()) > now:
             return  # a wake-up for a timer since cancelled or moved later: nothing to sort
-        for timer in sorted(timers, key=timers.__getitem__):
+        # One timer (TIME_WAIT's, a lone retransmission) needs no sorting.
+        order = list(timers) if len(timers) == 1 else sorted(timers, key=timers.__getitem__)
+        for timer in order:
             deadline = timers.get(timer)
             if deadline is None or deadline > now:
                 continue  # cancelled or moved by a timer that fired before it

@@ -17,7 +17,7 @@ from .seq import wrap
 
 # Keying BLAKE2 costs as much as hashing a few words: the state is keyed once per secret and
 # copied for each hash; what is kept is that state's bound ``copy``, called without a lookup.
-_KEYED_COPY: dict[bytes, Callable[[], Any]] = {}
+_KEYED_COPY: Final[dict[bytes, Callable[[], Any]]] = {}
 _FROM_BYTES: Final = int.from_bytes
 
 

@@ -20,16 +20,16 @@ from __future__ import annotations
 
 from typing import ClassVar, Final
 
-EOL_KIND = 0
-NOP_KIND = 1
-MSS_KIND = 2
-WSCALE_KIND = 3
-SACK_PERMITTED_KIND = 4
-SACK_KIND = 5
-TIMESTAMPS_KIND = 8
-FASTOPEN_KIND = 34
-EXPERIMENTAL_KIND = 254
-FASTOPEN_EXP_MAGIC = 0xF989
+EOL_KIND: Final = 0
+NOP_KIND: Final = 1
+MSS_KIND: Final = 2
+WSCALE_KIND: Final = 3
+SACK_PERMITTED_KIND: Final = 4
+SACK_KIND: Final = 5
+TIMESTAMPS_KIND: Final = 8
+FASTOPEN_KIND: Final = 34
+EXPERIMENTAL_KIND: Final = 254
+FASTOPEN_EXP_MAGIC: Final = 0xF989
 
 
 class _OptionValue:
@@ -222,9 +222,9 @@ class UnknownOption(_OptionValue):
 
 Option = Eol | Nop | Mss | WindowScale | SackPermitted | Sack | Timestamps | FastOpen | UnknownOption
 
-NOP = Nop()
-EOL = Eol()
-SACK_PERMITTED = SackPermitted()
+NOP: Final = Nop()
+EOL: Final = Eol()
+SACK_PERMITTED: Final = SackPermitted()
 
 
 def options_size(options: tuple[Option, ...]) -> int:

@@ -53,29 +53,29 @@ TIME_WAIT: Final = State.TIME_WAIT
 
 
 #: States in which both sequence spaces are known (RFC 9293 3.10.7.4, "synchronized").
-SYNCHRONIZED = frozenset({
+SYNCHRONIZED: Final = frozenset({
     State.ESTABLISHED, State.FIN_WAIT_1, State.FIN_WAIT_2, State.CLOSE_WAIT,
     State.CLOSING, State.LAST_ACK, State.TIME_WAIT,
 })
 
 #: States in which arriving data is accepted for the application (RFC 9293 3.10.7.4, seventh).
-RECEIVING = frozenset({State.ESTABLISHED, State.FIN_WAIT_1, State.FIN_WAIT_2})
+RECEIVING: Final = frozenset({State.ESTABLISHED, State.FIN_WAIT_1, State.FIN_WAIT_2})
 
 #: SEND is accepted (queued before the handshake ends): RFC 9293 3.10.2.
-SEND_ALLOWED = frozenset({State.SYN_SENT, State.SYN_RECEIVED, State.ESTABLISHED, State.CLOSE_WAIT})
+SEND_ALLOWED: Final = frozenset({State.SYN_SENT, State.SYN_RECEIVED, State.ESTABLISHED, State.CLOSE_WAIT})
 
 #: CLOSE queues a FIN after the data (RFC 9293 3.10.4): no FIN has been sent yet.
-CLOSE_QUEUES_FIN = frozenset({State.SYN_RECEIVED, State.ESTABLISHED, State.CLOSE_WAIT})
+CLOSE_QUEUES_FIN: Final = frozenset({State.SYN_RECEIVED, State.ESTABLISHED, State.CLOSE_WAIT})
 
 #: ABORT sends a reset (RFC 9293 3.10.5); so does closing with unread data (RFC 1122 4.2.2.13).
-ABORT_SENDS_RST = frozenset({State.SYN_RECEIVED, State.ESTABLISHED, State.FIN_WAIT_1, State.FIN_WAIT_2,
+ABORT_SENDS_RST: Final = frozenset({State.SYN_RECEIVED, State.ESTABLISHED, State.FIN_WAIT_1, State.FIN_WAIT_2,
                              State.CLOSE_WAIT})
 
 #: An RST here is reported to the user as "connection reset" (RFC 9293 3.10.7.4, second check).
-RESET_REPORTED = frozenset({State.ESTABLISHED, State.FIN_WAIT_1, State.FIN_WAIT_2, State.CLOSE_WAIT})
+RESET_REPORTED: Final = frozenset({State.ESTABLISHED, State.FIN_WAIT_1, State.FIN_WAIT_2, State.CLOSE_WAIT})
 
 #: Keepalive probes go out (Linux tcp_keepalive_timer: not while closing our side).
-KEEPALIVE_STATES = frozenset({State.ESTABLISHED, State.CLOSE_WAIT, State.FIN_WAIT_2})
+KEEPALIVE_STATES: Final = frozenset({State.ESTABLISHED, State.CLOSE_WAIT, State.FIN_WAIT_2})
 
 
 class Input(str, Enum):
@@ -125,7 +125,7 @@ IN_REOPENED: Final = Input.REOPENED
 S, I = State, Input  # noqa: E741 (short names keep the table one entry per line)
 
 #: (state, input) -> (next state, where the RFC says so)
-TRANSITIONS: dict[tuple[State, Input], tuple[State, str]] = {
+TRANSITIONS: Final[dict[tuple[State, Input], tuple[State, str]]] = {
     (S.CLOSED, I.ACTIVE_OPEN): (S.SYN_SENT, "RFC 9293 3.10.1 OPEN call, CLOSED state"),
     (S.CLOSED, I.PASSIVE_OPEN): (S.LISTEN, "RFC 9293 3.10.1 OPEN call, CLOSED state"),
     (S.LISTEN, I.RCV_SYN): (S.SYN_RECEIVED, "RFC 9293 3.10.7.2 LISTEN, third check"),
@@ -183,6 +183,6 @@ TRANSITIONS: dict[tuple[State, Input], tuple[State, str]] = {
 
 #: The same table by state, then input, for the engine's lookups: two dictionaries keyed by
 #: strings with cached hashes cost less than building and hashing a tuple on every change.
-NEXT_STATE: dict[State, dict[Input, State]] = {}
+NEXT_STATE: Final[dict[State, dict[Input, State]]] = {}
 for (_state, _input), (_target, _where) in TRANSITIONS.items():
     NEXT_STATE.setdefault(_state, {})[_input] = _target
