@@ -144,6 +144,8 @@ class PeerOptions:
         mss = wscale = ts = fastopen = None
         sack = False
         for o in segment.options:
+            if o is NOP:
+                continue  # the commonest option, a singleton: spare it the isinstance tests
             if isinstance(o, Mss):
                 mss = o.value
             elif isinstance(o, WindowScale):
@@ -234,6 +236,15 @@ def reset_for_unknown(segment: Segment) -> Segment | None:
 
 class Connection:
     """One connection's state, TCB, buffers and timers; the parts that have their own RFC live apart."""
+
+    # Slotted: a connection is made per SYN, and its fields are read on every segment.
+    __slots__ = ("ctx", "profile", "local", "remote", "state", "passive", "parent", "tcb", "rtt", "cc", "delack",
+                 "reasm", "now", "sndbuf", "sndbuf_seq", "fin_queued", "fin_seq", "snd_sml", "tlp_high", "rcvbuf",
+                 "eof", "orphaned", "error", "established_reported", "timers", "retries", "last_rcv",
+                 "last_oow_ack", "keepalive", "probes_out", "syn_data", "syn_data_acked", "fastopen_requested",
+                 "synack_cookie", "wscale_agreed", "fastopen_exp", "ecn_requested", "deferred_ack_seen",
+                 "challenge_acks", "on_close", "_out", "_trace", "_events", "_ts_tick", "_ts_echoed",
+                 "_ts_options", "_last_adv", "_syn_window", "_dsack")
 
     def __init__(self, ctx: Context, local: tuple[str, int], remote: tuple[str, int],
                  parent: Listener | None = None) -> None:
