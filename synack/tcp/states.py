@@ -69,7 +69,7 @@ CLOSE_QUEUES_FIN: Final = frozenset({State.SYN_RECEIVED, State.ESTABLISHED, Stat
 
 #: ABORT sends a reset (RFC 9293 3.10.5); so does closing with unread data (RFC 1122 4.2.2.13).
 ABORT_SENDS_RST: Final = frozenset({State.SYN_RECEIVED, State.ESTABLISHED, State.FIN_WAIT_1, State.FIN_WAIT_2,
-                             State.CLOSE_WAIT})
+                                    State.CLOSE_WAIT})
 
 #: An RST here is reported to the user as "connection reset" (RFC 9293 3.10.7.4, second check).
 RESET_REPORTED: Final = frozenset({State.ESTABLISHED, State.FIN_WAIT_1, State.FIN_WAIT_2, State.CLOSE_WAIT})
