@@ -1488,4 +1488,5 @@ class Connection:
             callback(self)
 
     def _drop(self, seg: Segment, reason: str) -> None:
-        self._events.append(SegmentDropped(segment=seg, reason=reason))
+        if self._trace:  # untraced, the event would only be swallowed: not even built
+            self._events.append(SegmentDropped(segment=seg, reason=reason))

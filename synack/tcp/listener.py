@@ -227,7 +227,8 @@ class Listener:
             self._events.append(SegmentSent(segment=seg, reason=reason))
 
     def _drop(self, seg: Segment, reason: str) -> None:
-        self._events.append(SegmentDropped(segment=seg, reason=reason))
+        if self._trace:  # untraced, the event would only be swallowed: not even built
+            self._events.append(SegmentDropped(segment=seg, reason=reason))
 
 
 def secs_to_retrans(seconds: int, timeout: int, rto_max: int) -> int:
