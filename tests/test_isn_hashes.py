@@ -3,7 +3,8 @@
 from hypothesis import given, strategies as st
 
 from synack.tcp.cookies import _cookie_hash
-from synack.tcp.isn import address_hash32, keyed_hash32
+from synack.tcp.isn import Rfc6528Isn, address_hash32, keyed_hash32
+from synack.tcp.seq import wrap
 
 
 # --- the hashes behind ISNs and cookies: the written-out texts equal repr() ---------------
@@ -19,6 +20,20 @@ ports = st.integers(0, 65535)
 def test_address_hash_is_the_keyed_hash_of_the_repr(local_ip, local_port, remote_ip, remote_port, tag):
     local, remote = (local_ip, local_port), (remote_ip, remote_port)
     assert address_hash32(b"k", tag, local, remote) == keyed_hash32(b"k", tag, local, remote)
+
+
+@given(st.lists(st.tuples(addresses, ports, addresses, ports, st.sampled_from(["isn", "ts"]), st.integers(0, 1 << 40)),
+                max_size=6))
+def test_the_generator_keeps_the_repr_hash_whatever_the_order_of_its_calls(calls):
+    # Rfc6528Isn writes the addresses' text once for consecutive calls about one connection.
+    gen = Rfc6528Isn(b"k")
+    for local_ip, local_port, remote_ip, remote_port, tag, now in calls + calls[::-1]:
+        local, remote = (local_ip, local_port), (remote_ip, remote_port)
+        expected = keyed_hash32(b"k", tag, local, remote)
+        if tag == "isn":
+            assert gen.isn(local, remote, now) == wrap(expected + ((now * 1000) >> 6))
+        else:
+            assert gen.ts_offset(local, remote) == expected
 
 
 @given(addresses, ports, addresses, ports, st.integers(0, 1 << 40))

@@ -8,8 +8,10 @@ be in flight.
 
 from __future__ import annotations
 
-INITIAL_SSTHRESH = 1 << 30  # RFC 5681 3.1: "arbitrarily high"
-DUPACK_THRESHOLD = 3  # RFC 5681 3.2
+from typing import Final
+
+INITIAL_SSTHRESH: Final = 1 << 30  # RFC 5681 3.1: "arbitrarily high"
+DUPACK_THRESHOLD: Final = 3  # RFC 5681 3.2
 
 
 class CongestionControl:

@@ -14,20 +14,21 @@ scale (4 bits, 0xF for none), SACK and ECN, which the ACK echoes back in TSecr.
 from __future__ import annotations
 
 import hashlib
+from typing import Final
 
 from .isn import hash_text, keyed_hash32, plain
 from .seq import seq_add, wrap
 
-COOKIE_BITS = 24
-COOKIE_MASK = (1 << COOKIE_BITS) - 1
-COUNT_MASK = (1 << (32 - COOKIE_BITS)) - 1  # the minute counter in the top 8 bits
-MAX_AGE = 2
-MINUTE_US = 60_000_000
-MSS_TABLE = (536, 1300, 1440, 1460)
-TS_OPT_BITS = 6
-TS_WSCALE_NONE = 0xF
-TS_SACK = 1 << 4
-TS_ECN = 1 << 5
+COOKIE_BITS: Final = 24
+COOKIE_MASK: Final = (1 << COOKIE_BITS) - 1
+COUNT_MASK: Final = (1 << (32 - COOKIE_BITS)) - 1  # the minute counter in the top 8 bits
+MAX_AGE: Final = 2
+MINUTE_US: Final = 60_000_000
+MSS_TABLE: Final = (536, 1300, 1440, 1460)
+TS_OPT_BITS: Final = 6
+TS_WSCALE_NONE: Final = 0xF
+TS_SACK: Final = 1 << 4
+TS_ECN: Final = 1 << 5
 
 
 def _tuple(local: tuple[str, int], remote: tuple[str, int]) -> tuple[str, str, int, int]:

@@ -37,7 +37,6 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Final
 
-from . import options as opt
 from .congestion import CongestionControl
 from .delack import DelayedAck
 from .errors import ConnectionAlreadyExists, ConnectionClosing, ConnectionDoesNotExist
@@ -46,14 +45,20 @@ from .events import (R_ACK, R_CHALLENGE_ACK, R_DATA, R_DELAYED_ACK, R_DUP_ACK, R
                      EofReceived, ErrorReported, Established, Event, Reason, SegmentDropped, SegmentSent,
                      StateChanged, TimerFired)
 from .isn import IsnGenerator
+# The option classes by name, not through the module: mypyc then refers to them directly instead of
+# looking each up in the module's dictionary on every segment.
+from .options import NOP, SACK_PERMITTED, FastOpen, Mss, Option, Sack, SackPermitted, Timestamps, WindowScale
 from .profiles import Profile
 from .reassembly import Reassembler
 from .rtt import RttEstimator
 from .segment import Flags, Segment
 from .seq import seq_add, seq_ge, seq_gt, seq_le, seq_lt, seq_sub, wrap
 from .states import (ABORT_SENDS_RST, CLOSE_QUEUES_FIN, CLOSE_WAIT, CLOSED, CLOSING, ESTABLISHED, FIN_WAIT_1,
-                     FIN_WAIT_2, KEEPALIVE_STATES, LAST_ACK, LISTEN, RECEIVING, RESET_REPORTED, SEND_ALLOWED,
-                     SYN_RECEIVED, SYN_SENT, SYNCHRONIZED, TIME_WAIT, TRANSITIONS, Input, State)
+                     FIN_WAIT_2, IN_ABORT, IN_ACTIVE_OPEN, IN_CLOSE, IN_FIN_WAIT_2_EXPIRED, IN_KEEPALIVE_EXPIRED,
+                     IN_RCV_ACK_OF_FIN, IN_RCV_ACK_OF_SYN, IN_RCV_DATA_AFTER_CLOSE, IN_RCV_FIN, IN_RCV_RST, IN_RCV_SYN,
+                     IN_RCV_SYN_ACK, IN_REOPENED, IN_SYN_COOKIE_ACK, IN_TIME_WAIT_EXPIRED, IN_TIMEOUT,
+                     KEEPALIVE_STATES, LAST_ACK, LISTEN, NEXT_STATE, RECEIVING, RESET_REPORTED, SEND_ALLOWED,
+                     SYN_RECEIVED, SYN_SENT, SYNCHRONIZED, TIME_WAIT, Input, State)
 from .tcb import Tcb
 from .timers import (DELAYED_ACK, FIN_WAIT_2_TIMER, KEEPALIVE, LOSS_PROBE, PERSIST, RETRANSMIT, TIME_WAIT_TIMER,
                      Timer)
@@ -82,8 +87,14 @@ FIN_BIT: Final = 0x01
 SYN_BIT: Final = 0x02
 RST_BIT: Final = 0x04
 ACK_BIT: Final = 0x10
+ACK_PSH_BITS: Final = 0x18
 _OUTPUT_STATES: Final = frozenset({ESTABLISHED, CLOSE_WAIT, FIN_WAIT_1, CLOSING, LAST_ACK})
+# Where header prediction takes a bare ACK (data only in ESTABLISHED): every synchronized state
+# but SYN_RECEIVED and TIME_WAIT, whose special cases come before the ordered checks.
+_PREDICTED_ACK_STATES: Final = frozenset({ESTABLISHED, CLOSE_WAIT, FIN_WAIT_1, FIN_WAIT_2, CLOSING, LAST_ACK})
 TS_OPTION_BYTES: Final = 12  # nop, nop, TS: what every segment carries once timestamps are agreed
+# Untraced connections share one sink: a deque of length 0 swallows appends in C.
+_NO_EVENTS: Final[Any] = deque(maxlen=0)
 
 
 @dataclass(slots=True)
@@ -111,50 +122,59 @@ class KeepaliveSettings:
     probes: int
 
 
-@dataclass(frozen=True, slots=True)
 class PeerOptions:
-    """What a SYN or SYN-ACK told us about the peer."""
+    """What a SYN or SYN-ACK told us about the peer.
 
-    mss: int | None
-    wscale: int | None
-    sack: bool
-    ts: tuple[int, int] | None
-    fastopen: bytes | None  # None: no option; b"": cookie request
+    A plain slotted class with ``Final`` fields (two per handshake): a frozen
+    dataclass sets each field through ``object.__setattr__``.
+    """
+
+    __slots__ = ("mss", "wscale", "sack", "ts", "fastopen")
+
+    def __init__(self, mss: int | None, wscale: int | None, sack: bool, ts: tuple[int, int] | None,
+                 fastopen: bytes | None) -> None:
+        self.mss: Final = mss
+        self.wscale: Final = wscale
+        self.sack: Final = sack
+        self.ts: Final = ts
+        self.fastopen: Final = fastopen  # None: no option; b"": cookie request
 
     @classmethod
     def parse(cls, segment: Segment) -> "PeerOptions":
         mss = wscale = ts = fastopen = None
         sack = False
         for o in segment.options:
-            if isinstance(o, opt.Mss):
+            if o is NOP:
+                continue  # the commonest option, a singleton: spare it the isinstance tests
+            if isinstance(o, Mss):
                 mss = o.value
-            elif isinstance(o, opt.WindowScale):
+            elif isinstance(o, WindowScale):
                 wscale = min(o.shift, 14)  # RFC 7323 2.3: treat larger shifts as 14
-            elif isinstance(o, opt.SackPermitted):
+            elif isinstance(o, SackPermitted):
                 sack = True
-            elif isinstance(o, opt.Timestamps):
+            elif isinstance(o, Timestamps):
                 ts = (o.tsval, o.tsecr)
-            elif isinstance(o, opt.FastOpen):
+            elif isinstance(o, FastOpen):
                 fastopen = o.cookie
         return cls(mss, wscale, sack, ts, fastopen)
 
 
 # Options are immutable values: the few MSS and window-scale options a run uses are built once.
-_MSS_OPTIONS: dict[int, opt.Mss] = {}
-_WSCALE_OPTIONS: dict[int, opt.WindowScale] = {}
+_MSS_OPTIONS: Final[dict[int, Mss]] = {}
+_WSCALE_OPTIONS: Final[dict[int, WindowScale]] = {}
 
 
-def _mss_option(mss: int) -> opt.Mss:
+def _mss_option(mss: int) -> Mss:
     option = _MSS_OPTIONS.get(mss)
     if option is None:
-        option = _MSS_OPTIONS[mss] = opt.Mss(mss)
+        option = _MSS_OPTIONS[mss] = Mss(mss)
     return option
 
 
-def _wscale_option(shift: int) -> opt.WindowScale:
+def _wscale_option(shift: int) -> WindowScale:
     option = _WSCALE_OPTIONS.get(shift)
     if option is None:
-        option = _WSCALE_OPTIONS[shift] = opt.WindowScale(shift)
+        option = _WSCALE_OPTIONS[shift] = WindowScale(shift)
     return option
 
 
@@ -167,7 +187,7 @@ def initial_window(route_mss: int, timestamps: bool) -> int:
 
 def syn_options(profile: Profile, mss: int, tsval: int, tsecr: int, *, offer_sack: bool = True,
                 offer_ts: bool = True, offer_wscale: int | None = None,
-                fastopen: bytes | None = None, fastopen_exp: bool = False) -> tuple[opt.Option, ...]:
+                fastopen: bytes | None = None, fastopen_exp: bool = False) -> tuple[Option, ...]:
     """Options of a SYN or SYN-ACK in the order the profile writes them.
 
     Linux (tcp_options_write): mss, then sackOK and TS sharing one word (or
@@ -176,28 +196,28 @@ def syn_options(profile: Profile, mss: int, tsval: int, tsecr: int, *, offer_sac
     """
     sack = profile.sack and offer_sack
     ts = profile.timestamps and offer_ts
-    out: list[opt.Option] = [_mss_option(mss)]
+    out: list[Option] = [_mss_option(mss)]
     if profile.linux_option_layout:
         if sack and ts:
-            out += [opt.SACK_PERMITTED, opt.Timestamps(tsval, tsecr)]
+            out += [SACK_PERMITTED, Timestamps(tsval, tsecr)]
         elif ts:
-            out += [opt.NOP, opt.NOP, opt.Timestamps(tsval, tsecr)]
+            out += [NOP, NOP, Timestamps(tsval, tsecr)]
         elif sack:
-            out += [opt.NOP, opt.NOP, opt.SACK_PERMITTED]
+            out += [NOP, NOP, SACK_PERMITTED]
         if offer_wscale is not None:
-            out += [opt.NOP, _wscale_option(offer_wscale)]
+            out += [NOP, _wscale_option(offer_wscale)]
     else:
         if offer_wscale is not None:
-            out += [opt.NOP, _wscale_option(offer_wscale)]
+            out += [NOP, _wscale_option(offer_wscale)]
         if sack:
-            out += [opt.NOP, opt.NOP, opt.SACK_PERMITTED]
+            out += [NOP, NOP, SACK_PERMITTED]
         if ts:
-            out += [opt.NOP, opt.NOP, opt.Timestamps(tsval, tsecr)]
+            out += [NOP, NOP, Timestamps(tsval, tsecr)]
     if fastopen is not None:
-        tfo = opt.FastOpen(fastopen, experimental=fastopen_exp)
+        tfo = FastOpen(fastopen, experimental=fastopen_exp)
         out.append(tfo)
         if tfo.size() % 4 == 2:
-            out += [opt.NOP, opt.NOP]
+            out += [NOP, NOP]
     return tuple(out)
 
 
@@ -216,6 +236,15 @@ def reset_for_unknown(segment: Segment) -> Segment | None:
 
 class Connection:
     """One connection's state, TCB, buffers and timers; the parts that have their own RFC live apart."""
+
+    # Slotted: a connection is made per SYN, and its fields are read on every segment.
+    __slots__ = ("ctx", "profile", "local", "remote", "state", "passive", "parent", "tcb", "rtt", "cc", "delack",
+                 "reasm", "now", "sndbuf", "sndbuf_seq", "fin_queued", "fin_seq", "snd_sml", "tlp_high", "rcvbuf",
+                 "eof", "orphaned", "error", "established_reported", "timers", "retries", "last_rcv",
+                 "last_oow_ack", "keepalive", "probes_out", "syn_data", "syn_data_acked", "fastopen_requested",
+                 "synack_cookie", "wscale_agreed", "fastopen_exp", "ecn_requested", "deferred_ack_seen",
+                 "challenge_acks", "on_close", "_out", "_trace", "_events", "_ts_tick", "_ts_echoed",
+                 "_ts_options", "_last_adv", "_syn_window", "_dsack")
 
     def __init__(self, ctx: Context, local: tuple[str, int], remote: tuple[str, int],
                  parent: Listener | None = None) -> None:
@@ -247,7 +276,8 @@ class Connection:
         self.orphaned = False  # close() was called: nobody will read or write again
         self.error: str | None = None
         self.established_reported = False
-        # Timers: which -> deadline (µs).
+        # Timers: which -> deadline (µs).  Cancelled with `in` and `del`, never dict.pop: mypyc
+        # compiles those two to C calls but pop to a method lookup on every segment.
         self.timers: dict[Timer, int] = {}
         self.retries = 0
         self.last_rcv = 0
@@ -268,9 +298,12 @@ class Connection:
         self.on_close: Callable[[Connection], None] | None = None
         self._out: list[Segment] = []
         self._trace = ctx.trace
-        # A deque of length 0 swallows appends in C: the cheapest sink for untraced runs.
-        self._events: Any = [] if ctx.trace else deque(maxlen=0)
-        self._ts_options: tuple[int, int, tuple[opt.Option, ...]] | None = None
+        self._events: Any = [] if ctx.trace else _NO_EVENTS
+        # The timestamps option of the segments we send, rebuilt only when the TS clock has ticked
+        # (once a millisecond) or TS.Recent moved since: most segments reuse it.
+        self._ts_tick = -1
+        self._ts_echoed = 0
+        self._ts_options: tuple[Option, ...] = ()
         self._last_adv = 0
         self._syn_window = 0  # the window our SYN or SYN-ACK offered: Linux's first rcv_ssthresh
         self._dsack: tuple[int, int] | None = None  # a duplicate to report in the next ACK
@@ -302,8 +335,8 @@ class Connection:
         child.synack_cookie = synack_cookie
         if synack_cookie is not None:
             # The cookie goes back in the option kind it was asked with (Linux answers 254 with 254).
-            child.fastopen_exp = any(isinstance(o, opt.FastOpen) and o.experimental for o in seg.options)
-        child._transition(Input.RCV_SYN, "SYN received")
+            child.fastopen_exp = any(isinstance(o, FastOpen) and o.experimental for o in seg.options)
+        child._transition(IN_RCV_SYN, "SYN received")
         if fastopen_data is not None:
             # RFC 7413 4.2.2: the data is the application's before the handshake completes.
             child._deliver(fastopen_data)
@@ -332,7 +365,7 @@ class Connection:
         # What the cookie SYN-ACK offered is where the window starts (Linux's rcv_ssthresh).
         child._syn_window = initial_window(ctx.route_mss, t.ts_ok)
         child.on_close = on_close
-        child._transition(Input.SYN_COOKIE_ACK, "valid SYN cookie in the ACK")
+        child._transition(IN_SYN_COOKIE_ACK, "valid SYN cookie in the ACK")
         child._became_established()
         # The ACK may carry data or a FIN already: the connection takes the rest of it.
         if seg.payload or seg.bits & FIN_BIT:
@@ -385,7 +418,7 @@ class Connection:
         if self.state is not CLOSED:
             raise ConnectionAlreadyExists()
         self._init_send_space(self.ctx.isn_gen.isn(self.local, self.remote, now) if isn is None else isn)
-        self._transition(Input.ACTIVE_OPEN, "connect()")
+        self._transition(IN_ACTIVE_OPEN, "connect()")
         cookie = None
         if fastopen_data is not None and self.profile.fastopen & 1:
             self.fastopen_requested = True
@@ -415,9 +448,13 @@ class Connection:
         self.now = now
         if self.state is CLOSED and not self.rcvbuf:
             raise ConnectionDoesNotExist()
-        n = len(self.rcvbuf) if max_bytes is None else min(max_bytes, len(self.rcvbuf))
-        data = bytes(self.rcvbuf[:n])
-        del self.rcvbuf[:n]
+        rcvbuf = self.rcvbuf
+        if max_bytes is None or max_bytes >= len(rcvbuf):
+            data = bytes(rcvbuf)  # all of it: one copy, no slice
+            rcvbuf.clear()
+        else:
+            data = bytes(rcvbuf[:max_bytes])
+            del rcvbuf[:max_bytes]
         # Tell the peer the window reopened when it had nearly closed (RFC 9293 3.8.6.2.2).
         if data and self.state in RECEIVING and self._last_adv_window_small():
             self._send_ack(R_WINDOW_UPDATE)
@@ -440,9 +477,9 @@ class Connection:
             raise ConnectionClosing()
         self.orphaned = True
         if self.rcvbuf and self.profile.rst_on_unread_close and self.state in ABORT_SENDS_RST:
-            self._reset_and_close("close() with unread data", Input.ABORT)
+            self._reset_and_close("close() with unread data", IN_ABORT)
         elif self.state is SYN_SENT:
-            self._transition(Input.CLOSE, "close() before the handshake finished")
+            self._transition(IN_CLOSE, "close() before the handshake finished")
         elif not self.fin_queued and self.state in CLOSE_QUEUES_FIN:
             self._close_send_side()
         elif self.state is FIN_WAIT_2:
@@ -455,16 +492,20 @@ class Connection:
             raise ConnectionDoesNotExist()
         self.orphaned = True
         if self.state in ABORT_SENDS_RST:
-            self._reset_and_close("abort()", Input.ABORT)
+            self._reset_and_close("abort()", IN_ABORT)
         else:
-            self._transition(Input.ABORT, "abort()")
+            self._transition(IN_ABORT, "abort()")
 
     # ------------------------------------------------------------------ timers
     def on_timer(self, now: int) -> None:
         """Fire every timer due at ``now``, earliest first."""
         self.now = now
         timers = self.timers
-        for timer in sorted(timers, key=timers.__getitem__):
+        if not timers or min(timers.values()) > now:
+            return  # a wake-up for a timer since cancelled or moved later: nothing to sort
+        # One timer (TIME_WAIT's, a lone retransmission) needs no sorting.
+        order = list(timers) if len(timers) == 1 else sorted(timers, key=timers.__getitem__)
+        for timer in order:
             deadline = timers.get(timer)
             if deadline is None or deadline > now:
                 continue  # cancelled or moved by a timer that fired before it
@@ -476,10 +517,10 @@ class Connection:
             elif timer is DELAYED_ACK:
                 self._fire_delayed_ack()
             elif timer is TIME_WAIT_TIMER:
-                self._transition(Input.TIME_WAIT_EXPIRED, "TIME_WAIT expired")
+                self._transition(IN_TIME_WAIT_EXPIRED, "TIME_WAIT expired")
             elif timer is FIN_WAIT_2_TIMER:
                 if self.state is FIN_WAIT_2:
-                    self._transition(Input.FIN_WAIT_2_EXPIRED, "FIN_WAIT_2 timed out (tcp_fin_timeout)")
+                    self._transition(IN_FIN_WAIT_2_EXPIRED, "FIN_WAIT_2 timed out (tcp_fin_timeout)")
             elif timer is KEEPALIVE:
                 self._fire_keepalive()
             elif timer is PERSIST:
@@ -500,7 +541,7 @@ class Connection:
         self.rtt.forget()  # Karn: no RTT sample from a retransmitted segment
         if self.state is SYN_SENT:
             if self.retries >= len(p.syn_schedule_us):
-                self._fail("connection timed out", "ETIMEDOUT", Input.TIMEOUT)
+                self._fail("connection timed out", "ETIMEDOUT", IN_TIMEOUT)
                 return
             # A retransmitted Fast Open SYN carries neither data nor cookie (RFC 7413 4.2.1).
             if self.syn_data:
@@ -515,14 +556,14 @@ class Connection:
             if self.parent is not None and self.parent.defer_retrans:
                 expire, resend = self.parent.deferred_synack_timeout(self)
             if expire:
-                self._fail("connection timed out", "ETIMEDOUT", Input.TIMEOUT)
+                self._fail("connection timed out", "ETIMEDOUT", IN_TIMEOUT)
                 return
             if resend:
                 self._send_syn(R_RETRANSMIT)
             self._arm(RETRANSMIT, self.now + p.synack_schedule_us[min(self.retries, len(p.synack_schedule_us) - 1)])
             return
         if self.retries > p.data_retries:
-            self._fail("connection timed out", "ETIMEDOUT", Input.TIMEOUT)
+            self._fail("connection timed out", "ETIMEDOUT", IN_TIMEOUT)
             return
         # RFC 5681 3.1 / RFC 6298 5.5-5.6: collapse the window, back off, go back to SND.UNA.
         self.cc.on_timeout(max(self._flight_segments(), 1))
@@ -541,13 +582,21 @@ class Connection:
         pto = 2 * srtt
         if seq_sub(t.snd_max, t.snd_una) <= t.snd_mss:
             # A lone segment: leave room for the peer's delayed ACK before probing.
-            pto = max(pto, srtt + srtt // 2 + p.delack_max_us)
-        pto = max(pto, MIN_LOSS_PROBE_US)
+            lone = srtt + srtt // 2 + p.delack_max_us
+            if lone > pto:
+                pto = lone
+        if pto < MIN_LOSS_PROBE_US:
+            pto = MIN_LOSS_PROBE_US
         # The probe takes the retransmission timer's place and never comes later than it would
         # have; firing, it re-arms the RTO from then on.
-        rto_at = self.timers.pop(RETRANSMIT, None)
-        at = self.now + pto if rto_at is None else min(self.now + pto, rto_at)
-        self._arm(LOSS_PROBE, at)
+        at = self.now + pto
+        timers = self.timers
+        rto_at = timers.get(RETRANSMIT)
+        if rto_at is not None:
+            del timers[RETRANSMIT]
+            if rto_at < at:
+                at = rto_at
+        timers[LOSS_PROBE] = at
 
     def _fire_loss_probe(self) -> None:
         """Send the last segment again so its ACK (or SACK) reveals a tail loss without an RTO."""
@@ -582,7 +631,7 @@ class Connection:
             self._arm(KEEPALIVE, self.last_rcv + ka.idle_us)
             return
         if self.probes_out >= ka.probes:
-            self._reset_and_close("keepalive probes unanswered", Input.KEEPALIVE_EXPIRED,
+            self._reset_and_close("keepalive probes unanswered", IN_KEEPALIVE_EXPIRED,
                                   error=("connection timed out", "ETIMEDOUT"))
             return
         # A probe is an ACK one byte behind SND.UNA: the peer must answer it (RFC 1122 4.2.3.6).
@@ -605,11 +654,11 @@ class Connection:
         limit = p.data_retries
         if self.orphaned and p.orphan_probes is not None:
             if self.rtt.backed_off(self.retries) >= self.rtt.rto_max:
-                self._fail("connection timed out", "ETIMEDOUT", Input.TIMEOUT)
+                self._fail("connection timed out", "ETIMEDOUT", IN_TIMEOUT)
                 return
             limit = p.orphan_probes
         if self.probes_out >= limit:
-            self._fail("connection timed out", "ETIMEDOUT", Input.TIMEOUT)
+            self._fail("connection timed out", "ETIMEDOUT", IN_TIMEOUT)
             return
         self._emit(self._segment(ACK, seq_add(t.snd_una, -1)), R_WINDOW_PROBE)
         self.probes_out += 1
@@ -669,7 +718,7 @@ class Connection:
         t = self.tcb
         if self.state is not TIME_WAIT or (seg.bits & (SYN_BIT | ACK_BIT | RST_BIT)) != SYN_BIT:
             return None
-        ts = next((o for o in seg.options if isinstance(o, opt.Timestamps)), None)
+        ts = next((o for o in seg.options if isinstance(o, Timestamps)), None)
         if t.ts_ok and ts is not None:
             newer = seq_gt(ts.tsval, t.ts_recent)
         else:
@@ -677,7 +726,7 @@ class Connection:
         if not newer:
             return None
         self.now = now
-        self._transition(Input.REOPENED, "a new SYN reuses the 4-tuple, ending TIME_WAIT early")
+        self._transition(IN_REOPENED, "a new SYN reuses the 4-tuple, ending TIME_WAIT early")
         return seq_add(t.snd_nxt, REOPEN_ISN_GAP)
 
     def take_over_time_wait(self, now: int) -> int | None:
@@ -693,7 +742,7 @@ class Connection:
             return None
         self.now = now
         self.timers.clear()
-        self._transition(Input.REOPENED, "connect() takes over the TIME_WAIT port (tcp_tw_reuse)")
+        self._transition(IN_REOPENED, "connect() takes over the TIME_WAIT port (tcp_tw_reuse)")
         return seq_add(t.snd_nxt, REOPEN_ISN_GAP)
 
     def receive(self, seg: Segment, now: int) -> None:
@@ -730,7 +779,7 @@ class Connection:
         # Second: the RST bit.
         if bits & RST_BIT:
             if bits & ACK_BIT:
-                self._fail("connection refused", "ECONNREFUSED", Input.RCV_RST)
+                self._fail("connection refused", "ECONNREFUSED", IN_RCV_RST)
             else:
                 self._drop(seg, "RST without an acceptable ACK")
             return
@@ -758,7 +807,7 @@ class Connection:
             t.snd_wnd = seg.window  # never scaled in a SYN-ACK (RFC 7323 2.2)
             t.max_snd_wnd = max(t.max_snd_wnd, t.snd_wnd)
             t.snd_wl1, t.snd_wl2 = seg.seq, seg.ack
-            self._transition(Input.RCV_SYN_ACK, "SYN-ACK received")
+            self._transition(IN_RCV_SYN_ACK, "SYN-ACK received")
             self._became_established()
             if seq_lt(t.snd_una, t.snd_nxt):
                 # Fast Open data the SYN-ACK did not cover goes again at once (RFC 7413 4.2.2).
@@ -775,7 +824,7 @@ class Connection:
         else:
             # Simultaneous open: answer with SYN-ACK carrying our original ISN (RFC 9293 3.5, figure 8).
             t.snd_wnd = seg.window
-            self._transition(Input.RCV_SYN, "SYN received in SYN_SENT (simultaneous open)")
+            self._transition(IN_RCV_SYN, "SYN received in SYN_SENT (simultaneous open)")
             t.snd_nxt = seq_add(t.iss, 1)
             self._send_syn(R_SYN_ACK)
 
@@ -784,6 +833,18 @@ class Connection:
         t, p = self.tcb, self.profile
         state = self.state
         bits = seg.bits
+        if ((bits == ACK_BIT or bits == ACK_PSH_BITS) and seg.seq == t.rcv_nxt
+                and (state is ESTABLISHED and (not seg.payload or p.rcv_buffer > len(self.rcvbuf) + self.reasm.nbytes)
+                     or not seg.payload and state in _PREDICTED_ACK_STATES)):
+            # Header prediction (RFC 9293 3.10.7.4 allows it; Linux tcp_rcv_established): the
+            # common segment, an ACK with or without data in order, neither RST, SYN nor FIN.
+            # Starting at RCV.NXT in an open window it passes the first check, and the second to
+            # fourth do not apply: straight to the timestamps, the fifth and the seventh check.
+            if t.ts_ok:
+                self._update_ts_recent(seg)
+            if self._process_ack(seg) and seg.payload:
+                self._receive_text(seg)
+            return
         if state is TIME_WAIT and bits & FIN_BIT and not bits & RST_BIT and seg.end_seq == t.rcv_nxt:
             # A retransmitted FIN: the peer lost our ACK.  Re-ACK and restart 2MSL (RFC 9293 3.10.7.4 eighth).
             self._send_ack(R_ACK)
@@ -848,7 +909,7 @@ class Connection:
                 t.max_snd_wnd = max(t.max_snd_wnd, t.snd_wnd)
                 t.snd_wl1, t.snd_wl2 = seg.seq, seg.ack
                 self._ack_advanced(seg.ack)
-                self._transition(Input.RCV_ACK_OF_SYN, "ACK of our SYN received")
+                self._transition(IN_RCV_ACK_OF_SYN, "ACK of our SYN received")
                 self._became_established()
             else:
                 self._emit(Segment(self.local[1], self.remote[1], seg.ack, 0, RST, 0), R_RST)
@@ -865,7 +926,7 @@ class Connection:
             if state in RECEIVING or state is SYN_RECEIVED:
                 if self.orphaned and (state is FIN_WAIT_1 or state is FIN_WAIT_2):
                     # Nobody will read this: reset (RFC 1122 4.2.2.13, Linux tcp_rcv_state_process).
-                    self._reset_and_close("data arrived after close()", Input.RCV_DATA_AFTER_CLOSE)
+                    self._reset_and_close("data arrived after close()", IN_RCV_DATA_AFTER_CLOSE)
                     return
                 self._receive_text(seg)
             else:
@@ -882,11 +943,11 @@ class Connection:
     def _update_ts_recent(self, seg: Segment) -> None:
         """RFC 7323 4.3: remember the peer's TSval from a segment that covers the last ACK we sent."""
         t = self.tcb
-        if not seq_le(seg.seq, t.rcv_wup):
+        if seg.seq != t.rcv_wup and seq_gt(seg.seq, t.rcv_wup):
             return
         for o in seg.options:
-            if isinstance(o, opt.Timestamps):
-                if seq_ge(o.tsval, t.ts_recent):
+            if type(o) is Timestamps:
+                if o.tsval != t.ts_recent and seq_gt(o.tsval, t.ts_recent):
                     t.ts_recent = o.tsval
                 return
 
@@ -908,27 +969,30 @@ class Connection:
         t, p = self.tcb, self.profile
         ack = seg.ack
         self.last_rcv = self.now
-        if seq_gt(ack, t.snd_max):
+        if ack != t.snd_max and seq_gt(ack, t.snd_max):  # usually it acknowledges all we sent
             # It acknowledges something not yet sent: ACK and drop (RFC 9293 3.10.7.4 fifth).
             self._drop(seg, "ACK of data never sent")
             if not self._oow_rate_limited():
                 self._send_ack(R_DUP_ACK)
             return False
-        if p.rfc5961 and seq_lt(ack, seq_add(t.snd_una, -max(t.max_snd_wnd, 1))):
+        # How far the ACK moves SND.UNA; negative for an old ACK.
+        moved = seq_sub(ack, t.snd_una)
+        # (An ACK at or above SND.UNA is never too old: it lies within the window of SND.UNA.)
+        if moved < 0 and p.rfc5961 and seq_lt(ack, seq_add(t.snd_una, -max(t.max_snd_wnd, 1))):
             # RFC 5961 5.2: too old an ACK is dropped, with an ACK.
             self._drop(seg, "ACK too far behind SND.UNA (RFC 5961 5.2)")
             if not self._oow_rate_limited():
                 self._send_ack(R_CHALLENGE_ACK)
             return False
-        if seq_ge(ack, t.snd_una):
+        if moved >= 0:
             # An answer from the peer: probes (keepalive, zero window) are answered (Linux tcp_ack
             # clears icsk_probes_out past its checks for unsent and old ACKs).
             self.probes_out = 0
         window = seg.window << t.snd_wscale
-        advanced = seq_gt(ack, t.snd_una)
+        advanced = moved > 0
         if advanced:
             self._ack_advanced(ack)
-        elif (ack == t.snd_una and not seg.payload and not seg.bits & FIN_BIT
+        elif (moved == 0 and not seg.payload and not seg.bits & FIN_BIT
               and seq_lt(t.snd_una, t.snd_max) and window == t.snd_wnd):
             if self.cc.on_duplicate_ack(self._flight_segments()):
                 self._resend_from(t.snd_una)  # RFC 5681 3.2 fast retransmit
@@ -945,19 +1009,20 @@ class Connection:
             if window > t.max_snd_wnd:
                 t.max_snd_wnd = window
             t.snd_wl1, t.snd_wl2 = seg.seq, ack
-            if window > 0 and self.timers.pop(PERSIST, None) is not None:
+            if window > 0 and PERSIST in self.timers:
+                del self.timers[PERSIST]
                 self.retries = 0  # the window opened: forget the probes' backoff (Linux tcp_ack_probe)
         if self.fin_queued and seq_gt(t.snd_una, self.fin_seq):  # our FIN is acknowledged
             state = self.state
             if state is FIN_WAIT_1:
-                self._transition(Input.RCV_ACK_OF_FIN, "our FIN was acknowledged")
+                self._transition(IN_RCV_ACK_OF_FIN, "our FIN was acknowledged")
                 if self.orphaned:
                     self._arm_fin_wait_2()
             elif state is CLOSING:
-                self._transition(Input.RCV_ACK_OF_FIN, "our FIN was acknowledged")
+                self._transition(IN_RCV_ACK_OF_FIN, "our FIN was acknowledged")
                 self._enter_time_wait()
             elif state is LAST_ACK:
-                self._transition(Input.RCV_ACK_OF_FIN, "our FIN was acknowledged")
+                self._transition(IN_RCV_ACK_OF_FIN, "our FIN was acknowledged")
                 return False
         return True
 
@@ -972,17 +1037,20 @@ class Connection:
                 del self.sndbuf[:acked_data]
                 self.sndbuf_seq = seq_add(self.sndbuf_seq, acked_data)
         t.snd_una = ack
-        if seq_lt(t.snd_nxt, ack):
+        if t.snd_nxt != ack and seq_lt(t.snd_nxt, ack):  # usually everything sent is acknowledged
             t.snd_nxt = ack
         self.retries = 0
-        self.rtt.on_ack(ack, self.now)
+        if self.rtt.timed_seq is not None:  # a segment is being timed
+            self.rtt.on_ack(ack, self.now)
         self.cc.on_new_ack()
         timers = self.timers
-        timers.pop(LOSS_PROBE, None)
+        if LOSS_PROBE in timers:
+            del timers[LOSS_PROBE]
         if self.tlp_high is not None and seq_ge(ack, self.tlp_high):
             self.tlp_high = None
         if ack == t.snd_max:
-            timers.pop(RETRANSMIT, None)
+            if RETRANSMIT in timers:
+                del timers[RETRANSMIT]
         else:
             # RFC 6298 5.3: restart the timer when new data is acknowledged.
             timers[RETRANSMIT] = self.now + self.rtt.rto
@@ -991,7 +1059,7 @@ class Connection:
         """Seventh check: take in-window data, reassemble, decide when to ACK."""
         t, p, d = self.tcb, self.profile, self.delack
         data, seq = seg.payload, seg.seq
-        if seq_lt(seq, t.rcv_nxt):  # trim what we already have
+        if seq != t.rcv_nxt and seq_lt(seq, t.rcv_nxt):  # trim what we already have
             cut = seq_sub(t.rcv_nxt, seq)
             data, seq = data[cut:], t.rcv_nxt
         room = self._rcv_window()
@@ -1051,7 +1119,7 @@ class Connection:
         self.last_rcv = self.now
         state = self.state
         if state is SYN_RECEIVED or state is ESTABLISHED:
-            self._transition(Input.RCV_FIN, "FIN received")
+            self._transition(IN_RCV_FIN, "FIN received")
             self.delack.pending = True
             if p.delay_ack_of_fin:
                 # Linux tcp_fin: enter ping-pong mode, so the ACK waits and can ride on our own FIN.
@@ -1063,10 +1131,10 @@ class Connection:
             else:
                 self._send_ack(R_ACK)
         elif state is FIN_WAIT_1:
-            self._transition(Input.RCV_FIN, "FIN received before our FIN was acknowledged")
+            self._transition(IN_RCV_FIN, "FIN received before our FIN was acknowledged")
             self._send_ack(R_ACK)
         elif state is FIN_WAIT_2:
-            self._transition(Input.RCV_FIN, "FIN received")
+            self._transition(IN_RCV_FIN, "FIN received")
             self._send_ack(R_ACK)
             self._enter_time_wait()
         else:
@@ -1075,13 +1143,13 @@ class Connection:
     def _reset_received(self) -> None:
         state = self.state
         if state is SYN_RECEIVED and self.passive:
-            self._transition(Input.RCV_RST, "RST received in SYN_RECEIVED")
+            self._transition(IN_RCV_RST, "RST received in SYN_RECEIVED")
         elif state is SYN_RECEIVED:
-            self._fail("connection refused", "ECONNREFUSED", Input.RCV_RST)
+            self._fail("connection refused", "ECONNREFUSED", IN_RCV_RST)
         elif state in RESET_REPORTED:
-            self._fail("connection reset", "ECONNRESET", Input.RCV_RST)
+            self._fail("connection reset", "ECONNRESET", IN_RCV_RST)
         else:
-            self._transition(Input.RCV_RST, "RST received")
+            self._transition(IN_RCV_RST, "RST received")
 
     def _challenge_ack(self, seg: Segment, why: str) -> None:
         """RFC 5961 3.2 / 4.2: answer a suspicious segment with an ACK of where we really are."""
@@ -1116,23 +1184,32 @@ class Connection:
         return field
 
     def _window_field(self) -> int:
-        t = self.tcb
-        window = self._rcv_window()
-        if self.profile.adv_win_halved:
+        """The window field of a segment sent now; what it offers becomes the last advertised window.
+
+        Every segment we send runs this: the receive window is worked out here
+        rather than through ``_rcv_window``.
+        """
+        t, p = self.tcb, self.profile
+        unread = len(self.rcvbuf) + self.reasm.nbytes
+        free = p.rcv_buffer - unread
+        if p.adv_win_halved:
             # Linux keeps half the buffer for overhead (tcp_adv_win_scale = 1); the field's limit
             # applies to what is left, or an unscaled window would be halved to 32767.
-            free = self.profile.rcv_buffer - len(self.rcvbuf) - self.reasm.nbytes
-            window = max(0, min(free >> 1, MAX_WINDOW_FIELD << t.rcv_wscale))
-        if self.profile.rcv_ssthresh_clamp and self._syn_window:
+            free >>= 1
+        most = MAX_WINDOW_FIELD << t.rcv_wscale
+        window = most if free > most else (free if free > 0 else 0)
+        if p.rcv_ssthresh_clamp and self._syn_window:
             # Linux offers no more than rcv_ssthresh, which starts at the SYN's window and, in a
             # short exchange, leaves out what sits unread; the right edge then stays put, rounded
             # up to the scale unit (tests/drill: data_read, data_out_of_order_sack).
-            clamp = self._syn_window - len(self.rcvbuf) - self.reasm.nbytes
+            clamp = self._syn_window - unread
             if clamp < window:
                 window = clamp
         # Never move the right edge back (RFC 9293 3.8.6.2.2), and round up to the scale's unit
         # as Linux does (__tcp_select_window), so a few unread bytes do not shrink the field.
-        remaining = self._last_adv - wrap(t.rcv_nxt - t.rcv_wup)
+        remaining = self._last_adv
+        if t.rcv_nxt != t.rcv_wup:  # data came in since our last ACK: the edge is that much nearer
+            remaining -= wrap(t.rcv_nxt - t.rcv_wup)
         if remaining > window:
             window = remaining
         scale = t.rcv_wscale
@@ -1145,35 +1222,37 @@ class Connection:
     def _last_adv_window_small(self) -> bool:
         """Whether reading opened the window enough to tell the peer (Linux tcp_cleanup_rbuf)."""
         t = self.tcb
-        remaining = max(0, self._last_adv - seq_sub(t.rcv_nxt, t.rcv_wup))
+        remaining = self._last_adv - seq_sub(t.rcv_nxt, t.rcv_wup)
+        if remaining < 0:
+            remaining = 0
         window = self._rcv_window() >> (1 if self.profile.adv_win_halved else 0)
-        return 2 * remaining <= self.profile.rcv_buffer and window >= 2 * max(remaining, 1)
+        return 2 * remaining <= self.profile.rcv_buffer and window >= 2 * (remaining if remaining > 1 else 1)
 
     def _tsval(self) -> int:
         return wrap(self.now * self.profile.ts_hz // 1_000_000 + self.tcb.ts_offset)
 
-    def _segment(self, flags: Flags, seq: int, payload: bytes = b"") -> Segment:
+    def _timestamps(self) -> tuple[Option, ...]:
+        """nop, nop, TS with our clock and TS.Recent: what every segment carries once timestamps are on."""
         t = self.tcb
-        options: tuple[opt.Option, ...] = ()
-        if t.ts_ok:
-            tsval = self._tsval()
-            cached = self._ts_options
-            # The TS clock ticks once a millisecond: most segments reuse the same option values.
-            if cached is None or cached[0] != tsval or cached[1] != t.ts_recent:
-                cached = self._ts_options = (tsval, t.ts_recent,
-                                             (opt.NOP, opt.NOP, opt.Timestamps(tsval, t.ts_recent)))
-            options = cached[2]
-        bits = int(flags)
-        if bits & ACK_BIT:
-            ack = t.rcv_nxt
-            if t.sack_ok and (self.reasm.pieces or self._dsack) and not bits & RST_BIT:
-                blocks = self.reasm.sack_blocks(ack)
-                if self._dsack:
-                    blocks = ((self._dsack,) + blocks)[:3]  # a D-SACK block goes first (RFC 2883 4)
-                    self._dsack = None
-                options = options + (opt.NOP, opt.NOP, opt.Sack(blocks))
-        else:
-            ack = 0
+        # The TS clock ticks once a millisecond: most segments reuse the option of the one before.
+        tick = self.now * self.profile.ts_hz // 1_000_000
+        if tick != self._ts_tick or t.ts_recent != self._ts_echoed:
+            self._ts_tick = tick
+            self._ts_echoed = t.ts_recent
+            self._ts_options = (NOP, NOP, Timestamps(wrap(tick + t.ts_offset), t.ts_recent))
+        return self._ts_options
+
+    def _segment(self, flags: Flags, seq: int, payload: bytes = b"") -> Segment:
+        """A segment from us with ACK in ``flags``: our RCV.NXT, window, timestamps and SACK blocks."""
+        t = self.tcb
+        options = self._timestamps() if t.ts_ok else ()
+        ack = t.rcv_nxt
+        if t.sack_ok and (self.reasm.pieces or self._dsack):
+            blocks = self.reasm.sack_blocks(ack)
+            if self._dsack:
+                blocks = ((self._dsack,) + blocks)[:3]  # a D-SACK block goes first (RFC 2883 4)
+                self._dsack = None
+            options = options + (NOP, NOP, Sack(blocks))
         return Segment(self.local[1], self.remote[1], seq, ack, flags, self._window_field(), options, payload)
 
     def _emit(self, seg: Segment, reason: Reason) -> None:
@@ -1181,7 +1260,8 @@ class Connection:
             t = self.tcb
             t.rcv_wup = t.rcv_nxt
             self.delack.pending = False
-            self.timers.pop(DELAYED_ACK, None)
+            if DELAYED_ACK in self.timers:
+                del self.timers[DELAYED_ACK]
         self._out.append(seg)
         if self._trace:
             self._events.append(SegmentSent(segment=seg, reason=reason))
@@ -1255,16 +1335,19 @@ class Connection:
             if offset < 0:
                 break
             avail = len(sndbuf) - offset
-            cwnd_bytes = self.cc.cwnd * t.snd_mss
-            wnd = t.snd_wnd if t.snd_wnd < cwnd_bytes else cwnd_bytes
-            usable = seq_sub(seq_add(t.snd_una, wnd), t.snd_nxt)
             if avail > 0:
-                n = min(avail, t.snd_mss, usable)
+                mss = t.snd_mss
+                cwnd_bytes = self.cc.cwnd * mss
+                wnd = t.snd_wnd if t.snd_wnd < cwnd_bytes else cwnd_bytes
+                usable = wnd - seq_sub(t.snd_nxt, t.snd_una)  # what the window leaves beyond the flight
+                n = avail if avail < mss else mss
+                if usable < n:
+                    n = usable
                 if n <= 0:
                     if t.snd_wnd == 0 and t.snd_una == t.snd_max:
                         self._arm(PERSIST, self.now + self.rtt.backed_off(self.retries))
                     break
-                if (n < t.snd_mss and n == avail and not self.fin_queued and seq_ge(t.snd_nxt, t.snd_max)
+                if (n < mss and n == avail and not self.fin_queued and seq_ge(t.snd_nxt, t.snd_max)
                         and seq_gt(self.snd_sml, t.snd_una)):
                     # Nagle (RFC 9293 3.7.4) with Minshall's refinement, as Linux has it
                     # (tcp_minshall_check): hold a small segment only while an earlier small one
@@ -1276,7 +1359,9 @@ class Connection:
                     flags = ACK_PSH_FIN
                 else:
                     flags = ACK_PSH if last else ACK
-                self._send_data(flags, bytes(sndbuf[offset:end]), reason)
+                # The whole buffer (the usual short write) is copied once, without a slice first.
+                payload = bytes(sndbuf) if offset == 0 and last else bytes(sndbuf[offset:end])
+                self._send_data(flags, payload, reason)
                 sent_any = True
             elif self.fin_queued and t.snd_nxt == self.fin_seq:
                 self._send_data(ACK_FIN, b"", reason)
@@ -1286,7 +1371,8 @@ class Connection:
             if reason is R_RETRANSMIT:
                 break  # after a timeout, one segment; the ACK clock sends the rest
         if sent_any:
-            self.timers.setdefault(RETRANSMIT, self.now + self.rtt.backed_off(self.retries))
+            if RETRANSMIT not in self.timers:
+                self.timers[RETRANSMIT] = self.now + self.rtt.backed_off(self.retries)
             if reason is not R_RETRANSMIT and reason is not R_PMTU_RETRANSMIT:
                 self._schedule_loss_probe()
 
@@ -1294,8 +1380,8 @@ class Connection:
         t, p = self.tcb, self.profile
         seq = t.snd_nxt
         seg = self._segment(flags, seq, payload)
-        end = seg.end_seq
-        retransmission = seq_lt(seq, t.snd_max)
+        end = seq_add(seq, len(payload) + (seg.bits & FIN_BIT))  # SEG.SEQ + SEG.LEN: never a SYN here
+        retransmission = seq != t.snd_max and seq_lt(seq, t.snd_max)  # new data starts at SND.MAX
         t.snd_nxt = end
         if seq_gt(end, t.snd_max):
             t.snd_max = end
@@ -1326,7 +1412,7 @@ class Connection:
 
     # --------------------------------------------------------- state changes
     def _transition(self, event: Input, cause: str) -> None:
-        new = TRANSITIONS[(self.state, event)][0]
+        new = NEXT_STATE[self.state][event]
         old, self.state = self.state, new
         if self._trace:
             self._events.append(StateChanged(old=old, new=new, cause=cause))
@@ -1349,7 +1435,7 @@ class Connection:
             self.parent.child_established(self)
         if self.fin_queued and self.state is ESTABLISHED:
             # close() during SYN_RECEIVED queued a FIN; RFC 9293 3.10.4 sends it now.
-            self._transition(Input.CLOSE, "queued close() after the handshake")
+            self._transition(IN_CLOSE, "queued close() after the handshake")
 
     def _close_send_side(self) -> None:
         state = self.state
@@ -1358,14 +1444,14 @@ class Connection:
         if self.fin_queued:
             raise ConnectionClosing()
         if state is SYN_SENT:
-            self._transition(Input.CLOSE, "close() before the handshake finished")
+            self._transition(IN_CLOSE, "close() before the handshake finished")
             return
         if state not in CLOSE_QUEUES_FIN:
             raise ConnectionClosing()
         self.fin_queued = True
         self.fin_seq = seq_add(self.sndbuf_seq, len(self.sndbuf))
         if state is not SYN_RECEIVED:
-            self._transition(Input.CLOSE, "close()" if self.orphaned else "shutdown(SHUT_WR)")
+            self._transition(IN_CLOSE, "close()" if self.orphaned else "shutdown(SHUT_WR)")
         self._output()
 
     def _enter_time_wait(self) -> None:
@@ -1380,7 +1466,7 @@ class Connection:
         t = self.tcb
         if self.profile.abort_rst_ack:
             seg = Segment(self.local[1], self.remote[1], t.snd_nxt, t.rcv_nxt, RST_ACK,
-                          self._window_field(), self._segment(RST, 0).options)
+                          self._window_field(), self._timestamps() if t.ts_ok else ())
         else:
             seg = Segment(self.local[1], self.remote[1], t.snd_nxt, 0, RST, 0)
         self._out.append(seg)
@@ -1402,4 +1488,5 @@ class Connection:
             callback(self)
 
     def _drop(self, seg: Segment, reason: str) -> None:
-        self._events.append(SegmentDropped(segment=seg, reason=reason))
+        if self._trace:  # untraced, the event would only be swallowed: not even built
+            self._events.append(SegmentDropped(segment=seg, reason=reason))

@@ -11,24 +11,24 @@ engine so a seeded run is reproducible byte for byte.
 from __future__ import annotations
 
 import hashlib
-from typing import Any, Protocol
+from typing import Any, Callable, Final, Protocol
 
 from .seq import wrap
 
-
-
-_KEYED: dict[bytes, Any] = {}
+# Keying BLAKE2 costs as much as hashing a few words: the state is keyed once per secret and
+# copied for each hash; what is kept is that state's bound ``copy``, called without a lookup.
+_KEYED_COPY: Final[dict[bytes, Callable[[], Any]]] = {}
+_FROM_BYTES: Final = int.from_bytes
 
 
 def hash_text(key: bytes, text: str) -> int:
     """A 32-bit keyed hash (BLAKE2b with the secret as key) of ``text``."""
-    # Keying BLAKE2 costs as much as hashing a few words: key once per secret, copy the state after.
-    keyed = _KEYED.get(key)
-    if keyed is None:
-        keyed = _KEYED[key] = hashlib.blake2b(key=key, digest_size=4)
-    h = keyed.copy()
+    copy = _KEYED_COPY.get(key)
+    if copy is None:
+        copy = _KEYED_COPY[key] = hashlib.blake2b(key=key, digest_size=4).copy
+    h = copy()
     h.update(text.encode())
-    return int.from_bytes(h.digest(), "big")
+    return _FROM_BYTES(h.digest(), "big")
 
 
 def keyed_hash32(key: bytes, *parts: object) -> int:
@@ -41,14 +41,22 @@ def plain(text: str) -> bool:
     return "'" not in text and "\\" not in text and text.isprintable()
 
 
+def address_text(local: tuple[str, int], remote: tuple[str, int]) -> str | None:
+    """``repr((local, remote))`` less its opening parenthesis, written out; None when repr() would escape."""
+    if plain(local[0] + remote[0]):  # one test for both: each character is one of theirs
+        return f"('{local[0]}', {local[1]}), ('{remote[0]}', {remote[1]}))"
+    return None
+
+
 def address_hash32(key: bytes, tag: str, local: tuple[str, int], remote: tuple[str, int]) -> int:
     """``keyed_hash32(key, tag, local, remote)``, its text written out: the same number for a third of the work.
 
     Two hashes per connection and side, one per forged SYN: repr() of nested tuples was a
     fifth of a lifecycle's time.
     """
-    if plain(tag) and plain(local[0]) and plain(remote[0]):
-        return hash_text(key, f"('{tag}', ('{local[0]}', {local[1]}), ('{remote[0]}', {remote[1]}))")
+    text = address_text(local, remote)
+    if text is not None and plain(tag):
+        return hash_text(key, f"('{tag}', {text}")
     return keyed_hash32(key, tag, local, remote)
 
 
@@ -67,14 +75,28 @@ class Rfc6528Isn:
 
     def __init__(self, secret: bytes) -> None:
         self.secret = secret
+        # A connection asks for its ISN and then its timestamp offset: the text of its addresses
+        # is written (and checked) once for the two.
+        self._local: tuple[str, int] = ("", -1)
+        self._remote: tuple[str, int] = ("", -1)
+        self._text: str | None = None
+
+    def _hash(self, tag: str, local: tuple[str, int], remote: tuple[str, int]) -> int:
+        """``address_hash32(self.secret, tag, local, remote)``; ``tag`` is one of ours, plain."""
+        if local != self._local or remote != self._remote:
+            self._local, self._remote = local, remote
+            self._text = address_text(local, remote)
+        if self._text is None:
+            return keyed_hash32(self.secret, tag, local, remote)
+        return hash_text(self.secret, f"('{tag}', {self._text}")
 
     def isn(self, local: tuple[str, int], remote: tuple[str, int], now_us: int) -> int:
         clock = (now_us * 1000) >> 6
-        return wrap(address_hash32(self.secret, "isn", local, remote) + clock)
+        return wrap(self._hash("isn", local, remote) + clock)
 
     def ts_offset(self, local: tuple[str, int], remote: tuple[str, int]) -> int:
         # Linux randomises the TSval base per connection (secure_tcpv4_ts_off).
-        return address_hash32(self.secret, "ts", local, remote)
+        return self._hash("ts", local, remote)
 
 
 class Rfc793Isn:

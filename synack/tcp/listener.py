@@ -17,13 +17,13 @@ from collections import deque
 from typing import Any
 
 from . import cookies
-from . import options as opt
 from .endpoint import RST, SYN_ACK, Connection, Context, PeerOptions, initial_window, syn_options
 from .errors import ConnectionDoesNotExist
 from .events import R_RST, R_SYN_ACK_COOKIE, Event, Reason, SegmentDropped, SegmentSent, StateChanged
+from .options import FastOpen, Mss, Timestamps
 from .segment import Segment
 from .seq import seq_add, wrap
-from .states import CLOSED, TRANSITIONS, Input
+from .states import CLOSED, IN_CLOSE, IN_PASSIVE_OPEN, NEXT_STATE, Input
 
 SYN_BIT, RST_BIT, ACK_BIT = 0x02, 0x04, 0x10
 
@@ -52,19 +52,19 @@ class Listener:
         # Untraced, events are swallowed at once (a flood would otherwise keep one per SYN).
         self._events: Any = [] if ctx.trace else deque(maxlen=0)
         # What every cookie SYN-ACK shares: the MSS option (Linux cookie_v4_init).
-        self._mss_only = (opt.Mss(ctx.route_mss),)
+        self._mss_only = (Mss(ctx.route_mss),)
 
     def open_passive(self, now: int) -> None:
         """OPEN, passive (RFC 9293 3.10.1)."""
-        self._transition(Input.PASSIVE_OPEN, "listen()")
+        self._transition(IN_PASSIVE_OPEN, "listen()")
 
     def close(self, now: int) -> None:
         if self.state is CLOSED:
             raise ConnectionDoesNotExist()
-        self._transition(Input.CLOSE, "close() on the listening socket")
+        self._transition(IN_CLOSE, "close() on the listening socket")
 
     def _transition(self, event: Input, cause: str) -> None:
-        new = TRANSITIONS[(self.state, event)][0]
+        new = NEXT_STATE[self.state][event]
         self._events.append(StateChanged(old=self.state, new=new, cause=cause))
         self.state = new
 
@@ -125,7 +125,7 @@ class Listener:
             # TFO_SERVER_COOKIE_NOT_REQD: data on any SYN is taken, and no cookie is handed out.
             fastopen_data = seg.payload
         elif self.profile.fastopen & 2:
-            peer_cookie = next((o.cookie for o in seg.options if isinstance(o, opt.FastOpen)), None)
+            peer_cookie = next((o.cookie for o in seg.options if isinstance(o, FastOpen)), None)
             if peer_cookie is not None:
                 good = cookies.fastopen_cookie(self.ctx.fastopen_key, remote[0])
                 if peer_cookie == good and seg.payload:
@@ -212,7 +212,7 @@ class Listener:
         mss = cookies.check_syn_cookie(ctx.syncookie_secret, self.local, remote, seg.ack, seg.seq, now)
         if mss is None:
             return None
-        peer_ts = next((o for o in seg.options if isinstance(o, opt.Timestamps)), None)
+        peer_ts = next((o for o in seg.options if isinstance(o, Timestamps)), None)
         wscale, sack = (None, False)
         if peer_ts is not None:
             wscale, sack = cookies.decode_cookie_tsecr(peer_ts.tsecr)
@@ -227,7 +227,8 @@ class Listener:
             self._events.append(SegmentSent(segment=seg, reason=reason))
 
     def _drop(self, seg: Segment, reason: str) -> None:
-        self._events.append(SegmentDropped(segment=seg, reason=reason))
+        if self._trace:  # untraced, the event would only be swallowed: not even built
+            self._events.append(SegmentDropped(segment=seg, reason=reason))
 
 
 def secs_to_retrans(seconds: int, timeout: int, rto_max: int) -> int:

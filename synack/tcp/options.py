@@ -6,27 +6,63 @@ with magic 0xF989).  Each option is a frozen value with a ``kind`` and the
 ``name`` tcpdump prints for it, so a trace can list option kinds in wire order.
 Encoding to bytes lives in :mod:`synack.wire`; this module only says what an
 option *is* and how many bytes it takes.
+
+The options are plain slotted classes with ``Final`` fields, as
+:class:`~synack.tcp.segment.Segment` is, rather than frozen dataclasses: every
+SYN and every timestamped segment builds or reads some, a frozen dataclass
+builds itself through ``object.__setattr__`` once per field, and mypyc cannot
+compile a dataclass with class constants (``kind``, ``name``) while it turns
+these classes into C structs.  They compare, hash and print as the
+dataclasses did.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import ClassVar
+from typing import ClassVar, Final
 
-EOL_KIND = 0
-NOP_KIND = 1
-MSS_KIND = 2
-WSCALE_KIND = 3
-SACK_PERMITTED_KIND = 4
-SACK_KIND = 5
-TIMESTAMPS_KIND = 8
-FASTOPEN_KIND = 34
-EXPERIMENTAL_KIND = 254
-FASTOPEN_EXP_MAGIC = 0xF989
+EOL_KIND: Final = 0
+NOP_KIND: Final = 1
+MSS_KIND: Final = 2
+WSCALE_KIND: Final = 3
+SACK_PERMITTED_KIND: Final = 4
+SACK_KIND: Final = 5
+TIMESTAMPS_KIND: Final = 8
+FASTOPEN_KIND: Final = 34
+EXPERIMENTAL_KIND: Final = 254
+FASTOPEN_EXP_MAGIC: Final = 0xF989
 
 
-@dataclass(frozen=True, slots=True)
-class Eol:
+class _OptionValue:
+    """Equality, hash and repr from each option's ``_key()``, as a frozen dataclass has them."""
+
+    __slots__ = ()
+    fields: ClassVar[tuple[str, ...]] = ()
+
+    def _key(self) -> tuple:
+        return ()
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        assert isinstance(other, _OptionValue)
+        return self._key() == other._key()
+
+    def __ne__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        assert isinstance(other, _OptionValue)
+        return self._key() != other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        values = ", ".join(f"{name}={value!r}" for name, value in zip(self.fields, self._key(), strict=True))
+        return f"{type(self).__name__}({values})"
+
+
+class Eol(_OptionValue):
+    __slots__ = ()
     kind: ClassVar[int] = EOL_KIND
     name: ClassVar[str] = "eol"
 
@@ -37,8 +73,8 @@ class Eol:
         return "eol"
 
 
-@dataclass(frozen=True, slots=True)
-class Nop:
+class Nop(_OptionValue):
+    __slots__ = ()
     kind: ClassVar[int] = NOP_KIND
     name: ClassVar[str] = "nop"
 
@@ -49,11 +85,17 @@ class Nop:
         return "nop"
 
 
-@dataclass(frozen=True, slots=True)
-class Mss:
-    value: int
+class Mss(_OptionValue):
+    __slots__ = ("value",)
     kind: ClassVar[int] = MSS_KIND
     name: ClassVar[str] = "mss"
+    fields: ClassVar[tuple[str, ...]] = ("value",)
+
+    def __init__(self, value: int) -> None:
+        self.value: Final = value
+
+    def _key(self) -> tuple:
+        return (self.value,)
 
     def size(self) -> int:
         return 4
@@ -62,11 +104,17 @@ class Mss:
         return f"mss {self.value}"
 
 
-@dataclass(frozen=True, slots=True)
-class WindowScale:
-    shift: int
+class WindowScale(_OptionValue):
+    __slots__ = ("shift",)
     kind: ClassVar[int] = WSCALE_KIND
     name: ClassVar[str] = "wscale"
+    fields: ClassVar[tuple[str, ...]] = ("shift",)
+
+    def __init__(self, shift: int) -> None:
+        self.shift: Final = shift
+
+    def _key(self) -> tuple:
+        return (self.shift,)
 
     def size(self) -> int:
         return 3
@@ -75,8 +123,8 @@ class WindowScale:
         return f"wscale {self.shift}"
 
 
-@dataclass(frozen=True, slots=True)
-class SackPermitted:
+class SackPermitted(_OptionValue):
+    __slots__ = ()
     kind: ClassVar[int] = SACK_PERMITTED_KIND
     name: ClassVar[str] = "sackOK"
 
@@ -87,11 +135,17 @@ class SackPermitted:
         return "sackOK"
 
 
-@dataclass(frozen=True, slots=True)
-class Sack:
-    blocks: tuple[tuple[int, int], ...]
+class Sack(_OptionValue):
+    __slots__ = ("blocks",)
     kind: ClassVar[int] = SACK_KIND
     name: ClassVar[str] = "sack"
+    fields: ClassVar[tuple[str, ...]] = ("blocks",)
+
+    def __init__(self, blocks: tuple[tuple[int, int], ...]) -> None:
+        self.blocks: Final = blocks
+
+    def _key(self) -> tuple:
+        return (self.blocks,)
 
     def size(self) -> int:
         return 2 + 8 * len(self.blocks)
@@ -100,12 +154,18 @@ class Sack:
         return f"sack {len(self.blocks)} " + " ".join(f"{{{a}:{b}}}" for a, b in self.blocks)
 
 
-@dataclass(frozen=True, slots=True)
-class Timestamps:
-    tsval: int
-    tsecr: int
+class Timestamps(_OptionValue):
+    __slots__ = ("tsval", "tsecr")
     kind: ClassVar[int] = TIMESTAMPS_KIND
     name: ClassVar[str] = "TS"
+    fields: ClassVar[tuple[str, ...]] = ("tsval", "tsecr")
+
+    def __init__(self, tsval: int, tsecr: int) -> None:
+        self.tsval: Final = tsval
+        self.tsecr: Final = tsecr
+
+    def _key(self) -> tuple:
+        return (self.tsval, self.tsecr)
 
     def size(self) -> int:
         return 10
@@ -114,14 +174,20 @@ class Timestamps:
         return f"TS val {self.tsval} ecr {self.tsecr}"
 
 
-@dataclass(frozen=True, slots=True)
-class FastOpen:
+class FastOpen(_OptionValue):
     """RFC 7413 cookie option; an empty cookie is a cookie request."""
 
-    cookie: bytes = b""
-    experimental: bool = False
+    __slots__ = ("cookie", "experimental")
     kind: ClassVar[int] = FASTOPEN_KIND
     name: ClassVar[str] = "tfo"
+    fields: ClassVar[tuple[str, ...]] = ("cookie", "experimental")
+
+    def __init__(self, cookie: bytes = b"", experimental: bool = False) -> None:
+        self.cookie: Final = cookie
+        self.experimental: Final = experimental
+
+    def _key(self) -> tuple:
+        return (self.cookie, self.experimental)
 
     def size(self) -> int:
         return (4 if self.experimental else 2) + len(self.cookie)
@@ -133,13 +199,19 @@ class FastOpen:
         return f"{name} cookie {self.cookie.hex()}"
 
 
-@dataclass(frozen=True, slots=True)
-class UnknownOption:
+class UnknownOption(_OptionValue):
     """Any option synack does not interpret, kept so odd captured packets still fit."""
 
-    kind: int
-    data: bytes = b""
+    __slots__ = ("kind", "data")
     name: ClassVar[str] = "unknown"
+    fields: ClassVar[tuple[str, ...]] = ("kind", "data")
+
+    def __init__(self, kind: int, data: bytes = b"") -> None:
+        self.kind: Final = kind
+        self.data: Final = data
+
+    def _key(self) -> tuple:
+        return (self.kind, self.data)
 
     def size(self) -> int:
         return 2 + len(self.data)
@@ -150,9 +222,9 @@ class UnknownOption:
 
 Option = Eol | Nop | Mss | WindowScale | SackPermitted | Sack | Timestamps | FastOpen | UnknownOption
 
-NOP = Nop()
-EOL = Eol()
-SACK_PERMITTED = SackPermitted()
+NOP: Final = Nop()
+EOL: Final = Eol()
+SACK_PERMITTED: Final = SackPermitted()
 
 
 def options_size(options: tuple[Option, ...]) -> int:

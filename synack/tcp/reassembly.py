@@ -8,9 +8,11 @@ waits here too.
 
 from __future__ import annotations
 
+from typing import Final
+
 from .seq import seq_add, seq_le, seq_sub
 
-MAX_SACK_BLOCKS = 3  # what fits beside the timestamps option (RFC 2018 3)
+MAX_SACK_BLOCKS: Final = 3  # what fits beside the timestamps option (RFC 2018 3)
 
 
 class Reassembler:

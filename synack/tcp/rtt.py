@@ -10,10 +10,12 @@ variance term.
 
 from __future__ import annotations
 
+from typing import Final
+
 from .profiles import Profile
 from .seq import seq_ge
 
-CLOCK_GRANULARITY_US = 1000  # G of RFC 6298 2.2: our clock ticks in milliseconds for this purpose
+CLOCK_GRANULARITY_US: Final = 1000  # G of RFC 6298 2.2: our clock ticks in milliseconds for this purpose
 
 
 class RttEstimator:

@@ -4,8 +4,9 @@ RFC 9293 section 3.3.2 (the state diagram, figure 5) and 3.10 (event
 processing).  States carry the names ``netstat``/``ss`` print, which is what
 synack shows everywhere.  Transitions are data: ``TRANSITIONS[(state, input)]``
 gives the next state and the RFC section that says so.  The endpoint asks this
-table for every state change (``Connection._transition``) so the table and the
-code cannot drift apart, and ``tools/draw_states.py`` draws the diagram from it.
+table for every state change (``Connection._transition``, through
+``NEXT_STATE``, the same table indexed by state) so the table and the code
+cannot drift apart, and ``tools/draw_states.py`` draws the diagram from it.
 Anything not in the table is not a legal transition.
 """
 
@@ -52,29 +53,29 @@ TIME_WAIT: Final = State.TIME_WAIT
 
 
 #: States in which both sequence spaces are known (RFC 9293 3.10.7.4, "synchronized").
-SYNCHRONIZED = frozenset({
+SYNCHRONIZED: Final = frozenset({
     State.ESTABLISHED, State.FIN_WAIT_1, State.FIN_WAIT_2, State.CLOSE_WAIT,
     State.CLOSING, State.LAST_ACK, State.TIME_WAIT,
 })
 
 #: States in which arriving data is accepted for the application (RFC 9293 3.10.7.4, seventh).
-RECEIVING = frozenset({State.ESTABLISHED, State.FIN_WAIT_1, State.FIN_WAIT_2})
+RECEIVING: Final = frozenset({State.ESTABLISHED, State.FIN_WAIT_1, State.FIN_WAIT_2})
 
 #: SEND is accepted (queued before the handshake ends): RFC 9293 3.10.2.
-SEND_ALLOWED = frozenset({State.SYN_SENT, State.SYN_RECEIVED, State.ESTABLISHED, State.CLOSE_WAIT})
+SEND_ALLOWED: Final = frozenset({State.SYN_SENT, State.SYN_RECEIVED, State.ESTABLISHED, State.CLOSE_WAIT})
 
 #: CLOSE queues a FIN after the data (RFC 9293 3.10.4): no FIN has been sent yet.
-CLOSE_QUEUES_FIN = frozenset({State.SYN_RECEIVED, State.ESTABLISHED, State.CLOSE_WAIT})
+CLOSE_QUEUES_FIN: Final = frozenset({State.SYN_RECEIVED, State.ESTABLISHED, State.CLOSE_WAIT})
 
 #: ABORT sends a reset (RFC 9293 3.10.5); so does closing with unread data (RFC 1122 4.2.2.13).
-ABORT_SENDS_RST = frozenset({State.SYN_RECEIVED, State.ESTABLISHED, State.FIN_WAIT_1, State.FIN_WAIT_2,
-                             State.CLOSE_WAIT})
+ABORT_SENDS_RST: Final = frozenset({State.SYN_RECEIVED, State.ESTABLISHED, State.FIN_WAIT_1, State.FIN_WAIT_2,
+                                    State.CLOSE_WAIT})
 
 #: An RST here is reported to the user as "connection reset" (RFC 9293 3.10.7.4, second check).
-RESET_REPORTED = frozenset({State.ESTABLISHED, State.FIN_WAIT_1, State.FIN_WAIT_2, State.CLOSE_WAIT})
+RESET_REPORTED: Final = frozenset({State.ESTABLISHED, State.FIN_WAIT_1, State.FIN_WAIT_2, State.CLOSE_WAIT})
 
 #: Keepalive probes go out (Linux tcp_keepalive_timer: not while closing our side).
-KEEPALIVE_STATES = frozenset({State.ESTABLISHED, State.CLOSE_WAIT, State.FIN_WAIT_2})
+KEEPALIVE_STATES: Final = frozenset({State.ESTABLISHED, State.CLOSE_WAIT, State.FIN_WAIT_2})
 
 
 class Input(str, Enum):
@@ -101,10 +102,30 @@ class Input(str, Enum):
     __hash__ = str.__hash__
 
 
+# Module-level names for the inputs, as for the states: the engine passes one on every state change.
+IN_ACTIVE_OPEN: Final = Input.ACTIVE_OPEN
+IN_PASSIVE_OPEN: Final = Input.PASSIVE_OPEN
+IN_CLOSE: Final = Input.CLOSE
+IN_ABORT: Final = Input.ABORT
+IN_RCV_SYN: Final = Input.RCV_SYN
+IN_RCV_SYN_ACK: Final = Input.RCV_SYN_ACK
+IN_RCV_ACK_OF_SYN: Final = Input.RCV_ACK_OF_SYN
+IN_RCV_FIN: Final = Input.RCV_FIN
+IN_RCV_ACK_OF_FIN: Final = Input.RCV_ACK_OF_FIN
+IN_RCV_RST: Final = Input.RCV_RST
+IN_RCV_DATA_AFTER_CLOSE: Final = Input.RCV_DATA_AFTER_CLOSE
+IN_TIMEOUT: Final = Input.TIMEOUT
+IN_TIME_WAIT_EXPIRED: Final = Input.TIME_WAIT_EXPIRED
+IN_FIN_WAIT_2_EXPIRED: Final = Input.FIN_WAIT_2_EXPIRED
+IN_KEEPALIVE_EXPIRED: Final = Input.KEEPALIVE_EXPIRED
+IN_SYN_COOKIE_ACK: Final = Input.SYN_COOKIE_ACK
+IN_REOPENED: Final = Input.REOPENED
+
+
 S, I = State, Input  # noqa: E741 (short names keep the table one entry per line)
 
 #: (state, input) -> (next state, where the RFC says so)
-TRANSITIONS: dict[tuple[State, Input], tuple[State, str]] = {
+TRANSITIONS: Final[dict[tuple[State, Input], tuple[State, str]]] = {
     (S.CLOSED, I.ACTIVE_OPEN): (S.SYN_SENT, "RFC 9293 3.10.1 OPEN call, CLOSED state"),
     (S.CLOSED, I.PASSIVE_OPEN): (S.LISTEN, "RFC 9293 3.10.1 OPEN call, CLOSED state"),
     (S.LISTEN, I.RCV_SYN): (S.SYN_RECEIVED, "RFC 9293 3.10.7.2 LISTEN, third check"),
@@ -159,3 +180,9 @@ TRANSITIONS: dict[tuple[State, Input], tuple[State, str]] = {
     (S.TIME_WAIT, I.ABORT): (S.CLOSED, "RFC 9293 3.10.5 ABORT call"),
     (S.TIME_WAIT, I.REOPENED): (S.CLOSED, "RFC 6191 (Linux tcp_timewait_state_process, TCP_TW_SYN)"),
 }
+
+#: The same table by state, then input, for the engine's lookups: two dictionaries keyed by
+#: strings with cached hashes cost less than building and hashing a tuple on every change.
+NEXT_STATE: Final[dict[State, dict[Input, State]]] = {}
+for (_state, _input), (_target, _where) in TRANSITIONS.items():
+    NEXT_STATE.setdefault(_state, {})[_input] = _target
