@@ -3,7 +3,7 @@
 Time is integer microseconds.  The counter breaks ties so that callbacks due at
 the same instant and priority run in the order they were scheduled, which is
 what makes a seeded run reproducible.  Nothing here reads the wall clock.
-:meth:`Scheduler.cancel` forgets a callback but leaves its place on the heap:
+:meth:`Scheduler.cancel` forgets a timer but leaves its place on the heap:
 removing it would cost more than popping it later, and the clock still moves
 to its time when it comes up, so a run ends at the same instant, and counts
 the same pending entries, whether or not its callbacks were cancelled.
@@ -26,9 +26,10 @@ _heappush: Final = heapq.heappush
 _heappop: Final = heapq.heappop
 
 
-# Time, priority and the tie-breaking counter are packed into one integer key, so the
-# heaps hold plain ints and compare them directly: (time << 2 | priority) << 40 | counter.
-# The callbacks wait in a dict under their key; a cancelled one is missing there.
+# Time, priority and the tie-breaking counter are packed into one integer key:
+# (time << 2 | priority) << 40 | counter.  Keys are unique, so an entry (key, callback, args)
+# compares by its key alone.  Timers, the only callbacks that get cancelled, are plain keys
+# on their heap with their callbacks in a dict; a cancelled one is missing there.
 _COUNTER_BITS: Final = 40
 _SHIFT: Final = _COUNTER_BITS + 2
 
@@ -47,18 +48,18 @@ class Scheduler:
 
     def __init__(self) -> None:
         self.now = 0
-        self._heap: list[int] = []
+        self._heap: list[tuple[int, Callable[..., Any], tuple]] = []
         self._timers: list[int] = []
+        self._entries: dict[int, tuple[Callable[..., Any], tuple]] = {}  # the timers' callbacks
         # A list read from _ready_at on (list operations are primitives of the compiled build).
         self._ready: list[tuple[Callable[..., Any], tuple]] = []
         self._ready_at = 0
-        self._entries: dict[int, tuple[Callable[..., Any], tuple]] = {}
         self._counter = 0
         self.executed = 0
 
     def call_at(self, when: int, fn: Callable[..., Any], priority: int = APPLICATION, *args: Any) -> int:
         """Run ``fn(*args)`` at ``when`` (now, if that is past); returns a key for :meth:`cancel`
-        (0, which cancels nothing, for an application resumed now)."""
+        (a timer's; 0, which cancels nothing, for a delivery or an application)."""
         if when <= self.now:
             if priority == APPLICATION:
                 self._ready.append((fn, args))
@@ -66,15 +67,18 @@ class Scheduler:
             when = self.now
         self._counter += 1
         key = (((when << 2) | priority) << _COUNTER_BITS) | self._counter
-        self._entries[key] = (fn, args)
-        _heappush(self._timers if priority == TIMER else self._heap, key)
-        return key
+        if priority == TIMER:
+            self._entries[key] = (fn, args)
+            _heappush(self._timers, key)
+            return key
+        _heappush(self._heap, (key, fn, args))
+        return 0
 
     def call_later(self, delay: int, fn: Callable[..., Any], priority: int = APPLICATION, *args: Any) -> int:
         return self.call_at(self.now + delay, fn, priority, *args)
 
     def cancel(self, key: int) -> None:
-        """Do not run the callback scheduled under ``key`` (nothing happens if it ran already)."""
+        """Do not run the timer scheduled under ``key`` (nothing happens if it ran already)."""
         self._entries.pop(key, None)
 
     def run(self, until: int | None = None, max_events: int = 10_000_000) -> None:
@@ -85,17 +89,17 @@ class Scheduler:
         entries = self._entries
         while True:
             if heap:
-                key = heap[0]
-                first = heap
+                key = heap[0][0]
+                from_heap = True
                 if timers and timers[0] < key:
                     key = timers[0]
-                    first = timers
+                    from_heap = False
             elif timers:
                 key = timers[0]
-                first = timers
+                from_heap = False
             elif ready:
                 key = -1  # only the ready queue is left
-                first = heap
+                from_heap = False
             else:
                 return
             if ready and (key < 0 or key >> _SHIFT > self.now):
@@ -111,12 +115,15 @@ class Scheduler:
                 if until is not None and (key >> _SHIFT) > until:
                     self.now = until
                     return
-                _heappop(first)
                 self.now = key >> _SHIFT
-                entry = entries.pop(key, None)
-                if entry is None:
-                    continue  # cancelled
-                fn, args = entry
+                if from_heap:
+                    _, fn, args = _heappop(heap)
+                else:
+                    _heappop(timers)
+                    entry = entries.pop(key, None)
+                    if entry is None:
+                        continue  # cancelled
+                    fn, args = entry
             self.executed += 1
             if self.executed > limit:
                 raise RuntimeError(f"simulation exceeded {max_events} events")
@@ -126,7 +133,7 @@ class Scheduler:
         """When the earliest scheduled callback is due (cancelled ones included), or None when nothing is."""
         if self._ready:  # emptied as soon as its last entry runs
             return self.now
-        heads = [h[0] for h in (self._heap, self._timers) if h]
+        heads = ([self._heap[0][0]] if self._heap else []) + self._timers[:1]
         return min(heads) >> _SHIFT if heads else None
 
     @property
