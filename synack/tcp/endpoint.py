@@ -635,7 +635,7 @@ class Connection:
                                   error=("connection timed out", "ETIMEDOUT"))
             return
         # A probe is an ACK one byte behind SND.UNA: the peer must answer it (RFC 1122 4.2.3.6).
-        self._emit(self._segment(ACK, seq_add(t.snd_una, -1)), R_KEEPALIVE)
+        self._send(ACK, seq_add(t.snd_una, -1), b"", R_KEEPALIVE)
         self.probes_out += 1
         self._arm(KEEPALIVE, self.now + ka.interval_us)
 
@@ -660,7 +660,7 @@ class Connection:
         if self.probes_out >= limit:
             self._fail("connection timed out", "ETIMEDOUT", IN_TIMEOUT)
             return
-        self._emit(self._segment(ACK, seq_add(t.snd_una, -1)), R_WINDOW_PROBE)
+        self._send(ACK, seq_add(t.snd_una, -1), b"", R_WINDOW_PROBE)
         self.probes_out += 1
         self.retries += 1  # the backoff: probes go at RTO, 2 RTO, 4 RTO ... up to RTO max
         self._arm(PERSIST, self.now + self.rtt.backed_off(self.retries))
@@ -702,7 +702,7 @@ class Connection:
                     offset = seq_sub(t.snd_nxt, self.sndbuf_seq)
                     n = min(mss, seq_sub(piece_end, t.snd_nxt))
                     last = offset + n == len(self.sndbuf)
-                    self._send_data(ACK_PSH if last else ACK, bytes(self.sndbuf[offset:offset + n]),
+                    self._send_data(ACK_PSH if last else ACK, bytes(self.sndbuf[offset:offset + n]), False,
                                     R_PMTU_RETRANSMIT)
             start = seq_add(start, chunk)
         t.snd_nxt = saved
@@ -840,8 +840,14 @@ class Connection:
             # common segment, an ACK with or without data in order, neither RST, SYN nor FIN.
             # Starting at RCV.NXT in an open window it passes the first check, and the second to
             # fourth do not apply: straight to the timestamps, the fifth and the seventh check.
-            if t.ts_ok:
-                self._update_ts_recent(seg)
+            if t.ts_ok and t.rcv_nxt == t.rcv_wup:
+                # _update_ts_recent written out: the segment starts at RCV.NXT, which covers the last
+                # ACK we sent unless data came in since (RFC 7323 4.3).
+                for o in seg.options:
+                    if type(o) is Timestamps:
+                        if o.tsval != t.ts_recent and seq_gt(o.tsval, t.ts_recent):
+                            t.ts_recent = o.tsval
+                        break
             if self._process_ack(seg) and seg.payload:
                 self._receive_text(seg)
             return
@@ -1040,8 +1046,10 @@ class Connection:
         if t.snd_nxt != ack and seq_lt(t.snd_nxt, ack):  # usually everything sent is acknowledged
             t.snd_nxt = ack
         self.retries = 0
-        if self.rtt.timed_seq is not None:  # a segment is being timed
-            self.rtt.on_ack(ack, self.now)
+        rtt = self.rtt
+        timed = rtt.timed_seq
+        if timed is not None and (ack == timed or seq_gt(ack, timed)):  # the timed segment is acknowledged
+            rtt.on_ack(self.now)
         self.cc.on_new_ack()
         timers = self.timers
         if LOSS_PROBE in timers:
@@ -1242,20 +1250,40 @@ class Connection:
             self._ts_options = (NOP, NOP, Timestamps(wrap(tick + t.ts_offset), t.ts_recent))
         return self._ts_options
 
-    def _segment(self, flags: Flags, seq: int, payload: bytes = b"") -> Segment:
-        """A segment from us with ACK in ``flags``: our RCV.NXT, window, timestamps and SACK blocks."""
+    def _send(self, flags: Flags, seq: int, payload: bytes, reason: Reason) -> Segment:
+        """Send a segment from us with ACK in ``flags``: our RCV.NXT, window, timestamps and SACK blocks.
+
+        Every segment but SYNs and RSTs goes out here, so what :meth:`_emit` does for
+        an ACK is written out rather than called: the ACK covers all we received.
+        """
         t = self.tcb
-        options = self._timestamps() if t.ts_ok else ()
         ack = t.rcv_nxt
+        if t.ts_ok:
+            options = self._ts_options
+            # The TS clock ticks once a millisecond: most segments reuse the option of the one before.
+            if self.now * self.profile.ts_hz // 1_000_000 != self._ts_tick or t.ts_recent != self._ts_echoed:
+                options = self._timestamps()
+        else:
+            options = ()
         if t.sack_ok and (self.reasm.pieces or self._dsack):
             blocks = self.reasm.sack_blocks(ack)
             if self._dsack:
                 blocks = ((self._dsack,) + blocks)[:3]  # a D-SACK block goes first (RFC 2883 4)
                 self._dsack = None
             options = options + (NOP, NOP, Sack(blocks))
-        return Segment(self.local[1], self.remote[1], seq, ack, flags, self._window_field(), options, payload)
+        seg = Segment(self.local[1], self.remote[1], seq, ack, flags, self._window_field(), options, payload)
+        t.rcv_wup = ack
+        self.delack.pending = False
+        timers = self.timers
+        if DELAYED_ACK in timers:
+            del timers[DELAYED_ACK]
+        self._out.append(seg)
+        if self._trace:
+            self._events.append(SegmentSent(segment=seg, reason=reason))
+        return seg
 
     def _emit(self, seg: Segment, reason: Reason) -> None:
+        """Send a segment built elsewhere (a SYN, SYN-ACK or RST)."""
         if seg.bits & ACK_BIT:
             t = self.tcb
             t.rcv_wup = t.rcv_nxt
@@ -1267,7 +1295,7 @@ class Connection:
             self._events.append(SegmentSent(segment=seg, reason=reason))
 
     def _send_ack(self, reason: Reason) -> None:
-        self._emit(self._segment(ACK, self.tcb.snd_nxt), reason)
+        self._send(ACK, self.tcb.snd_nxt, b"", reason)
 
     def _send_syn(self, reason: Reason, *, fastopen_cookie: bytes | None = None) -> None:
         """SYN (SYN_SENT) or SYN-ACK (SYN_RECEIVED), always from ISS with the full options."""
@@ -1328,18 +1356,22 @@ class Connection:
         if self.state not in _OUTPUT_STATES:
             if not (self.state is SYN_RECEIVED and self.parent is not None and self.parent.fastopen_child(self)):
                 return
-        sent_any = False
         sndbuf = self.sndbuf
+        buffered = len(sndbuf)
+        # Where SND.NXT lies in the buffer, and the bytes in flight: worked out once, then moved
+        # along with each segment sent.
+        offset = seq_sub(t.snd_nxt, self.sndbuf_seq)
+        if offset < 0:
+            return
+        flight = seq_sub(t.snd_nxt, t.snd_una)
+        mss = t.snd_mss
+        sent_any = False
         while True:
-            offset = seq_sub(t.snd_nxt, self.sndbuf_seq)
-            if offset < 0:
-                break
-            avail = len(sndbuf) - offset
+            avail = buffered - offset
             if avail > 0:
-                mss = t.snd_mss
                 cwnd_bytes = self.cc.cwnd * mss
                 wnd = t.snd_wnd if t.snd_wnd < cwnd_bytes else cwnd_bytes
-                usable = wnd - seq_sub(t.snd_nxt, t.snd_una)  # what the window leaves beyond the flight
+                usable = wnd - flight  # what the window leaves beyond the flight
                 n = avail if avail < mss else mss
                 if usable < n:
                     n = usable
@@ -1354,33 +1386,40 @@ class Connection:
                     # is unacknowledged.
                     break
                 end = offset + n
-                last = end == len(sndbuf)
-                if last and self.fin_queued:
+                last = end == buffered
+                fin = last and self.fin_queued
+                if fin:
                     flags = ACK_PSH_FIN
                 else:
                     flags = ACK_PSH if last else ACK
                 # The whole buffer (the usual short write) is copied once, without a slice first.
                 payload = bytes(sndbuf) if offset == 0 and last else bytes(sndbuf[offset:end])
-                self._send_data(flags, payload, reason)
+                self._send_data(flags, payload, fin, reason)
                 sent_any = True
+                if fin:
+                    break  # nothing follows a FIN
+                offset, flight = end, flight + n
             elif self.fin_queued and t.snd_nxt == self.fin_seq:
-                self._send_data(ACK_FIN, b"", reason)
+                self._send_data(ACK_FIN, b"", True, reason)
                 sent_any = True
+                break
             else:
                 break
             if reason is R_RETRANSMIT:
                 break  # after a timeout, one segment; the ACK clock sends the rest
         if sent_any:
             if RETRANSMIT not in self.timers:
-                self.timers[RETRANSMIT] = self.now + self.rtt.backed_off(self.retries)
+                # The RTO, not yet backed off (rtt.backed_off(0)) unless this is a retransmission.
+                rtt = self.rtt
+                self.timers[RETRANSMIT] = self.now + (rtt.backed_off(self.retries) if self.retries else rtt.rto)
             if reason is not R_RETRANSMIT and reason is not R_PMTU_RETRANSMIT:
                 self._schedule_loss_probe()
 
-    def _send_data(self, flags: Flags, payload: bytes, reason: Reason | None) -> None:
+    def _send_data(self, flags: Flags, payload: bytes, fin: bool, reason: Reason | None) -> None:
+        """Send ``payload`` (and a FIN when ``fin``, which ``flags`` carries) from SND.NXT."""
         t, p = self.tcb, self.profile
         seq = t.snd_nxt
-        seg = self._segment(flags, seq, payload)
-        end = seq_add(seq, len(payload) + (seg.bits & FIN_BIT))  # SEG.SEQ + SEG.LEN: never a SYN here
+        end = seq_add(seq, len(payload) + fin)  # SEG.SEQ + SEG.LEN: never a SYN here
         retransmission = seq != t.snd_max and seq_lt(seq, t.snd_max)  # new data starts at SND.MAX
         t.snd_nxt = end
         if seq_gt(end, t.snd_max):
@@ -1388,7 +1427,9 @@ class Connection:
         if payload and len(payload) < t.snd_mss:
             self.snd_sml = end
         if not retransmission:
-            self.rtt.start(end, self.now)
+            rtt = self.rtt
+            if rtt.timed_seq is None:  # rtt.start(end, now): time this segment unless one is timed
+                rtt.timed_seq, rtt.timed_at = end, self.now
         d = self.delack
         if payload and self.now - d.last_data_at < p.delack_min_us and p.pingpong and d.received_data:
             # Linux tcp_event_data_sent: answering soon after receiving means an interactive exchange.
@@ -1397,8 +1438,8 @@ class Connection:
             if retransmission:
                 reason = R_RETRANSMIT
             else:
-                reason = R_FIN if (seg.bits & FIN_BIT and not payload) else R_DATA
-        self._emit(seg, reason)
+                reason = R_FIN if (fin and not payload) else R_DATA
+        self._send(flags, seq, payload, reason)
 
     def _resend_from(self, seq: int) -> None:
         """Send again from ``seq`` (fast retransmit, loss probe): one segment, SND.NXT kept."""

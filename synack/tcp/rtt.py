@@ -13,7 +13,6 @@ from __future__ import annotations
 from typing import Final
 
 from .profiles import Profile
-from .seq import seq_ge
 
 CLOCK_GRANULARITY_US: Final = 1000  # G of RFC 6298 2.2: our clock ticks in milliseconds for this purpose
 
@@ -24,7 +23,8 @@ class RttEstimator:
     def __init__(self, profile: Profile) -> None:
         self.srtt: int | None = None
         self.rttvar = 0
-        self.rto = profile.initial_rto_us
+        # Never above the ceiling, so that rto is backed_off(0), which a first transmission uses.
+        self.rto = min(profile.initial_rto_us, profile.rto_max_us)
         self.timed_seq: int | None = None  # the ACK that ends the measurement in progress
         self.timed_at = 0
         self.rto_min = profile.rto_min_us
@@ -40,21 +40,22 @@ class RttEstimator:
         """Karn's rule: a retransmission makes the measurement in progress ambiguous."""
         self.timed_seq = None
 
-    def on_ack(self, ack: int, now: int) -> None:
-        timed = self.timed_seq
-        if timed is not None and seq_ge(ack, timed):
-            self.sample(now - self.timed_at)
-            self.timed_seq = None
+    def on_ack(self, now: int) -> None:
+        """The timed segment is acknowledged: its round trip is a sample (RFC 6298 2.2-2.3).
 
-    def sample(self, r: int) -> None:
-        """RFC 6298 2.2-2.3."""
+        The connection calls this only for an ACK that covers ``timed_seq``: it
+        runs once per round trip, not on every ACK.
+        """
+        r = now - self.timed_at
+        self.timed_seq = None
         if r < 1:
             r = 1
         srtt = self.srtt
         if srtt is None:
             srtt, self.rttvar = r, r // 2
         else:
-            self.rttvar = (3 * self.rttvar + abs(srtt - r)) // 4
+            err = srtt - r if srtt > r else r - srtt  # |SRTT - R'|, without a call to abs()
+            self.rttvar = (3 * self.rttvar + err) // 4
             srtt = (7 * srtt + r) // 8
         self.srtt = srtt
         variance = 4 * self.rttvar
