@@ -143,18 +143,19 @@ class PeerOptions:
     def parse(cls, segment: Segment) -> "PeerOptions":
         mss = wscale = ts = fastopen = None
         sack = False
+        # Option classes have no subclasses: type() is one cheap call, isinstance() one per test.
         for o in segment.options:
             if o is NOP:
-                continue  # the commonest option, a singleton: spare it the isinstance tests
-            if isinstance(o, Mss):
+                continue  # the commonest option, a singleton: spare it the tests
+            if type(o) is Mss:
                 mss = o.value
-            elif isinstance(o, WindowScale):
-                wscale = min(o.shift, 14)  # RFC 7323 2.3: treat larger shifts as 14
-            elif isinstance(o, SackPermitted):
-                sack = True
-            elif isinstance(o, Timestamps):
+            elif type(o) is Timestamps:
                 ts = (o.tsval, o.tsecr)
-            elif isinstance(o, FastOpen):
+            elif type(o) is SackPermitted:
+                sack = True
+            elif type(o) is WindowScale:
+                wscale = o.shift if o.shift < 14 else 14  # RFC 7323 2.3: treat larger shifts as 14
+            elif type(o) is FastOpen:
                 fastopen = o.cookie
         return cls(mss, wscale, sack, ts, fastopen)
 
@@ -342,7 +343,7 @@ class Connection:
             child._deliver(fastopen_data)
             child.delack.received_data = True
         child._send_syn(R_SYN_ACK)
-        child._arm(RETRANSMIT, now + ctx.profile.synack_schedule_us[0])
+        child.timers[RETRANSMIT] = now + ctx.profile.synack_schedule_us[0]
         return child
 
     @classmethod
@@ -426,12 +427,12 @@ class Connection:
             cookie = self.ctx.fastopen_cache.get(self.remote[0], b"")
             self.fastopen_exp = not cookie and self.ctx.fastopen_try_exp.get(self.remote[0]) == 1
         self._send_syn(R_SYN, fastopen_cookie=cookie)
-        self._arm(RETRANSMIT, now + self.profile.syn_schedule_us[0])
+        self.timers[RETRANSMIT] = now + self.profile.syn_schedule_us[0]
 
     def set_keepalive(self, idle_us: int, interval_us: int, probes: int) -> None:
         self.keepalive = KeepaliveSettings(idle_us, interval_us, probes)
         if self.state in SYNCHRONIZED:
-            self._arm(KEEPALIVE, self.last_rcv + idle_us)
+            self.timers[KEEPALIVE] = self.last_rcv + idle_us
 
     def send(self, data: bytes, now: int) -> None:
         """SEND (RFC 9293 3.10.2)."""
@@ -528,9 +529,6 @@ class Connection:
             elif timer is LOSS_PROBE:
                 self._fire_loss_probe()
 
-    def _arm(self, timer: Timer, deadline: int) -> None:
-        self.timers[timer] = deadline
-
     def _flight_segments(self) -> int:
         t = self.tcb
         return seq_sub(t.snd_max, t.snd_una) // max(t.snd_mss, 1)
@@ -549,7 +547,7 @@ class Connection:
                 t.snd_nxt = t.snd_max = seq_add(t.iss, 1)
             self.ecn_requested = False  # Linux tcp_ecn_clear_syn: a repeated SYN asks for no ECN
             self._send_syn(R_RETRANSMIT)
-            self._arm(RETRANSMIT, self.now + p.syn_schedule_us[self.retries])
+            self.timers[RETRANSMIT] = self.now + p.syn_schedule_us[self.retries]
             return
         if self.state is SYN_RECEIVED and seq_le(t.snd_una, t.iss):
             expire, resend = self.retries >= len(p.synack_schedule_us), True
@@ -560,7 +558,7 @@ class Connection:
                 return
             if resend:
                 self._send_syn(R_RETRANSMIT)
-            self._arm(RETRANSMIT, self.now + p.synack_schedule_us[min(self.retries, len(p.synack_schedule_us) - 1)])
+            self.timers[RETRANSMIT] = self.now + p.synack_schedule_us[min(self.retries, len(p.synack_schedule_us) - 1)]
             return
         if self.retries > p.data_retries:
             self._fail("connection timed out", "ETIMEDOUT", IN_TIMEOUT)
@@ -569,7 +567,7 @@ class Connection:
         self.cc.on_timeout(max(self._flight_segments(), 1))
         t.snd_nxt = t.snd_una
         self._output(R_RETRANSMIT)
-        self._arm(RETRANSMIT, self.now + self.rtt.backed_off(self.retries))
+        self.timers[RETRANSMIT] = self.now + self.rtt.backed_off(self.retries)
 
     def _schedule_loss_probe(self) -> None:
         """Arm the tail loss probe (RFC 8985 7.2; Linux tcp_schedule_loss_probe)."""
@@ -607,7 +605,7 @@ class Connection:
         end = self.fin_seq if self.fin_sent else t.snd_max
         in_flight_data = max(0, seq_sub(end, t.snd_una))
         self._resend_from(seq_add(end, -min(t.snd_mss, in_flight_data)))
-        self._arm(RETRANSMIT, self.now + self.rtt.backed_off(self.retries))
+        self.timers[RETRANSMIT] = self.now + self.rtt.backed_off(self.retries)
 
     def _fire_delayed_ack(self) -> None:
         d = self.delack
@@ -624,11 +622,11 @@ class Connection:
         t = self.tcb
         if seq_sub(t.snd_max, t.snd_una) > 0 or len(self.sndbuf) > 0:
             # Linux keeps quiet while data is in flight: the retransmission timer watches then.
-            self._arm(KEEPALIVE, self.now + ka.idle_us)
+            self.timers[KEEPALIVE] = self.now + ka.idle_us
             return
         idle = self.now - self.last_rcv
         if idle < ka.idle_us and self.probes_out == 0:
-            self._arm(KEEPALIVE, self.last_rcv + ka.idle_us)
+            self.timers[KEEPALIVE] = self.last_rcv + ka.idle_us
             return
         if self.probes_out >= ka.probes:
             self._reset_and_close("keepalive probes unanswered", IN_KEEPALIVE_EXPIRED,
@@ -637,7 +635,7 @@ class Connection:
         # A probe is an ACK one byte behind SND.UNA: the peer must answer it (RFC 1122 4.2.3.6).
         self._send(ACK, seq_add(t.snd_una, -1), b"", R_KEEPALIVE)
         self.probes_out += 1
-        self._arm(KEEPALIVE, self.now + ka.interval_us)
+        self.timers[KEEPALIVE] = self.now + ka.interval_us
 
     def _fire_persist(self) -> None:
         """Probe a zero window (RFC 9293 3.8.6.1; Linux tcp_probe_timer and tcp_send_probe0).
@@ -663,7 +661,7 @@ class Connection:
         self._send(ACK, seq_add(t.snd_una, -1), b"", R_WINDOW_PROBE)
         self.probes_out += 1
         self.retries += 1  # the backoff: probes go at RTO, 2 RTO, 4 RTO ... up to RTO max
-        self._arm(PERSIST, self.now + self.rtt.backed_off(self.retries))
+        self.timers[PERSIST] = self.now + self.rtt.backed_off(self.retries)
 
     # ------------------------------------------------------- segment arrives
     def path_mtu_reduced(self, mtu: int, seq: int, now: int) -> None:
@@ -746,15 +744,37 @@ class Connection:
         return seq_add(t.snd_nxt, REOPEN_ISN_GAP)
 
     def receive(self, seg: Segment, now: int) -> None:
+        """SEGMENT ARRIVES (RFC 9293 3.10.7), then whatever it lets us send."""
         self.now = now
         if not seg.checksum_ok:
             self._drop(seg, "bad checksum")
             return
         state = self.state
-        if state is CLOSED:
+        t = self.tcb
+        bits = seg.bits
+        payload = seg.payload
+        if ((bits == ACK_BIT or bits == ACK_PSH_BITS) and seg.seq == t.rcv_nxt
+                and (state is ESTABLISHED and (not payload or self.profile.rcv_buffer > len(self.rcvbuf)
+                                               + self.reasm.nbytes)
+                     or not payload and state in _PREDICTED_ACK_STATES)):
+            # Header prediction (RFC 9293 3.10.7.4 allows it; Linux tcp_rcv_established): the
+            # common segment, an ACK with or without data in order, neither RST, SYN nor FIN.
+            # Starting at RCV.NXT in an open window it passes the first check, and the second to
+            # fourth do not apply: straight to the timestamps, the fifth and the seventh check.
+            if t.ts_ok and t.rcv_nxt == t.rcv_wup:
+                # _update_ts_recent written out: the segment starts at RCV.NXT, which covers the last
+                # ACK we sent unless data came in since (RFC 7323 4.3).
+                for o in seg.options:
+                    if type(o) is Timestamps:
+                        if o.tsval != t.ts_recent and seq_gt(o.tsval, t.ts_recent):
+                            t.ts_recent = o.tsval
+                        break
+            if self._process_ack(seg) and payload:
+                self._receive_text(seg)
+        elif state is CLOSED:
             self._drop(seg, "connection is closed")
             return
-        if state is SYN_SENT:
+        elif state is SYN_SENT:
             self._receive_syn_sent(seg)
         else:
             self._receive_synchronized(seg)
@@ -773,7 +793,7 @@ class Connection:
             if not bits & RST_BIT:
                 self._emit(Segment(self.local[1], self.remote[1], seg.ack, 0, RST, 0), R_RST)
                 if self.profile.syn_resend_after_bad_synack_us is not None and self.retries == 0:
-                    self._arm(RETRANSMIT, self.now + self.profile.syn_resend_after_bad_synack_us)
+                    self.timers[RETRANSMIT] = self.now + self.profile.syn_resend_after_bad_synack_us
             self._drop(seg, "ACK does not acknowledge our SYN")
             return
         # Second: the RST bit.
@@ -829,38 +849,23 @@ class Connection:
             self._send_syn(R_SYN_ACK)
 
     def _receive_synchronized(self, seg: Segment) -> None:
-        """RFC 9293 3.10.7.4, the ordered checks for SYN-RECEIVED and the synchronized states."""
+        """RFC 9293 3.10.7.4, the ordered checks for SYN-RECEIVED and the synchronized states.
+
+        The commonest segments never come here: :meth:`receive` takes them by header prediction.
+        """
         t, p = self.tcb, self.profile
         state = self.state
         bits = seg.bits
-        if ((bits == ACK_BIT or bits == ACK_PSH_BITS) and seg.seq == t.rcv_nxt
-                and (state is ESTABLISHED and (not seg.payload or p.rcv_buffer > len(self.rcvbuf) + self.reasm.nbytes)
-                     or not seg.payload and state in _PREDICTED_ACK_STATES)):
-            # Header prediction (RFC 9293 3.10.7.4 allows it; Linux tcp_rcv_established): the
-            # common segment, an ACK with or without data in order, neither RST, SYN nor FIN.
-            # Starting at RCV.NXT in an open window it passes the first check, and the second to
-            # fourth do not apply: straight to the timestamps, the fifth and the seventh check.
-            if t.ts_ok and t.rcv_nxt == t.rcv_wup:
-                # _update_ts_recent written out: the segment starts at RCV.NXT, which covers the last
-                # ACK we sent unless data came in since (RFC 7323 4.3).
-                for o in seg.options:
-                    if type(o) is Timestamps:
-                        if o.tsval != t.ts_recent and seq_gt(o.tsval, t.ts_recent):
-                            t.ts_recent = o.tsval
-                        break
-            if self._process_ack(seg) and seg.payload:
-                self._receive_text(seg)
-            return
         if state is TIME_WAIT and bits & FIN_BIT and not bits & RST_BIT and seg.end_seq == t.rcv_nxt:
             # A retransmitted FIN: the peer lost our ACK.  Re-ACK and restart 2MSL (RFC 9293 3.10.7.4 eighth).
             self._send_ack(R_ACK)
-            self._arm(TIME_WAIT_TIMER, self.now + p.time_wait_us)
+            self.timers[TIME_WAIT_TIMER] = self.now + p.time_wait_us
             return
         if (state is TIME_WAIT and p.time_wait_acks_segments and not bits & (RST_BIT | SYN_BIT)
                 and not (seg.seq == t.rcv_nxt and seg.seg_len == 0)):
             # Linux answers anything else but a bare ACK with an ACK of where it is (rate limited).
             if bits & ACK_BIT:
-                self._arm(TIME_WAIT_TIMER, self.now + p.time_wait_us)
+                self.timers[TIME_WAIT_TIMER] = self.now + p.time_wait_us
             if not self._oow_rate_limited():
                 self._send_ack(R_DUP_ACK)
             return
@@ -982,7 +987,7 @@ class Connection:
                 self._send_ack(R_DUP_ACK)
             return False
         # How far the ACK moves SND.UNA; negative for an old ACK.
-        moved = seq_sub(ack, t.snd_una)
+        moved = 0 if ack == t.snd_una else seq_sub(ack, t.snd_una)
         # (An ACK at or above SND.UNA is never too old: it lies within the window of SND.UNA.)
         if moved < 0 and p.rfc5961 and seq_lt(ack, seq_add(t.snd_una, -max(t.max_snd_wnd, 1))):
             # RFC 5961 5.2: too old an ACK is dropped, with an ACK.
@@ -1050,7 +1055,11 @@ class Connection:
         timed = rtt.timed_seq
         if timed is not None and (ack == timed or seq_gt(ack, timed)):  # the timed segment is acknowledged
             rtt.on_ack(self.now)
-        self.cc.on_new_ack()
+        cc = self.cc
+        if cc.cwnd < cc.ssthresh and not cc.dupacks:
+            cc.cwnd += 1  # slow start (RFC 5681 3.1), the common case: cc.on_new_ack() written out
+        else:
+            cc.on_new_ack()
         timers = self.timers
         if LOSS_PROBE in timers:
             del timers[LOSS_PROBE]
@@ -1343,7 +1352,9 @@ class Connection:
         t.ts_ok = peer.ts is not None and p.timestamps
         if t.ts_ok and peer.ts is not None:
             t.ts_recent = peer.ts[0]
-        t.snd_mss = max(min(t.peer_mss, self.ctx.route_mss) - (TS_OPTION_BYTES if t.ts_ok else 0), 1)
+        mss = t.peer_mss if t.peer_mss < self.ctx.route_mss else self.ctx.route_mss
+        mss -= TS_OPTION_BYTES if t.ts_ok else 0
+        t.snd_mss = mss if mss > 1 else 1
 
     def _unsent(self) -> int:
         return len(self.sndbuf) - max(0, seq_sub(self.tcb.snd_nxt, self.sndbuf_seq))
@@ -1363,7 +1374,8 @@ class Connection:
         offset = seq_sub(t.snd_nxt, self.sndbuf_seq)
         if offset < 0:
             return
-        flight = seq_sub(t.snd_nxt, t.snd_una)
+        # The buffer starts at SND.UNA but while our SYN or FIN is unacknowledged.
+        flight = offset if self.sndbuf_seq == t.snd_una else seq_sub(t.snd_nxt, t.snd_una)
         mss = t.snd_mss
         sent_any = False
         while True:
@@ -1377,7 +1389,7 @@ class Connection:
                     n = usable
                 if n <= 0:
                     if t.snd_wnd == 0 and t.snd_una == t.snd_max:
-                        self._arm(PERSIST, self.now + self.rtt.backed_off(self.retries))
+                        self.timers[PERSIST] = self.now + self.rtt.backed_off(self.retries)
                     break
                 if (n < mss and n == avail and not self.fin_queued and seq_ge(t.snd_nxt, t.snd_max)
                         and seq_gt(self.snd_sml, t.snd_una)):
@@ -1419,12 +1431,17 @@ class Connection:
         """Send ``payload`` (and a FIN when ``fin``, which ``flags`` carries) from SND.NXT."""
         t, p = self.tcb, self.profile
         seq = t.snd_nxt
-        end = seq_add(seq, len(payload) + fin)  # SEG.SEQ + SEG.LEN: never a SYN here
-        retransmission = seq != t.snd_max and seq_lt(seq, t.snd_max)  # new data starts at SND.MAX
+        size = len(payload)
+        end = seq_add(seq, size + fin)  # SEG.SEQ + SEG.LEN: never a SYN here
         t.snd_nxt = end
-        if seq_gt(end, t.snd_max):
+        if seq == t.snd_max:  # new data, the usual case: it moves SND.MAX
+            retransmission = False
             t.snd_max = end
-        if payload and len(payload) < t.snd_mss:
+        else:
+            retransmission = seq_lt(seq, t.snd_max)
+            if seq_gt(end, t.snd_max):
+                t.snd_max = end
+        if size and size < t.snd_mss:
             self.snd_sml = end
         if not retransmission:
             rtt = self.rtt
@@ -1471,7 +1488,7 @@ class Connection:
             if self._trace:
                 self._events.append(Established())
         if self.keepalive is not None:
-            self._arm(KEEPALIVE, self.now + self.keepalive.idle_us)
+            self.timers[KEEPALIVE] = self.now + self.keepalive.idle_us
         if self.parent is not None:
             self.parent.child_established(self)
         if self.fin_queued and self.state is ESTABLISHED:
@@ -1497,11 +1514,11 @@ class Connection:
 
     def _enter_time_wait(self) -> None:
         self.timers.clear()
-        self._arm(TIME_WAIT_TIMER, self.now + self.profile.time_wait_us)
+        self.timers[TIME_WAIT_TIMER] = self.now + self.profile.time_wait_us
 
     def _arm_fin_wait_2(self) -> None:
         if self.profile.fin_timeout_us > 0:
-            self._arm(FIN_WAIT_2_TIMER, self.now + self.profile.fin_timeout_us)
+            self.timers[FIN_WAIT_2_TIMER] = self.now + self.profile.fin_timeout_us
 
     def _reset_and_close(self, cause: str, event: Input, error: tuple[str, str] | None = None) -> None:
         t = self.tcb

@@ -21,12 +21,17 @@ _KEYED_COPY: Final[dict[bytes, Callable[[], Any]]] = {}
 _FROM_BYTES: Final = int.from_bytes
 
 
-def hash_text(key: bytes, text: str) -> int:
-    """A 32-bit keyed hash (BLAKE2b with the secret as key) of ``text``."""
+def keyed_state(key: bytes) -> Callable[[], Any]:
+    """The ``copy`` of a BLAKE2b state keyed with ``key``: each call gives a fresh hasher."""
     copy = _KEYED_COPY.get(key)
     if copy is None:
         copy = _KEYED_COPY[key] = hashlib.blake2b(key=key, digest_size=4).copy
-    h = copy()
+    return copy
+
+
+def hash_text(key: bytes, text: str) -> int:
+    """A 32-bit keyed hash (BLAKE2b with the secret as key) of ``text``."""
+    h = (_KEYED_COPY.get(key) or keyed_state(key))()
     h.update(text.encode())
     return _FROM_BYTES(h.digest(), "big")
 
@@ -75,6 +80,7 @@ class Rfc6528Isn:
 
     def __init__(self, secret: bytes) -> None:
         self.secret = secret
+        self._keyed = keyed_state(secret)  # hash_text(secret, ...) without the lookup of the keyed state
         # A connection asks for its ISN and then its timestamp offset: the text of its addresses
         # is written (and checked) once for the two.
         self._local: tuple[str, int] = ("", -1)
@@ -88,7 +94,9 @@ class Rfc6528Isn:
             self._text = address_text(local, remote)
         if self._text is None:
             return keyed_hash32(self.secret, tag, local, remote)
-        return hash_text(self.secret, f"('{tag}', {self._text}")
+        h = self._keyed()
+        h.update(f"('{tag}', {self._text}".encode())
+        return _FROM_BYTES(h.digest(), "big")
 
     def isn(self, local: tuple[str, int], remote: tuple[str, int], now_us: int) -> int:
         clock = (now_us * 1000) >> 6
