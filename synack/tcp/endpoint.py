@@ -589,8 +589,8 @@ class Connection:
         # have; firing, it re-arms the RTO from then on.
         at = self.now + pto
         timers = self.timers
-        rto_at = timers.get(RETRANSMIT)
-        if rto_at is not None:
+        if RETRANSMIT in timers:
+            rto_at = timers[RETRANSMIT]
             del timers[RETRANSMIT]
             if rto_at < at:
                 at = rto_at
@@ -1004,15 +1004,15 @@ class Connection:
         if advanced:
             self._ack_advanced(ack)
         elif (moved == 0 and not seg.payload and not seg.bits & FIN_BIT
-              and seq_lt(t.snd_una, t.snd_max) and window == t.snd_wnd):
+              and t.snd_una != t.snd_max and seq_lt(t.snd_una, t.snd_max) and window == t.snd_wnd):
             if self.cc.on_duplicate_ack(self._flight_segments()):
                 self._resend_from(t.snd_una)  # RFC 5681 3.2 fast retransmit
         # Window update (RFC 9293 3.10.7.4 fifth, SND.WL1/WL2 rule).  Linux's tcp_may_update_window
         # also takes the window of any ACK that moves SND.UNA, and from the same SEG.SEQ only a
         # larger window or a zero one.
         if p.linux_window_update:
-            update = advanced or seq_lt(t.snd_wl1, seg.seq) or (
-                t.snd_wl1 == seg.seq and (window > t.snd_wnd or window == 0))
+            update = advanced or (seq_lt(t.snd_wl1, seg.seq) if t.snd_wl1 != seg.seq
+                                  else window > t.snd_wnd or window == 0)
         else:
             update = seq_lt(t.snd_wl1, seg.seq) or (t.snd_wl1 == seg.seq and seq_le(t.snd_wl2, ack))
         if update:
@@ -1023,7 +1023,7 @@ class Connection:
             if window > 0 and PERSIST in self.timers:
                 del self.timers[PERSIST]
                 self.retries = 0  # the window opened: forget the probes' backoff (Linux tcp_ack_probe)
-        if self.fin_queued and seq_gt(t.snd_una, self.fin_seq):  # our FIN is acknowledged
+        if self.fin_queued and t.snd_una != self.fin_seq and seq_gt(t.snd_una, self.fin_seq):  # FIN acked
             state = self.state
             if state is FIN_WAIT_1:
                 self._transition(IN_RCV_ACK_OF_FIN, "our FIN was acknowledged")
@@ -1040,13 +1040,19 @@ class Connection:
     def _ack_advanced(self, ack: int) -> None:
         """SND.UNA moves up to ``ack``: free acknowledged bytes, sample the RTT, grow the window."""
         t = self.tcb
-        if self.sndbuf:
+        sndbuf = self.sndbuf
+        if sndbuf:
             acked_data = seq_sub(ack, self.sndbuf_seq)
-            if acked_data > len(self.sndbuf):
-                acked_data = len(self.sndbuf)
-            if acked_data > 0:
-                del self.sndbuf[:acked_data]
-                self.sndbuf_seq = seq_add(self.sndbuf_seq, acked_data)
+            buffered = len(sndbuf)
+            if acked_data == buffered:  # all of it, the usual case: the buffer now starts at the ACK
+                sndbuf.clear()
+                self.sndbuf_seq = ack
+            elif acked_data > buffered:  # all of it and our FIN
+                sndbuf.clear()
+                self.sndbuf_seq = seq_add(self.sndbuf_seq, buffered)
+            elif acked_data > 0:
+                del sndbuf[:acked_data]
+                self.sndbuf_seq = ack
         t.snd_una = ack
         if t.snd_nxt != ack and seq_lt(t.snd_nxt, ack):  # usually everything sent is acknowledged
             t.snd_nxt = ack
@@ -1239,11 +1245,15 @@ class Connection:
     def _last_adv_window_small(self) -> bool:
         """Whether reading opened the window enough to tell the peer (Linux tcp_cleanup_rbuf)."""
         t = self.tcb
-        remaining = self._last_adv - seq_sub(t.rcv_nxt, t.rcv_wup)
-        if remaining < 0:
-            remaining = 0
+        remaining = self._last_adv
+        if t.rcv_nxt != t.rcv_wup:  # data came in since our last ACK: the edge is that much nearer
+            remaining -= seq_sub(t.rcv_nxt, t.rcv_wup)
+            if remaining < 0:
+                remaining = 0
+        if 2 * remaining > self.profile.rcv_buffer:
+            return False  # most of the window last offered is still open: the usual case
         window = self._rcv_window() >> (1 if self.profile.adv_win_halved else 0)
-        return 2 * remaining <= self.profile.rcv_buffer and window >= 2 * (remaining if remaining > 1 else 1)
+        return window >= 2 * (remaining if remaining > 1 else 1)
 
     def _tsval(self) -> int:
         return wrap(self.now * self.profile.ts_hz // 1_000_000 + self.tcb.ts_offset)
@@ -1391,8 +1401,9 @@ class Connection:
                     if t.snd_wnd == 0 and t.snd_una == t.snd_max:
                         self.timers[PERSIST] = self.now + self.rtt.backed_off(self.retries)
                     break
-                if (n < mss and n == avail and not self.fin_queued and seq_ge(t.snd_nxt, t.snd_max)
-                        and seq_gt(self.snd_sml, t.snd_una)):
+                if (n < mss and n == avail and not self.fin_queued
+                        and (t.snd_nxt == t.snd_max or seq_gt(t.snd_nxt, t.snd_max))
+                        and self.snd_sml != t.snd_una and seq_gt(self.snd_sml, t.snd_una)):
                     # Nagle (RFC 9293 3.7.4) with Minshall's refinement, as Linux has it
                     # (tcp_minshall_check): hold a small segment only while an earlier small one
                     # is unacknowledged.

@@ -24,7 +24,8 @@ class RttEstimator:
         self.srtt: int | None = None
         self.rttvar = 0
         # Never above the ceiling, so that rto is backed_off(0), which a first transmission uses.
-        self.rto = min(profile.initial_rto_us, profile.rto_max_us)
+        rto, most = profile.initial_rto_us, profile.rto_max_us
+        self.rto = rto if rto < most else most
         self.timed_seq: int | None = None  # the ACK that ends the measurement in progress
         self.timed_at = 0
         self.rto_min = profile.rto_min_us
