@@ -458,7 +458,7 @@ class Connection:
             del rcvbuf[:max_bytes]
         # Tell the peer the window reopened when it had nearly closed (RFC 9293 3.8.6.2.2).
         if data and self.state in RECEIVING and self._last_adv_window_small():
-            self._send_ack(R_WINDOW_UPDATE)
+            self._send(R_WINDOW_UPDATE)
         return data
 
     def shutdown(self, now: int) -> None:
@@ -613,7 +613,7 @@ class Connection:
             return
         # Linux tcp_delack_timer_handler: a delayed ACK that had to fire ends ping-pong mode.
         d.pingpong = False
-        self._send_ack(R_DELAYED_ACK)
+        self._send(R_DELAYED_ACK)
 
     def _fire_keepalive(self) -> None:
         ka = self.keepalive
@@ -633,7 +633,7 @@ class Connection:
                                   error=("connection timed out", "ETIMEDOUT"))
             return
         # A probe is an ACK one byte behind SND.UNA: the peer must answer it (RFC 1122 4.2.3.6).
-        self._send(ACK, seq_add(t.snd_una, -1), b"", R_KEEPALIVE)
+        self._send(R_KEEPALIVE, ACK, seq_add(t.snd_una, -1))
         self.probes_out += 1
         self.timers[KEEPALIVE] = self.now + ka.interval_us
 
@@ -658,7 +658,7 @@ class Connection:
         if self.probes_out >= limit:
             self._fail("connection timed out", "ETIMEDOUT", IN_TIMEOUT)
             return
-        self._send(ACK, seq_add(t.snd_una, -1), b"", R_WINDOW_PROBE)
+        self._send(R_WINDOW_PROBE, ACK, seq_add(t.snd_una, -1))
         self.probes_out += 1
         self.retries += 1  # the backoff: probes go at RTO, 2 RTO, 4 RTO ... up to RTO max
         self.timers[PERSIST] = self.now + self.rtt.backed_off(self.retries)
@@ -782,7 +782,7 @@ class Connection:
             if self.sndbuf or self.fin_queued:
                 self._output()
             if self.delack.pending and DELAYED_ACK not in self.timers:
-                self._send_ack(R_ACK)
+                self._send(R_ACK)
 
     def _receive_syn_sent(self, seg: Segment) -> None:
         """RFC 9293 3.10.7.3, SYN-SENT STATE."""
@@ -840,7 +840,7 @@ class Connection:
                 if self.profile.pingpong:
                     self.delack.pingpong = True
             else:
-                self._send_ack(R_ACK)
+                self._send(R_ACK)
         else:
             # Simultaneous open: answer with SYN-ACK carrying our original ISN (RFC 9293 3.5, figure 8).
             t.snd_wnd = seg.window
@@ -858,7 +858,7 @@ class Connection:
         bits = seg.bits
         if state is TIME_WAIT and bits & FIN_BIT and not bits & RST_BIT and seg.end_seq == t.rcv_nxt:
             # A retransmitted FIN: the peer lost our ACK.  Re-ACK and restart 2MSL (RFC 9293 3.10.7.4 eighth).
-            self._send_ack(R_ACK)
+            self._send(R_ACK)
             self.timers[TIME_WAIT_TIMER] = self.now + p.time_wait_us
             return
         if (state is TIME_WAIT and p.time_wait_acks_segments and not bits & (RST_BIT | SYN_BIT)
@@ -867,7 +867,7 @@ class Connection:
             if bits & ACK_BIT:
                 self.timers[TIME_WAIT_TIMER] = self.now + p.time_wait_us
             if not self._oow_rate_limited():
-                self._send_ack(R_DUP_ACK)
+                self._send(R_DUP_ACK)
             return
         if (state is SYN_RECEIVED and not self.passive and (bits & (SYN_BIT | ACK_BIT | RST_BIT)) == SYN_BIT | ACK_BIT
                 and seq_add(seg.seq, 1) == t.rcv_nxt and seg.ack == t.snd_nxt):
@@ -890,7 +890,7 @@ class Connection:
             if p.dsack and t.sack_ok and seg.payload and seq_lt(seg.seq, t.rcv_nxt):
                 self._dsack = (seg.seq, seg.end_seq if seq_le(seg.end_seq, t.rcv_nxt) else t.rcv_nxt)
             if seg.seg_len > 0 or not self._oow_rate_limited():
-                self._send_ack(R_DUP_ACK)
+                self._send(R_DUP_ACK)
             return
         if t.ts_ok and not bits & RST_BIT:
             self._update_ts_recent(seg)
@@ -949,7 +949,7 @@ class Connection:
                 self._receive_fin()
             elif seq_gt(fin_seq, t.rcv_nxt) and self.reasm.fin is None:
                 self.reasm.fin = fin_seq
-                self._send_ack(R_DUP_ACK)
+                self._send(R_DUP_ACK)
 
     def _update_ts_recent(self, seg: Segment) -> None:
         """RFC 7323 4.3: remember the peer's TSval from a segment that covers the last ACK we sent."""
@@ -984,7 +984,7 @@ class Connection:
             # It acknowledges something not yet sent: ACK and drop (RFC 9293 3.10.7.4 fifth).
             self._drop(seg, "ACK of data never sent")
             if not self._oow_rate_limited():
-                self._send_ack(R_DUP_ACK)
+                self._send(R_DUP_ACK)
             return False
         # How far the ACK moves SND.UNA; negative for an old ACK.
         moved = 0 if ack == t.snd_una else seq_sub(ack, t.snd_una)
@@ -993,7 +993,7 @@ class Connection:
             # RFC 5961 5.2: too old an ACK is dropped, with an ACK.
             self._drop(seg, "ACK too far behind SND.UNA (RFC 5961 5.2)")
             if not self._oow_rate_limited():
-                self._send_ack(R_CHALLENGE_ACK)
+                self._send(R_CHALLENGE_ACK)
             return False
         if moved >= 0:
             # An answer from the peer: probes (keepalive, zero window) are answered (Linux tcp_ack
@@ -1091,7 +1091,7 @@ class Connection:
         if not data:
             if p.dsack and t.sack_ok and seg.payload:
                 self._dsack = (seg.seq, seg.end_seq)  # RFC 2883: tell the sender it sent this twice
-            self._send_ack(R_DUP_ACK)
+            self._send(R_DUP_ACK)
             return
         d.last_data_at = self.now
         if not d.received_data:
@@ -1101,7 +1101,7 @@ class Connection:
         reasm = self.reasm
         if seq != t.rcv_nxt:
             reasm.add(seq, data)
-            self._send_ack(R_DUP_ACK)  # out of order: ACK at once so the sender sees a hole
+            self._send(R_DUP_ACK)  # out of order: ACK at once so the sender sees a hole
             return
         before = t.rcv_nxt
         had_hole = bool(reasm.pieces)
@@ -1118,13 +1118,13 @@ class Connection:
             return
         d.pending = True
         if had_hole:
-            self._send_ack(R_ACK)
+            self._send(R_ACK)
         elif p.quickack and d.quick > 0 and not d.pingpong:
             d.quick -= 1
-            self._send_ack(R_ACK)
+            self._send(R_ACK)
         elif seq_sub(t.rcv_nxt, t.rcv_wup) >= 2 * t.snd_mss:
             # RFC 9293 3.8.6.3: ACK at least every second full-sized segment.
-            self._send_ack(R_ACK)
+            self._send(R_ACK)
         else:
             self.timers.setdefault(DELAYED_ACK, self.now + p.delack_min_us)
 
@@ -1152,16 +1152,16 @@ class Connection:
                 wait = p.delack_min_us if self.delack.received_data else p.delack_before_data_us
                 self.timers.setdefault(DELAYED_ACK, self.now + wait)
             else:
-                self._send_ack(R_ACK)
+                self._send(R_ACK)
         elif state is FIN_WAIT_1:
             self._transition(IN_RCV_FIN, "FIN received before our FIN was acknowledged")
-            self._send_ack(R_ACK)
+            self._send(R_ACK)
         elif state is FIN_WAIT_2:
             self._transition(IN_RCV_FIN, "FIN received")
-            self._send_ack(R_ACK)
+            self._send(R_ACK)
             self._enter_time_wait()
         else:
-            self._send_ack(R_ACK)
+            self._send(R_ACK)
 
     def _reset_received(self) -> None:
         state = self.state
@@ -1181,7 +1181,7 @@ class Connection:
             self._drop(seg, "challenge ACK rate-limited (one per 500 ms)")
             return
         self.challenge_acks += 1
-        self._send_ack(R_CHALLENGE_ACK)
+        self._send(R_CHALLENGE_ACK)
 
     def _oow_rate_limited(self) -> bool:
         """Linux tcp_oow_rate_limited: at most one such answer per interval per socket."""
@@ -1204,42 +1204,6 @@ class Connection:
         # A SYN-ACK already knows whether timestamps will cost 12 bytes a segment.
         field = initial_window(self.ctx.route_mss, self.state is SYN_RECEIVED and self.tcb.ts_ok)
         self._last_adv = self._syn_window = field
-        return field
-
-    def _window_field(self) -> int:
-        """The window field of a segment sent now; what it offers becomes the last advertised window.
-
-        Every segment we send runs this: the receive window is worked out here
-        rather than through ``_rcv_window``.
-        """
-        t, p = self.tcb, self.profile
-        unread = len(self.rcvbuf) + self.reasm.nbytes
-        free = p.rcv_buffer - unread
-        if p.adv_win_halved:
-            # Linux keeps half the buffer for overhead (tcp_adv_win_scale = 1); the field's limit
-            # applies to what is left, or an unscaled window would be halved to 32767.
-            free >>= 1
-        most = MAX_WINDOW_FIELD << t.rcv_wscale
-        window = most if free > most else (free if free > 0 else 0)
-        if p.rcv_ssthresh_clamp and self._syn_window:
-            # Linux offers no more than rcv_ssthresh, which starts at the SYN's window and, in a
-            # short exchange, leaves out what sits unread; the right edge then stays put, rounded
-            # up to the scale unit (tests/drill: data_read, data_out_of_order_sack).
-            clamp = self._syn_window - unread
-            if clamp < window:
-                window = clamp
-        # Never move the right edge back (RFC 9293 3.8.6.2.2), and round up to the scale's unit
-        # as Linux does (__tcp_select_window), so a few unread bytes do not shrink the field.
-        remaining = self._last_adv
-        if t.rcv_nxt != t.rcv_wup:  # data came in since our last ACK: the edge is that much nearer
-            remaining -= wrap(t.rcv_nxt - t.rcv_wup)
-        if remaining > window:
-            window = remaining
-        scale = t.rcv_wscale
-        field = (window + (1 << scale) - 1) >> scale
-        if field > MAX_WINDOW_FIELD:
-            field = MAX_WINDOW_FIELD
-        self._last_adv = field << scale
         return field
 
     def _last_adv_window_small(self) -> bool:
@@ -1269,28 +1233,63 @@ class Connection:
             self._ts_options = (NOP, NOP, Timestamps(wrap(tick + t.ts_offset), t.ts_recent))
         return self._ts_options
 
-    def _send(self, flags: Flags, seq: int, payload: bytes, reason: Reason) -> Segment:
-        """Send a segment from us with ACK in ``flags``: our RCV.NXT, window, timestamps and SACK blocks.
+    def _send(self, reason: Reason, flags: Flags = ACK, seq: int = -1, payload: bytes = b"", *,
+              sack: bool = True) -> None:
+        """Send a segment with ACK in ``flags``, from ``seq`` (-1: SND.NXT): a bare ACK unless told otherwise.
 
-        Every segment but SYNs and RSTs goes out here, so what :meth:`_emit` does for
-        an ACK is written out rather than called: the ACK covers all we received.
+        It carries our RCV.NXT, the window, timestamps and SACK blocks (unless
+        ``sack`` is False).  Every segment but SYNs and bare RSTs goes out here, so
+        the window field and what :meth:`_emit` does for an ACK are written out
+        rather than called.
         """
-        t = self.tcb
+        t, p = self.tcb, self.profile
+        if seq < 0:
+            seq = t.snd_nxt
         ack = t.rcv_nxt
         if t.ts_ok:
             options = self._ts_options
             # The TS clock ticks once a millisecond: most segments reuse the option of the one before.
-            if self.now * self.profile.ts_hz // 1_000_000 != self._ts_tick or t.ts_recent != self._ts_echoed:
+            if self.now * p.ts_hz // 1_000_000 != self._ts_tick or t.ts_recent != self._ts_echoed:
                 options = self._timestamps()
         else:
             options = ()
-        if t.sack_ok and (self.reasm.pieces or self._dsack):
+        if sack and t.sack_ok and (self.reasm.pieces or self._dsack):
             blocks = self.reasm.sack_blocks(ack)
             if self._dsack:
                 blocks = ((self._dsack,) + blocks)[:3]  # a D-SACK block goes first (RFC 2883 4)
                 self._dsack = None
             options = options + (NOP, NOP, Sack(blocks))
-        seg = Segment(self.local[1], self.remote[1], seq, ack, flags, self._window_field(), options, payload)
+        # The window field; what it offers becomes the last advertised window.  The receive
+        # window is worked out here rather than through _rcv_window.
+        unread = len(self.rcvbuf) + self.reasm.nbytes
+        free = p.rcv_buffer - unread
+        if p.adv_win_halved:
+            # Linux keeps half the buffer for overhead (tcp_adv_win_scale = 1); the field's limit
+            # applies to what is left, or an unscaled window would be halved to 32767.
+            free >>= 1
+        scale = t.rcv_wscale
+        most = MAX_WINDOW_FIELD << scale
+        window = most if free > most else (free if free > 0 else 0)
+        if p.rcv_ssthresh_clamp and self._syn_window:
+            # Linux offers no more than rcv_ssthresh, which starts at the SYN's window and, in a
+            # short exchange, leaves out what sits unread; the right edge then stays put, rounded
+            # up to the scale unit (tests/drill: data_read, data_out_of_order_sack).
+            clamp = self._syn_window - unread
+            if clamp < window:
+                window = clamp
+        # Never move the right edge back (RFC 9293 3.8.6.2.2), and round up to the scale's unit
+        # as Linux does (__tcp_select_window), so a few unread bytes do not shrink the field.
+        remaining = self._last_adv
+        if ack != t.rcv_wup:  # data came in since our last ACK: the edge is that much nearer
+            remaining -= wrap(ack - t.rcv_wup)
+        if remaining > window:
+            window = remaining
+        field = (window + (1 << scale) - 1) >> scale
+        if field > MAX_WINDOW_FIELD:
+            field = MAX_WINDOW_FIELD
+        self._last_adv = field << scale
+        seg = Segment(self.local[1], self.remote[1], seq, ack, flags, field, options, payload)
+        # What _emit does for an ACK: it covers all we received, no delayed ACK is owed.
         t.rcv_wup = ack
         self.delack.pending = False
         timers = self.timers
@@ -1299,7 +1298,6 @@ class Connection:
         self._out.append(seg)
         if self._trace:
             self._events.append(SegmentSent(segment=seg, reason=reason))
-        return seg
 
     def _emit(self, seg: Segment, reason: Reason) -> None:
         """Send a segment built elsewhere (a SYN, SYN-ACK or RST)."""
@@ -1312,9 +1310,6 @@ class Connection:
         self._out.append(seg)
         if self._trace:
             self._events.append(SegmentSent(segment=seg, reason=reason))
-
-    def _send_ack(self, reason: Reason) -> None:
-        self._send(ACK, self.tcb.snd_nxt, b"", reason)
 
     def _send_syn(self, reason: Reason, *, fastopen_cookie: bytes | None = None) -> None:
         """SYN (SYN_SENT) or SYN-ACK (SYN_RECEIVED), always from ISS with the full options."""
@@ -1467,7 +1462,7 @@ class Connection:
                 reason = R_RETRANSMIT
             else:
                 reason = R_FIN if (fin and not payload) else R_DATA
-        self._send(flags, seq, payload, reason)
+        self._send(reason, flags, seq, payload)
 
     def _resend_from(self, seq: int) -> None:
         """Send again from ``seq`` (fast retransmit, loss probe): one segment, SND.NXT kept."""
@@ -1534,12 +1529,10 @@ class Connection:
     def _reset_and_close(self, cause: str, event: Input, error: tuple[str, str] | None = None) -> None:
         t = self.tcb
         if self.profile.abort_rst_ack:
-            seg = Segment(self.local[1], self.remote[1], t.snd_nxt, t.rcv_nxt, RST_ACK,
-                          self._window_field(), self._timestamps() if t.ts_ok else ())
+            # Window and timestamps as on any segment, but never SACK blocks.
+            self._send(R_RST, RST_ACK, t.snd_nxt, sack=False)
         else:
-            seg = Segment(self.local[1], self.remote[1], t.snd_nxt, 0, RST, 0)
-        self._out.append(seg)
-        self._events.append(SegmentSent(segment=seg, reason=R_RST))
+            self._emit(Segment(self.local[1], self.remote[1], t.snd_nxt, 0, RST, 0), R_RST)
         if error:
             self.error = error[0]
             self._events.append(ErrorReported(error=error[0], errno_name=error[1]))
