@@ -197,7 +197,11 @@ def syn_options(profile: Profile, mss: int, tsval: int, tsecr: int, *, offer_sac
     """
     sack = profile.sack and offer_sack
     ts = profile.timestamps and offer_ts
-    out: list[Option] = [_mss_option(mss)]
+    # The cached options are looked up here (`in`, then the index): no call when they are cached.
+    out: list[Option] = [_MSS_OPTIONS[mss] if mss in _MSS_OPTIONS else _mss_option(mss)]
+    wscale = None
+    if offer_wscale is not None:
+        wscale = _WSCALE_OPTIONS[offer_wscale] if offer_wscale in _WSCALE_OPTIONS else _wscale_option(offer_wscale)
     if profile.linux_option_layout:
         if sack and ts:
             out += [SACK_PERMITTED, Timestamps(tsval, tsecr)]
@@ -205,11 +209,11 @@ def syn_options(profile: Profile, mss: int, tsval: int, tsecr: int, *, offer_sac
             out += [NOP, NOP, Timestamps(tsval, tsecr)]
         elif sack:
             out += [NOP, NOP, SACK_PERMITTED]
-        if offer_wscale is not None:
-            out += [NOP, _wscale_option(offer_wscale)]
+        if wscale is not None:
+            out += [NOP, wscale]
     else:
-        if offer_wscale is not None:
-            out += [NOP, _wscale_option(offer_wscale)]
+        if wscale is not None:
+            out += [NOP, wscale]
         if sack:
             out += [NOP, NOP, SACK_PERMITTED]
         if ts:
@@ -1105,7 +1109,8 @@ class Connection:
             return
         before = t.rcv_nxt
         had_hole = bool(reasm.pieces)
-        self._deliver(data)
+        self.rcvbuf += data  # _deliver(data), written out for the commonest segment
+        t.rcv_nxt = seq_add(before, len(data))
         if had_hole:
             while (piece := reasm.take(t.rcv_nxt)) is not None:
                 if piece:
@@ -1199,12 +1204,6 @@ class Connection:
         free = self.profile.rcv_buffer - len(self.rcvbuf) - self.reasm.nbytes
         most = MAX_WINDOW_FIELD << self.tcb.rcv_wscale
         return most if free > most else (free if free > 0 else 0)
-
-    def _syn_window_field(self) -> int:
-        # A SYN-ACK already knows whether timestamps will cost 12 bytes a segment.
-        field = initial_window(self.ctx.route_mss, self.state is SYN_RECEIVED and self.tcb.ts_ok)
-        self._last_adv = self._syn_window = field
-        return field
 
     def _last_adv_window_small(self) -> bool:
         """Whether reading opened the window enough to tell the peer (Linux tcp_cleanup_rbuf)."""
@@ -1337,8 +1336,10 @@ class Connection:
             payload = bytes(self.sndbuf[:room])
             self.syn_data = len(payload)
             t.snd_nxt = t.snd_max = seq_add(t.iss, 1 + len(payload))
-        seg = Segment(self.local[1], self.remote[1], t.iss, t.rcv_nxt if synack else 0, flags,
-                      self._syn_window_field(), options, payload)
+        # A SYN-ACK already knows whether timestamps will cost 12 bytes a segment.
+        window = self._last_adv = self._syn_window = initial_window(self.ctx.route_mss, synack and t.ts_ok)
+        seg = Segment(self.local[1], self.remote[1], t.iss, t.rcv_nxt if synack else 0, flags, window, options,
+                      payload)
         if reason is not R_RETRANSMIT:
             self.rtt.start(seq_add(t.iss, 1), self.now)
         self._emit(seg, reason)
