@@ -63,7 +63,8 @@ system-deps:
 	@bash tools/system-deps.sh
 
 bench: $(STAMP) build
-	$(VENV)/bin/synack bench lifecycles
+	$(VENV)/bin/synack bench lifecycles --repeat 3
+	$(VENV)/bin/synack bench lifecycles --pure --repeat 3
 	$(PY) bench/syn_flood.py
 
 clean:

@@ -2,7 +2,7 @@
 
 The engine runs ``client_close`` lifecycles (handshake, a request, an answer,
 the four-way close) between a few client addresses and one server, with a
-pcap tap on the simulated network in place of the trace recorder; the
+pcap tap on the simulated network (``Network.tap``); the
 resulting classic pcap (Ethernet, microseconds) is what tcpdump on the
 server's link would have written.  Each batch is a separate simulation from
 its own client address, so ports are never exhausted by TIME_WAIT.
@@ -20,6 +20,7 @@ from synack.scenarios.apps import PORT, answering_server, requesting_client  # n
 from synack.scenarios.base import World  # noqa: E402
 from synack.scenarios.client_close import SCENARIO  # noqa: E402
 from synack.tcp.profiles import LINUX  # noqa: E402
+from synack.tcp.segment import Segment  # noqa: E402
 from synack.wire.codec import encode_ipv4  # noqa: E402
 from synack.wire.pcap import PcapWriter  # noqa: E402
 
@@ -27,9 +28,7 @@ BATCH = 10_000
 
 
 class PcapTap:
-    """Stands where the trace recorder would: every segment the network carries goes to the pcap."""
-
-    featured = None  # every connection is kept (the recorder's "featured only" filter is off)
+    """A tap on the simulated network (``Network.tap``): every segment it carries goes to the pcap."""
 
     def __init__(self, writer: PcapWriter, offset_us: int) -> None:
         self.writer = writer
@@ -37,11 +36,10 @@ class PcapTap:
         self.packets = 0
         self.last_us = 0
 
-    def segment_sent(self, now, sender, src_ip, dst_ip, seg, reason, arrives, lost_reason):
+    def __call__(self, now: int, src_ip: str, dst_ip: str, seg: Segment) -> None:
         self.last_us = self.offset_us + now
         self.writer.write(self.last_us, encode_ipv4(src_ip, dst_ip, seg))
         self.packets += 1
-        return None  # no step number: the hosts have no recorder to report deliveries to
 
 
 def _batch(writer: PcapWriter, n: int, client_ip: str, offset_us: int, seed: int) -> PcapTap:
@@ -49,7 +47,7 @@ def _batch(writer: PcapWriter, n: int, client_ip: str, offset_us: int, seed: int
     client = world.host("client", client_ip)
     server = world.host("server", "10.0.0.2")
     tap = PcapTap(writer, offset_us)
-    world.network.recorder = tap
+    world.network.tap(tap)
     server.spawn(answering_server, PORT, connections=n)
 
     def client_app(host):

@@ -75,6 +75,8 @@ def build_parser() -> Parser:
     p.add_argument("--workers", default="1", help="independent simulations run at once (default: 1)")
     p.add_argument("--pure", action="store_true", help="run the pure-Python sources even with a fresh compiled build")
     p.add_argument("--no-kernel", action="store_true", help="skip the kernel's side of the comparison")
+    p.add_argument("--repeat", default="1",
+                   help="run each side this many times, alternately, and keep each side's best (default: 1)")
     p = sub.add_parser("serve", help="the simulator page in the browser")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", default="8765")
@@ -267,28 +269,45 @@ def cmd_bench(args: argparse.Namespace) -> int:
     from .scenarios.bench import run_benchmark
     n = _int(args.n, "--n", 1, 10_000_000)
     workers = _int(args.workers, "--workers", 1, 64)
-    result = run_benchmark("lifecycles", n, workers=workers, pure=args.pure)
+    repeat = _int(args.repeat, "--repeat", 1, 100)
+    # Alternating the two sides, each keeping its best run, as timeit keeps the fastest: on a shared
+    # machine a slow run says how busy the machine was, the fastest what the code can do.
+    result: dict[str, Any] = {}
+    kernel = kernel_cpu = None
+    for _ in range(repeat):
+        run = run_benchmark("lifecycles", n, workers=workers, pure=args.pure)
+        if not result or run["per_second"] > result["per_second"]:
+            result = run
+        if args.no_kernel:
+            continue
+        try:
+            wall, cpu = kernel_lifecycles(n)
+        except OSError as exc:
+            print(f"The kernel's side could not run here ({exc.strerror or exc}).")
+            args.no_kernel = True
+            continue
+        if kernel is None or wall > kernel:
+            kernel, kernel_cpu = wall, cpu
+    result["repeat"] = repeat
+    best = f", best of {repeat} runs" if repeat > 1 else ""
     plural = "es" if result["workers"] > 1 else ""
     print(f"synack, {result['build']} build ({result['workers']} process{plural}): {n} client_close lifecycles "
           f"(TIME_WAIT expiry included) in {result['seconds']:.2f} s: {result['per_second']:,.0f} per second, "
-          f"{result['per_cpu_second']:,.0f} per CPU second")
+          f"{result['per_cpu_second']:,.0f} per CPU second{best}")
     if result["build"] == "pure" and not args.pure:
         print("(pure Python: no fresh mypyc build; 'make build' compiles the engine when a C compiler is present)")
-    kernel = kernel_cpu = None
-    if not args.no_kernel:
-        try:
-            kernel, kernel_cpu = kernel_lifecycles(n)
-        except OSError as exc:
-            print(f"The kernel's side could not run here ({exc.strerror or exc}).")
     if kernel and kernel_cpu:
         print(f"Linux {os.uname().release}, the same lifecycles over loopback: {kernel:,.0f} per second, "
-              f"{kernel_cpu:,.0f} per CPU second")
+              f"{kernel_cpu:,.0f} per CPU second{best}")
         print(f"ratio synack / kernel: {result['per_second'] / kernel:.2f} "
               f"(per CPU second: {result['per_cpu_second'] / kernel_cpu:.2f})")
+    # The ratios are worked out from the figures as the JSON line gives them, so a reader dividing
+    # them gets the same ratio (dividing the unrounded ones could differ in the last place).
     result["kernel_per_second"] = round(kernel, 1) if kernel else None
-    result["ratio"] = round(result["per_second"] / kernel, 3) if kernel else None
     result["kernel_per_cpu_second"] = round(kernel_cpu, 1) if kernel_cpu else None
-    result["cpu_ratio"] = round(result["per_cpu_second"] / kernel_cpu, 3) if kernel_cpu else None
+    result["ratio"] = round(result["per_second"] / result["kernel_per_second"], 3) if kernel else None
+    result["cpu_ratio"] = (round(result["per_cpu_second"] / result["kernel_per_cpu_second"], 3)
+                           if kernel_cpu and result["per_cpu_second"] else None)
     print(json.dumps(result))
     return 0
 

@@ -72,6 +72,14 @@ def test_bench_prints_both_sides_and_one_json_line_last():
     assert last["kernel_per_second"] > 0 and last["ratio"] == round(last["per_second"] / last["kernel_per_second"], 3)
 
 
+def test_bench_repeat_keeps_the_best_of_each_side():
+    out = run("bench", "lifecycles", "--n", "100", "--repeat", "2", "--no-kernel")
+    assert out.returncode == 0, out.stderr
+    last = json.loads(out.stdout.strip().splitlines()[-1])
+    assert last["repeat"] == 2 and "best of 2 runs" in out.stdout
+    assert run("bench", "lifecycles", "--repeat", "0").returncode == 2
+
+
 def test_bench_pure_runs_the_sources():
     out = run("bench", "lifecycles", "--n", "100", "--pure", "--no-kernel")
     last = json.loads(out.stdout.strip().splitlines()[-1])

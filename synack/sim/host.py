@@ -514,16 +514,7 @@ class Host:
         conn.open_active(self.sched.now, fastopen_data=fastopen_data, isn=isn)
         self.pump(conn)
         sock = Socket(self, conn)
-
-        def ready():
-            if conn.state in SYNCHRONIZED:
-                return (sock, None)
-            if conn.state is CLOSED:
-                errno_name = _errno(conn)
-                self.connect_failures[errno_name or "error"] += 1
-                return (None, SocketError(conn.error or "connection closed", errno_name))
-            return None
-        return self._wait_until(conn, ready)
+        return self._wait_until(conn, sock._connected)
 
     def _connect_failed(self, remote: tuple[str, int], exc: SocketError) -> Waitable:
         """connect() fails before anything is sent; the first failure of each kind is traced, all are counted."""
@@ -576,16 +567,17 @@ class ListeningSocket:
         self.listener = listener
 
     def accept(self) -> Waitable:
-        host, listener = self.host, self.listener
+        return self.host._wait_until(self.listener, self._acceptable)
 
-        def ready():
-            conn = listener.accept()
-            if conn is None:
-                return None
-            if host.recorder is not None:
-                host._record_event("app", conn=conn, call="accept", remote=f"{conn.remote[0]}:{conn.remote[1]}")
-            return (Socket(host, conn), None)
-        return host._wait_until(listener, ready)
+    def _acceptable(self) -> tuple[Any, BaseException | None] | None:
+        """accept()'s condition: a connection in the accept queue."""
+        host = self.host
+        conn = self.listener.accept()
+        if conn is None:
+            return None
+        if host.recorder is not None:
+            host._record_event("app", conn=conn, call="accept", remote=f"{conn.remote[0]}:{conn.remote[1]}")
+        return (Socket(host, conn), None)
 
     def close(self) -> None:
         self.listener.close(self.host.sched.now)
@@ -635,6 +627,17 @@ class Socket:
         if conn.error:
             raise SocketError(conn.error, _errno(conn))
         self._call("send", data)
+
+    def _connected(self) -> tuple[Any, BaseException | None] | None:
+        """connect()'s condition: the handshake done, or the connection failed."""
+        conn = self.conn
+        if conn.state in SYNCHRONIZED:
+            return (self, None)
+        if conn.state is CLOSED:
+            errno_name = _errno(conn)
+            self.host.connect_failures[errno_name or "error"] += 1
+            return (None, SocketError(conn.error or "connection closed", errno_name))
+        return None
 
     def recv(self) -> Waitable:
         """Wait for data; resolves with everything readable, b"" at end of stream."""

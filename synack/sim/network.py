@@ -142,6 +142,16 @@ class Network:
         self.sent = 0
         self.lost = 0
         self.synacks_sent: dict[str, int] = {}  # by sender, for the crowd's counts
+        self.taps: list[Callable[[int, str, str, Segment], None]] = []
+
+    def tap(self, listen: Callable[[int, str, str, Segment], None]) -> None:
+        """Call ``listen(now, src_ip, dst_ip, segment)`` for every segment put on the wire.
+
+        Like tcpdump on the sending host, a tap sees each segment as it leaves,
+        before any loss or box on the path: a pcap writer, a counter.  Unlike the
+        trace recorder it keeps nothing and numbers nothing.
+        """
+        self.taps.append(listen)
 
     def attach(self, host: Attached) -> None:
         self.hosts[host.ip] = host
@@ -162,6 +172,9 @@ class Network:
         self.sent += 1
         if seg.bits & 0x12 == 0x12:
             self.synacks_sent[sender] = self.synacks_sent.get(sender, 0) + 1
+        if self.taps:
+            for listen in self.taps:
+                listen(now, src_ip, dst_ip, seg)
         if (self.recorder is None and not self.impairments and not link.loss and not link.jitter_us
                 and not link.reorder and not link.duplicate and not self.rewrites and self.narrow is None):
             # A perfect link and nobody watching: just carry the segment (the benchmark's path).
