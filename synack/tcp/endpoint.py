@@ -1482,7 +1482,11 @@ class Connection:
         if self._trace:
             self._events.append(StateChanged(old=old, new=new, cause=cause))
         if new is CLOSED:
-            self._closed()
+            # Closed: no timer runs any more, and the owner (listener or host) is told.
+            self.timers.clear()
+            callback, self.on_close = self.on_close, None
+            if callback is not None:
+                callback(self)
 
     def _became_established(self) -> None:
         self.retries = 0
@@ -1543,12 +1547,6 @@ class Connection:
         self.error = error
         self._events.append(ErrorReported(error=error, errno_name=errno_name))
         self._transition(event, error)  # to CLOSED, which clears the timers and tells the owner
-
-    def _closed(self) -> None:
-        self.timers.clear()
-        callback, self.on_close = self.on_close, None
-        if callback is not None:
-            callback(self)
 
     def _drop(self, seg: Segment, reason: str) -> None:
         if self._trace:  # untraced, the event would only be swallowed: not even built
