@@ -77,8 +77,9 @@ class Segment:
         self.urgent: Final = urgent
         self.checksum_ok: Final = checksum_ok
         # The flags as a plain int, read by every flag test: IntFlag's own attribute
-        # and operators cost more than the arithmetic they wrap.
-        self.bits: Final[int] = int(flags)
+        # and operators cost more than the arithmetic they wrap.  IntFlag leaves
+        # addition to int, so ``+ 0`` gives a plain int without calling int().
+        self.bits: Final[int] = flags + 0
 
     def _key(self) -> tuple:
         return (self.src_port, self.dst_port, self.seq, self.ack, int(self.flags), self.window, self.options,
