@@ -497,6 +497,17 @@ class Host:
         isn = None
         if local_port is not None:
             lport = local_port
+            old = self.connections.get((lport, ip, port))
+            if old is not None and old.state is not CLOSED:
+                # The 4-tuple is still held (LAST_ACK, FIN_WAIT_2, TIME_WAIT...): Linux's
+                # __inet_check_established refuses it, unless tcp_tw_reuse may take over TIME_WAIT.
+                isn = old.take_over_time_wait(self.sched.now) if self.ctx.profile.tw_reuse else None
+                if isn is None:
+                    return self._connect_failed(remote, SocketError(
+                        f"cannot assign requested address (port {lport} to {ip}:{port} is still in "
+                        f"{old.state.value})", "EADDRNOTAVAIL"))
+                self.tw_reused += 1
+                self.pump(old)  # records the end of TIME_WAIT and forgets the old connection
         else:
             try:
                 lport, isn = self._ephemeral_port(remote)
