@@ -138,11 +138,14 @@ def packets_from_trace(trace: dict) -> list[CapturedPacket]:
 
 # --- reading ---------------------------------------------------------------
 
-def _packet_from_frame(linktype: int, frame: bytes, ts_us: int, number: int,
+def _packet_from_frame(linktype: int, buf: bytes, offset: int, caplen: int, ts_us: int, number: int,
                        strict: bool) -> CapturedPacket | None:
-    ip = ip_offset(linktype, frame, 0, len(frame))
-    ip_packet = frame[ip:]
-    if ip < 0 or len(ip_packet) < 20 or ip_packet[0] >> 4 != 4 or ip_packet[9] != 6:
+    """The IPv4 TCP segment in the frame at ``buf[offset:offset + caplen]``, or None."""
+    ip = ip_offset(linktype, buf, offset, caplen)
+    if ip < 0:
+        return None
+    ip_packet = buf[ip:offset + caplen]
+    if len(ip_packet) < 20 or ip_packet[0] >> 4 != 4 or ip_packet[9] != 6:
         return None
     if int.from_bytes(ip_packet[6:8], "big") & (IPV4_MORE_FRAGMENTS | IPV4_FRAGMENT_OFFSET_MASK):
         return None
@@ -175,7 +178,7 @@ def read_pcap(source: str | os.PathLike | bytes | bytearray | memoryview | Binar
     name = None if isinstance(source, (str, os.PathLike)) else "The capture"
     with CaptureReader(source, name, strict=True) as reader:
         for number, ts_us, linktype, buf, offset, caplen, _ in reader.frames():
-            packet = _packet_from_frame(linktype, bytes(buf[offset:offset + caplen]), ts_us, number, strict)
+            packet = _packet_from_frame(linktype, buf, offset, caplen, ts_us, number, strict)
             if packet is not None:
                 packets.append(packet)
     return packets
