@@ -462,20 +462,26 @@ class Host:
         reuse = self.ctx.profile.tw_reuse
         if self._ports_in_use[remote] >= span and not reuse:
             raise SocketError("cannot assign requested address (no free ephemeral port)", "EADDRNOTAVAIL")
-        now = self.sched.now
         for _ in range(span):
             port = self._next_port
             self._next_port = low + (port - low + 1) % span
             old = self.connections.get((port, remote[0], remote[1]))
             if old is None:
                 return port, None
-            if reuse and old.state is TIME_WAIT:
-                isn = old.take_over_time_wait(now)
-                if isn is not None:
-                    self.tw_reused += 1
-                    self.pump(old)  # records the end of TIME_WAIT and forgets the old connection
-                    return port, isn
+            isn = self._reuse_time_wait(old)
+            if isn is not None:
+                return port, isn
         raise SocketError("cannot assign requested address (no free ephemeral port)", "EADDRNOTAVAIL")
+
+    def _reuse_time_wait(self, old: Connection) -> int | None:
+        """tcp_tw_reuse: take over ``old``'s 4-tuple when it is in TIME_WAIT and may be; the new ISN, or None."""
+        if not self.ctx.profile.tw_reuse or old.state is not TIME_WAIT:
+            return None
+        isn = old.take_over_time_wait(self.sched.now)
+        if isn is not None:
+            self.tw_reused += 1
+            self.pump(old)  # records the end of TIME_WAIT and forgets the old connection
+        return isn
 
     def listen(self, port: int, backlog: int = 128, *, defer_accept_s: int = 0) -> "ListeningSocket":
         """listen(); ``defer_accept_s`` is Linux's TCP_DEFER_ACCEPT socket option, in seconds."""
@@ -501,13 +507,11 @@ class Host:
             if old is not None and old.state is not CLOSED:
                 # The 4-tuple is still held (LAST_ACK, FIN_WAIT_2, TIME_WAIT...): Linux's
                 # __inet_check_established refuses it, unless tcp_tw_reuse may take over TIME_WAIT.
-                isn = old.take_over_time_wait(self.sched.now) if self.ctx.profile.tw_reuse else None
+                isn = self._reuse_time_wait(old)
                 if isn is None:
                     return self._connect_failed(remote, SocketError(
                         f"cannot assign requested address (port {lport} to {ip}:{port} is still in "
                         f"{old.state.value})", "EADDRNOTAVAIL"))
-                self.tw_reused += 1
-                self.pump(old)  # records the end of TIME_WAIT and forgets the old connection
         else:
             try:
                 lport, isn = self._ephemeral_port(remote)
