@@ -111,8 +111,9 @@ export class Stage {
       const state = states[name] || "CLOSED";
       const before = previous ? previous[name] : undefined;
       const changed = before !== undefined && before !== state;
-      if (el.state.dataset.state !== state || el.state.textContent !== stateLabel(state)) {
-        el.state.textContent = stateLabel(state);
+      const label = stateLabel(state);
+      if (el.state.dataset.state !== state || el.state.textContent !== label) {
+        el.state.textContent = label;
         el.state.dataset.state = state;
         el.state.dataset.group = stateGroup(state);
         if (flash && changed) this.flash(el.state);
