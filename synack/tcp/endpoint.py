@@ -970,6 +970,8 @@ class Connection:
         """RFC 9293 3.10.7.4 first check, the four cases of the acceptability table."""
         rcv_nxt = self.tcb.rcv_nxt
         wnd = self._rcv_window()
+        if seg.seq == rcv_nxt:  # the usual segment: acceptable unless it brings data to a closed window
+            return wnd > 0 or seg.seg_len == 0
         seg_len = seg.seg_len
         # The distance from RCV.NXT, modulo 2**32: "RCV.NXT =< SEG.SEQ < RCV.NXT+RCV.WND" is offset < wnd.
         offset = wrap(seg.seq - rcv_nxt)
@@ -984,21 +986,27 @@ class Connection:
         t, p = self.tcb, self.profile
         ack = seg.ack
         self.last_rcv = self.now
-        if ack != t.snd_max and seq_gt(ack, t.snd_max):  # usually it acknowledges all we sent
-            # It acknowledges something not yet sent: ACK and drop (RFC 9293 3.10.7.4 fifth).
-            self._drop(seg, "ACK of data never sent")
-            if not self._oow_rate_limited():
-                self._send(R_DUP_ACK)
-            return False
-        # How far the ACK moves SND.UNA; negative for an old ACK.
-        moved = 0 if ack == t.snd_una else seq_sub(ack, t.snd_una)
-        # (An ACK at or above SND.UNA is never too old: it lies within the window of SND.UNA.)
-        if moved < 0 and p.rfc5961 and seq_lt(ack, seq_add(t.snd_una, -max(t.max_snd_wnd, 1))):
-            # RFC 5961 5.2: too old an ACK is dropped, with an ACK.
-            self._drop(seg, "ACK too far behind SND.UNA (RFC 5961 5.2)")
-            if not self._oow_rate_limited():
-                self._send(R_CHALLENGE_ACK)
-            return False
+        # Whether the ACK moves SND.UNA forward (> 0), not at all (0) or is an old one (< 0): only
+        # the sign counts.  The usual ACKs, of nothing new or of all we sent, are told by equality.
+        if ack == t.snd_una:
+            moved = 0
+        elif ack == t.snd_max:
+            moved = 1
+        else:
+            if seq_gt(ack, t.snd_max):
+                # It acknowledges something not yet sent: ACK and drop (RFC 9293 3.10.7.4 fifth).
+                self._drop(seg, "ACK of data never sent")
+                if not self._oow_rate_limited():
+                    self._send(R_DUP_ACK)
+                return False
+            moved = seq_sub(ack, t.snd_una)
+            # (An ACK at or above SND.UNA is never too old: it lies within the window of SND.UNA.)
+            if moved < 0 and p.rfc5961 and seq_lt(ack, seq_add(t.snd_una, -max(t.max_snd_wnd, 1))):
+                # RFC 5961 5.2: too old an ACK is dropped, with an ACK.
+                self._drop(seg, "ACK too far behind SND.UNA (RFC 5961 5.2)")
+                if not self._oow_rate_limited():
+                    self._send(R_CHALLENGE_ACK)
+                return False
         if moved >= 0:
             # An answer from the peer: probes (keepalive, zero window) are answered (Linux tcp_ack
             # clears icsk_probes_out past its checks for unsent and old ACKs).
@@ -1245,22 +1253,22 @@ class Connection:
         if seq < 0:
             seq = t.snd_nxt
         ack = t.rcv_nxt
-        if t.ts_ok:
-            options = self._ts_options
-            # The TS clock ticks once a millisecond: most segments reuse the option of the one before.
-            if self.now * p.ts_hz // 1_000_000 != self._ts_tick or t.ts_recent != self._ts_echoed:
-                options = self._timestamps()
+        if not t.ts_ok:
+            options: tuple[Option, ...] = ()
+        elif self.now * p.ts_hz // 1_000_000 == self._ts_tick and t.ts_recent == self._ts_echoed:
+            options = self._ts_options  # the TS clock ticks once a millisecond: most segments reuse it
         else:
-            options = ()
-        if sack and t.sack_ok and (self.reasm.pieces or self._dsack):
-            blocks = self.reasm.sack_blocks(ack)
+            options = self._timestamps()
+        reasm = self.reasm
+        if (reasm.pieces or self._dsack) and sack and t.sack_ok:  # the rare part of the test first
+            blocks = reasm.sack_blocks(ack)
             if self._dsack:
                 blocks = ((self._dsack,) + blocks)[:3]  # a D-SACK block goes first (RFC 2883 4)
                 self._dsack = None
             options = options + (NOP, NOP, Sack(blocks))
         # The window field; what it offers becomes the last advertised window.  The receive
         # window is worked out here rather than through _rcv_window.
-        unread = len(self.rcvbuf) + self.reasm.nbytes
+        unread = len(self.rcvbuf) + reasm.nbytes
         free = p.rcv_buffer - unread
         if p.adv_win_halved:
             # Linux keeps half the buffer for overhead (tcp_adv_win_scale = 1); the field's limit
@@ -1377,7 +1385,7 @@ class Connection:
         buffered = len(sndbuf)
         # Where SND.NXT lies in the buffer, and the bytes in flight: worked out once, then moved
         # along with each segment sent.
-        offset = seq_sub(t.snd_nxt, self.sndbuf_seq)
+        offset = 0 if t.snd_nxt == self.sndbuf_seq else seq_sub(t.snd_nxt, self.sndbuf_seq)
         if offset < 0:
             return
         # The buffer starts at SND.UNA but while our SYN or FIN is unacknowledged.
@@ -1477,8 +1485,8 @@ class Connection:
 
     # --------------------------------------------------------- state changes
     def _transition(self, event: Input, cause: str) -> None:
-        new = NEXT_STATE[self.state][event]
-        old, self.state = self.state, new
+        old = self.state
+        new = self.state = NEXT_STATE[old][event]
         if self._trace:
             self._events.append(StateChanged(old=old, new=new, cause=cause))
         if new is CLOSED:
