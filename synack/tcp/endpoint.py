@@ -197,33 +197,48 @@ def syn_options(profile: Profile, mss: int, tsval: int, tsecr: int, *, offer_sac
     """
     sack = profile.sack and offer_sack
     ts = profile.timestamps and offer_ts
-    # The cached options are looked up here (`in`, then the index): no call when they are cached.
-    out: list[Option] = [_MSS_OPTIONS[mss] if mss in _MSS_OPTIONS else _mss_option(mss)]
-    wscale = None
-    if offer_wscale is not None:
-        wscale = _WSCALE_OPTIONS[offer_wscale] if offer_wscale in _WSCALE_OPTIONS else _wscale_option(offer_wscale)
-    if profile.linux_option_layout:
-        if sack and ts:
-            out += [SACK_PERMITTED, Timestamps(tsval, tsecr)]
-        elif ts:
-            out += [NOP, NOP, Timestamps(tsval, tsecr)]
-        elif sack:
-            out += [NOP, NOP, SACK_PERMITTED]
-        if wscale is not None:
-            out += [NOP, wscale]
-    else:
-        if wscale is not None:
-            out += [NOP, wscale]
-        if sack:
-            out += [NOP, NOP, SACK_PERMITTED]
-        if ts:
-            out += [NOP, NOP, Timestamps(tsval, tsecr)]
+    # Only the timestamps (and a Fast Open cookie) differ between two SYNs of one host: the
+    # options around them are laid out once per layout, MSS, SACK, TS and window scale.
+    key = (profile.linux_option_layout, mss, sack, ts, offer_wscale)
+    layout = _SYN_LAYOUTS[key] if key in _SYN_LAYOUTS else _syn_layout(*key)
+    out = layout[0] + (Timestamps(tsval, tsecr),) + layout[1] if ts else layout[0]
     if fastopen is not None:
         tfo = FastOpen(fastopen, experimental=fastopen_exp)
-        out.append(tfo)
-        if tfo.size() % 4 == 2:
-            out += [NOP, NOP]
-    return tuple(out)
+        # Two NOPs after it when its length leaves the word half full.
+        out = out + ((tfo, NOP, NOP) if tfo.size() % 4 == 2 else (tfo,))
+    return out
+
+
+# (Linux layout, MSS, SACK, TS, window scale) -> the options before and after the timestamps.
+_SYN_LAYOUTS: Final[dict[tuple[bool, int, bool, bool, int | None],
+                         tuple[tuple[Option, ...], tuple[Option, ...]]]] = {}
+
+
+def _syn_layout(linux_layout: bool, mss: int, sack: bool, ts: bool,
+                wscale: int | None) -> tuple[tuple[Option, ...], tuple[Option, ...]]:
+    """The options of :func:`syn_options` before and after where the timestamps go, kept for reuse."""
+    head: list[Option] = [_mss_option(mss)]
+    tail: list[Option] = []
+    ws: list[Option] = [] if wscale is None else [NOP, _wscale_option(wscale)]
+    if linux_layout:
+        if sack and ts:
+            head.append(SACK_PERMITTED)
+        elif ts:
+            head += [NOP, NOP]
+        elif sack:
+            head += [NOP, NOP, SACK_PERMITTED]
+        tail += ws
+    else:
+        head += ws
+        if sack:
+            head += [NOP, NOP, SACK_PERMITTED]
+        if ts:
+            head += [NOP, NOP]
+    if not ts:  # nothing goes between: all of it is the head
+        head += tail
+        tail = []
+    layout = _SYN_LAYOUTS[(linux_layout, mss, sack, ts, wscale)] = (tuple(head), tuple(tail))
+    return layout
 
 
 def reset_for_unknown(segment: Segment) -> Segment | None:
@@ -829,14 +844,15 @@ class Connection:
             self.syn_data_acked = self.syn_data > 0 and seq_gt(seg.ack, seq_add(t.iss, 1))
             self._ack_advanced(seg.ack)
             t.snd_wnd = seg.window  # never scaled in a SYN-ACK (RFC 7323 2.2)
-            t.max_snd_wnd = max(t.max_snd_wnd, t.snd_wnd)
+            if t.snd_wnd > t.max_snd_wnd:
+                t.max_snd_wnd = t.snd_wnd
             t.snd_wl1, t.snd_wl2 = seg.seq, seg.ack
             self._transition(IN_RCV_SYN_ACK, "SYN-ACK received")
             self._became_established()
-            if seq_lt(t.snd_una, t.snd_nxt):
+            if t.snd_una != t.snd_nxt and seq_lt(t.snd_una, t.snd_nxt):
                 # Fast Open data the SYN-ACK did not cover goes again at once (RFC 7413 4.2.2).
                 t.snd_nxt = t.snd_una
-            if self._unsent() > 0:
+            if self.sndbuf and self._unsent() > 0:
                 # Data waiting (Fast Open without cookie): it carries the ACK (Linux tcp_rcv_fastopen_synack).
                 # Data sent the moment the SYN-ACK arrived makes the exchange interactive: the
                 # recordings show Linux delaying the ACK of the answer after this (ping-pong mode).
@@ -917,17 +933,20 @@ class Connection:
             self._drop(seg, "no ACK bit")
             return
         if state is SYN_RECEIVED:
-            if seq_lt(t.snd_una, seg.ack) and seq_le(seg.ack, t.snd_max):
+            ack = seg.ack
+            # SND.UNA < SEG.ACK =< SND.MAX; usually it acknowledges just our SYN-ACK, SND.MAX.
+            if (ack == t.snd_max and ack != t.snd_una) or (seq_lt(t.snd_una, ack) and seq_le(ack, t.snd_max)):
                 if self.parent is not None and self.parent.defer_retrans and self.parent.defer_bare_ack(self, seg):
                     return
                 t.snd_wnd = seg.window << t.snd_wscale
-                t.max_snd_wnd = max(t.max_snd_wnd, t.snd_wnd)
-                t.snd_wl1, t.snd_wl2 = seg.seq, seg.ack
-                self._ack_advanced(seg.ack)
+                if t.snd_wnd > t.max_snd_wnd:
+                    t.max_snd_wnd = t.snd_wnd
+                t.snd_wl1, t.snd_wl2 = seg.seq, ack
+                self._ack_advanced(ack)
                 self._transition(IN_RCV_ACK_OF_SYN, "ACK of our SYN received")
                 self._became_established()
             else:
-                self._emit(Segment(self.local[1], self.remote[1], seg.ack, 0, RST, 0), R_RST)
+                self._emit(Segment(self.local[1], self.remote[1], ack, 0, RST, 0), R_RST)
                 self._drop(seg, "ACK does not acknowledge our SYN-ACK")
                 return
         elif not self._process_ack(seg):
@@ -948,7 +967,7 @@ class Connection:
                 self._drop(seg, f"data after the peer's FIN, in {state}")
         # Eighth: FIN.
         if bits & FIN_BIT:
-            fin_seq = seq_add(seg.seq, len(seg.payload))
+            fin_seq = seq_add(seg.seq, len(seg.payload)) if seg.payload else seg.seq
             if fin_seq == t.rcv_nxt:
                 self._receive_fin()
             elif seq_gt(fin_seq, t.rcv_nxt) and self.reasm.fin is None:
@@ -1350,7 +1369,15 @@ class Connection:
                       payload)
         if reason is not R_RETRANSMIT:
             self.rtt.start(seq_add(t.iss, 1), self.now)
-        self._emit(seg, reason)
+        # What _emit does, written out: a SYN-ACK covers all we received, no delayed ACK is owed.
+        if synack:
+            t.rcv_wup = t.rcv_nxt
+            self.delack.pending = False
+            if DELAYED_ACK in self.timers:
+                del self.timers[DELAYED_ACK]
+        self._out.append(seg)
+        if self._trace:
+            self._events.append(SegmentSent(segment=seg, reason=reason))
 
     def _negotiate(self, peer: PeerOptions) -> None:
         """Settle MSS, window scale, SACK and timestamps from the peer's SYN (RFC 7323 2.2, 3.2)."""
