@@ -1367,8 +1367,9 @@ class Connection:
         window = self._last_adv = self._syn_window = initial_window(self.ctx.route_mss, synack and t.ts_ok)
         seg = Segment(self.local[1], self.remote[1], t.iss, t.rcv_nxt if synack else 0, flags, window, options,
                       payload)
-        if reason is not R_RETRANSMIT:
-            self.rtt.start(seq_add(t.iss, 1), self.now)
+        rtt = self.rtt
+        if reason is not R_RETRANSMIT and rtt.timed_seq is None:
+            rtt.timed_seq, rtt.timed_at = seq_add(t.iss, 1), self.now  # rtt.start(), written out
         # What _emit does, written out: a SYN-ACK covers all we received, no delayed ACK is owed.
         if synack:
             t.rcv_wup = t.rcv_nxt
@@ -1382,19 +1383,26 @@ class Connection:
     def _negotiate(self, peer: PeerOptions) -> None:
         """Settle MSS, window scale, SACK and timestamps from the peer's SYN (RFC 7323 2.2, 3.2)."""
         t, p = self.tcb, self.profile
-        t.peer_mss = peer.mss if peer.mss is not None else DEFAULT_MSS
-        self.wscale_agreed = peer.wscale is not None and p.window_scale is not None
-        if self.wscale_agreed:
-            t.snd_wscale = peer.wscale or 0
-            t.rcv_wscale = p.window_scale or 0
+        peer_mss = t.peer_mss = peer.mss if peer.mss is not None else DEFAULT_MSS
+        wscale = peer.wscale
+        if wscale is not None and p.window_scale is not None:
+            self.wscale_agreed = True
+            t.snd_wscale = wscale
+            t.rcv_wscale = p.window_scale
         else:
+            self.wscale_agreed = False
             t.snd_wscale = t.rcv_wscale = 0
         t.sack_ok = peer.sack and p.sack
-        t.ts_ok = peer.ts is not None and p.timestamps
-        if t.ts_ok and peer.ts is not None:
-            t.ts_recent = peer.ts[0]
-        mss = t.peer_mss if t.peer_mss < self.ctx.route_mss else self.ctx.route_mss
-        mss -= TS_OPTION_BYTES if t.ts_ok else 0
+        ts = peer.ts
+        if ts is not None and p.timestamps:
+            t.ts_ok = True
+            t.ts_recent = ts[0]
+            mss = -TS_OPTION_BYTES  # what the timestamps take from every segment
+        else:
+            t.ts_ok = False
+            mss = 0
+        route_mss = self.ctx.route_mss
+        mss += peer_mss if peer_mss < route_mss else route_mss
         t.snd_mss = mss if mss > 1 else 1
 
     def _unsent(self) -> int:

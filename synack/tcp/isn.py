@@ -48,7 +48,8 @@ def plain(text: str) -> bool:
 
 def address_text(local: tuple[str, int], remote: tuple[str, int]) -> str | None:
     """``repr((local, remote))`` less its opening parenthesis, written out; None when repr() would escape."""
-    if plain(local[0] + remote[0]):  # one test for both: each character is one of theirs
+    both = local[0] + remote[0]  # one test for both: each character is one of theirs
+    if "'" not in both and "\\" not in both and both.isprintable():  # plain(both), written out
         return f"('{local[0]}', {local[1]}), ('{remote[0]}', {remote[1]}))"
     return None
 
@@ -89,7 +90,9 @@ class Rfc6528Isn:
 
     def _hash(self, tag: str, local: tuple[str, int], remote: tuple[str, int]) -> int:
         """``address_hash32(self.secret, tag, local, remote)``; ``tag`` is one of ours, plain."""
-        if local != self._local or remote != self._remote:
+        # The same tuples, not just equal ones: a connection asks with its own, and a new
+        # connection's tuples are new (equal ones only cost a second writing of the text).
+        if local is not self._local or remote is not self._remote:
             self._local, self._remote = local, remote
             self._text = address_text(local, remote)
         if self._text is None:
