@@ -56,6 +56,26 @@ def test_data_is_delivered_in_order_and_quick_acked():
     assert server_acks and server_acks[-1].ack == seq_add(pair.client.tcb.iss, 3001)
 
 
+def test_out_of_order_data_gets_a_reassembler_of_its_own():
+    # Connections share one empty reassembler until data comes out of order; writing to the
+    # shared one would hand one connection's pieces to every other.
+    pair, other = Pair(), Pair()
+    pair.establish()
+    other.establish()
+    shared = other.server.reasm
+    assert pair.server.reasm is shared
+    lost: list[Segment] = []
+    pair.drop = lambda who, seg: who == "c" and not lost and bool(seg.payload) and not lost.append(seg)
+    mss = pair.client.tcb.snd_mss
+    pair.client.send(b"a" * mss + b"b" * mss, pair.now)  # two full segments: the first is lost
+    pair.run(until=pair.now + pair.delay + 1)
+    assert pair.server.reasm is not shared and pair.server.reasm.nbytes == mss
+    assert shared.nbytes == 0 and not shared.pieces and shared.fin is None
+    pair.run(until=pair.now + 2_000_000)  # the loss is repaired: the piece waiting moves up
+    assert pair.server.read(pair.now) == b"a" * mss + b"b" * mss
+    assert pair.server.reasm.nbytes == 0 and other.server.reasm is shared
+
+
 def test_close_sequence_client_first_ends_in_time_wait_then_closed():
     pair = Pair()
     pair.establish()

@@ -95,6 +95,9 @@ _PREDICTED_ACK_STATES: Final = frozenset({ESTABLISHED, CLOSE_WAIT, FIN_WAIT_1, F
 TS_OPTION_BYTES: Final = 12  # nop, nop, TS: what every segment carries once timestamps are agreed
 # Untraced connections share one sink: a deque of length 0 swallows appends in C.
 _NO_EVENTS: Final[Any] = deque(maxlen=0)
+# Connections share this empty reassembler until data comes out of order: it is only read, and
+# Connection._own_reassembler() gives a connection its own before anything is written.
+_NO_GAPS: Final = Reassembler()
 
 
 @dataclass(slots=True)
@@ -141,23 +144,28 @@ class PeerOptions:
 
     @classmethod
     def parse(cls, segment: Segment) -> "PeerOptions":
-        mss = wscale = ts = fastopen = None
-        sack = False
-        # Option classes have no subclasses: type() is one cheap call, isinstance() one per test.
-        for o in segment.options:
-            if o is NOP:
-                continue  # the commonest option, a singleton: spare it the tests
-            if type(o) is Mss:
-                mss = o.value
-            elif type(o) is Timestamps:
-                ts = (o.tsval, o.tsecr)
-            elif type(o) is SackPermitted:
-                sack = True
-            elif type(o) is WindowScale:
-                wscale = o.shift if o.shift < 14 else 14  # RFC 7323 2.3: treat larger shifts as 14
-            elif type(o) is FastOpen:
-                fastopen = o.cookie
-        return cls(mss, wscale, sack, ts, fastopen)
+        return cls(*peer_options(segment))
+
+
+def peer_options(segment: Segment) -> tuple[int | None, int | None, bool, tuple[int, int] | None, bytes | None]:
+    """What :class:`PeerOptions` holds, as a tuple: the handshake reads it without building the object."""
+    mss = wscale = ts = fastopen = None
+    sack = False
+    # Option classes have no subclasses: type() is one cheap call, isinstance() one per test.
+    for o in segment.options:
+        if o is NOP:
+            continue  # the commonest option, a singleton: spare it the tests
+        if type(o) is Mss:
+            mss = o.value
+        elif type(o) is Timestamps:
+            ts = (o.tsval, o.tsecr)
+        elif type(o) is SackPermitted:
+            sack = True
+        elif type(o) is WindowScale:
+            wscale = o.shift if o.shift < 14 else 14  # RFC 7323 2.3: treat larger shifts as 14
+        elif type(o) is FastOpen:
+            fastopen = o.cookie
+    return mss, wscale, sack, ts, fastopen
 
 
 # Options are immutable values: the few MSS and window-scale options a run uses are built once.
@@ -280,7 +288,8 @@ class Connection:
         self.rtt = RttEstimator(ctx.profile)
         self.cc = CongestionControl(ctx.profile.initial_cwnd)
         self.delack = DelayedAck()
-        self.reasm = Reassembler()
+        # Shared and empty until data comes out of order (most connections never see any).
+        self.reasm = _NO_GAPS
         self.now = 0
         # Send side: unacknowledged and unsent bytes; sndbuf[0] has sequence number sndbuf_seq.
         self.sndbuf = bytearray()
@@ -347,7 +356,8 @@ class Connection:
         t = child.tcb
         t.snd_wnd = t.max_snd_wnd = seg.window  # never scaled in a SYN (RFC 7323 2.2)
         t.snd_wl1 = seg.seq
-        child._negotiate(PeerOptions.parse(seg))
+        mss, wscale, sack, ts, _fastopen = peer_options(seg)
+        child._negotiate(mss, wscale, sack, ts)
         # RFC 3168 6.1.1: an ECN-setup SYN carries both ECE and CWR.
         t.ecn_ok = ctx.profile.ecn in (1, 2) and seg.bits & 0xC0 == 0xC0
         child.last_rcv = child.delack.last_data_at = now
@@ -379,7 +389,7 @@ class Connection:
         child._init_send_space(seq_add(seg.ack, -1))
         t = child.tcb
         t.snd_una = seg.ack  # the ACK acknowledges our SYN-ACK
-        child._negotiate(peer)
+        child._negotiate(peer.mss, peer.wscale, peer.sack, peer.ts)
         t.snd_wnd = t.max_snd_wnd = seg.window << t.snd_wscale
         t.snd_wl1, t.snd_wl2 = seg.seq, seg.ack
         # What the cookie SYN-ACK offered is where the window starts (Linux's rcv_ssthresh).
@@ -826,13 +836,13 @@ class Connection:
         if not bits & SYN_BIT:
             self._drop(seg, "neither SYN nor RST in SYN_SENT")
             return
-        peer = PeerOptions.parse(seg)
+        mss, wscale, sack, ts, fastopen = peer_options(seg)
         self._init_receive_space(seg.seq)
-        self._negotiate(peer)
+        self._negotiate(mss, wscale, sack, ts)
         self.last_rcv = self.delack.last_data_at = self.now
         if bits & ACK_BIT:
-            if self.fastopen_requested and peer.fastopen:
-                self.ctx.fastopen_cache[self.remote[0]] = peer.fastopen
+            if self.fastopen_requested and fastopen:
+                self.ctx.fastopen_cache[self.remote[0]] = fastopen
             elif self.fastopen_requested and not self.syn_data and not self.retries:
                 # A cookie request went unanswered (Linux tcp_rcv_fastopen_synack): a middlebox may
                 # strip the option, so try the other kind next time.
@@ -971,7 +981,7 @@ class Connection:
             if fin_seq == t.rcv_nxt:
                 self._receive_fin()
             elif seq_gt(fin_seq, t.rcv_nxt) and self.reasm.fin is None:
-                self.reasm.fin = fin_seq
+                self._own_reassembler().fin = fin_seq
                 self._send(R_DUP_ACK)
 
     def _update_ts_recent(self, seg: Segment) -> None:
@@ -1131,7 +1141,7 @@ class Connection:
                 d.quick = p.max_quickacks
         reasm = self.reasm
         if seq != t.rcv_nxt:
-            reasm.add(seq, data)
+            self._own_reassembler().add(seq, data)
             self._send(R_DUP_ACK)  # out of order: ACK at once so the sender sees a hole
             return
         before = t.rcv_nxt
@@ -1159,6 +1169,16 @@ class Connection:
             self._send(R_ACK)
         else:
             self.timers.setdefault(DELAYED_ACK, self.now + p.delack_min_us)
+
+    def _own_reassembler(self) -> Reassembler:
+        """The connection's own reassembler, made when it first has something to hold.
+
+        Until then ``reasm`` is the shared empty one, which is only read: everything that
+        writes to a reassembler gets it from here.
+        """
+        if self.reasm is _NO_GAPS:
+            self.reasm = Reassembler()
+        return self.reasm
 
     def _deliver(self, data: bytes) -> None:
         self.rcvbuf += data
@@ -1380,11 +1400,13 @@ class Connection:
         if self._trace:
             self._events.append(SegmentSent(segment=seg, reason=reason))
 
-    def _negotiate(self, peer: PeerOptions) -> None:
-        """Settle MSS, window scale, SACK and timestamps from the peer's SYN (RFC 7323 2.2, 3.2)."""
+    def _negotiate(self, mss: int | None, wscale: int | None, sack: bool, ts: tuple[int, int] | None) -> None:
+        """Settle MSS, window scale, SACK and timestamps from the peer's SYN (RFC 7323 2.2, 3.2).
+
+        The arguments are what the SYN offered, as :func:`peer_options` reads them.
+        """
         t, p = self.tcb, self.profile
-        peer_mss = t.peer_mss = peer.mss if peer.mss is not None else DEFAULT_MSS
-        wscale = peer.wscale
+        peer_mss = t.peer_mss = mss if mss is not None else DEFAULT_MSS
         if wscale is not None and p.window_scale is not None:
             self.wscale_agreed = True
             t.snd_wscale = wscale
@@ -1392,18 +1414,17 @@ class Connection:
         else:
             self.wscale_agreed = False
             t.snd_wscale = t.rcv_wscale = 0
-        t.sack_ok = peer.sack and p.sack
-        ts = peer.ts
+        t.sack_ok = sack and p.sack
         if ts is not None and p.timestamps:
             t.ts_ok = True
             t.ts_recent = ts[0]
-            mss = -TS_OPTION_BYTES  # what the timestamps take from every segment
+            snd_mss = -TS_OPTION_BYTES  # what the timestamps take from every segment
         else:
             t.ts_ok = False
-            mss = 0
+            snd_mss = 0
         route_mss = self.ctx.route_mss
-        mss += peer_mss if peer_mss < route_mss else route_mss
-        t.snd_mss = mss if mss > 1 else 1
+        snd_mss += peer_mss if peer_mss < route_mss else route_mss
+        t.snd_mss = snd_mss if snd_mss > 1 else 1
 
     def _unsent(self) -> int:
         return len(self.sndbuf) - max(0, seq_sub(self.tcb.snd_nxt, self.sndbuf_seq))
