@@ -146,6 +146,14 @@ class Host:
 
     # --------------------------------------------------------------- segments
     def deliver(self, src_ip: str, seg: Segment, step: int | None, duplicate: bool = False) -> None:
+        conn = self.connections.get((seg.dst_port, src_ip, seg.src_port))
+        if conn is not None and conn.state is not TIME_WAIT and self.recorder is None and not self.down:
+            # The usual case, untraced: a segment for a connection that cannot be reopened.
+            conn.receive(seg, self.sched.now)
+            self.pump(conn)
+            if self._waiting:
+                self._retest(conn, conn.parent)
+            return
         if self.down:
             # In flight when the power went: it arrives at a host that cannot hear it.
             if step is not None:
@@ -155,7 +163,6 @@ class Host:
         if self.recorder is not None:  # for the recorder's filter and notes only
             self._src_ip = src_ip
             self._delivering = step
-        conn = self.connections.get((seg.dst_port, src_ip, seg.src_port))
         # What this segment may have changed, for the applications waiting on it.
         touched: Connection | Listener | None = conn
         reopened = None
