@@ -5,6 +5,7 @@
 
 import os
 import random
+from dataclasses import replace
 
 from hypothesis import given, settings, strategies as st
 
@@ -18,9 +19,7 @@ SEEDS = 20_000 if os.environ.get("SYNACK_SLOW") else 1_000
 
 def transfer(seed: int, loss: float, dup: float, reorder: float, size: int, profile: str) -> dict:
     world = World(SCENARIO, PROFILES[profile], 20_000, loss, seed, {"mss": 1460, "isn": "rfc6528"}, tracing=False)
-    world.network.link.duplicate = dup
-    world.network.link.reorder = reorder
-    world.network.link.jitter_us = 5_000
+    world.network.link = replace(world.network.link, duplicate=dup, reorder=reorder, jitter_us=5_000)
     client = world.host("client", "10.0.0.1")
     server = world.host("server", "10.0.0.2")
     rng = random.Random(seed)

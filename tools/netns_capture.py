@@ -1,4 +1,4 @@
-"""A packet capture inside a network namespace, shared by the recording tools.
+"""Commands and packet captures inside network namespaces, shared by the recording tools.
 
 ``tools/record_linux.py``, ``tools/record_linux_routed.py`` and
 ``tools/record_replay_captures.py`` each run tcpdump (or dumpcap) in a
@@ -6,6 +6,7 @@ namespace while real sockets make traffic.  Starting returns only once the
 capture is live (the tool has said "listening on" or "Capturing on"), so no
 segment is missed; stopping waits a moment for the last segments, then sends
 SIGINT, which makes the tool flush its file and print its counts.
+:func:`ns_run` runs the other commands (ip, sysctl, ethtool, the scripts).
 """
 
 from __future__ import annotations
@@ -14,6 +15,12 @@ import signal
 import subprocess
 import time
 from pathlib import Path
+
+
+def ns_run(ns: str | None, *cmd: str, check: bool = True, **kw) -> subprocess.CompletedProcess:
+    """Run ``cmd`` in namespace ``ns`` (here, when None), its output kept as text; ``check`` raises on failure."""
+    full = ["ip", "netns", "exec", ns, *cmd] if ns else list(cmd)
+    return subprocess.run(full, check=check, capture_output=True, text=True, **kw)
 
 
 def tcpdump(interface: str, out: Path, *, snaplen: int = 2048, capture_filter: str = "tcp",

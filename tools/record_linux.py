@@ -29,7 +29,7 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-from netns_capture import kill_capture, start_capture, stop_capture, tcpdump  # a sibling in tools/
+from netns_capture import kill_capture, ns_run, start_capture, stop_capture, tcpdump  # a sibling in tools/
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -418,10 +418,6 @@ SYSCTLS = {"fast_open": {"net.ipv4.tcp_fastopen": "3"}, "fast_open_strip": {"net
 
 
 # ---------------------------------------------------------------- recording
-def ns_run(ns: str, *cmd: str, **kw) -> subprocess.CompletedProcess:
-    return subprocess.run(["ip", "netns", "exec", ns, *cmd], check=True, capture_output=True, text=True, **kw)
-
-
 def record(name: str, out_dir: Path = OUT) -> Path:
     """Record one scenario into ``out_dir/NAME.pcap`` (and ``.json``); cleans up whatever happens."""
     ns = f"synack-rec-{os.getpid()}"

@@ -33,7 +33,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # record_linux and netns_capture, its siblings
-from netns_capture import kill_capture, start_capture, stop_capture, tcpdump  # noqa: E402
+from netns_capture import kill_capture, ns_run, start_capture, stop_capture, tcpdump  # noqa: E402
 OUT = ROOT / "tests" / "fixtures" / "linux"
 SERVER, PORT = "10.0.2.2", 8080
 REQUEST, ANSWER = 100, 4000
@@ -86,34 +86,29 @@ def client() -> None:
     print(f"client got {got} bytes", flush=True)
 
 
-def run(*cmd: str, ns: str | None = None) -> None:
-    full = ["ip", "netns", "exec", ns, *cmd] if ns else list(cmd)
-    subprocess.run(full, check=True, capture_output=True, text=True)
-
-
 def record(name: str) -> Path:
     tag = os.getpid()
     c, r, s = f"synack-c-{tag}", f"synack-r-{tag}", f"synack-s-{tag}"
     pcap = OUT / f"{name}.pcap"
     capture = srv = None
     for ns in (c, r, s):
-        run("ip", "netns", "add", ns)
+        ns_run(None, "ip", "netns", "add", ns)
     try:
-        run("ip", "link", "add", "c0", "netns", c, "type", "veth", "peer", "name", "r0", "netns", r)
-        run("ip", "link", "add", "s0", "netns", s, "type", "veth", "peer", "name", "r1", "netns", r)
+        ns_run(None, "ip", "link", "add", "c0", "netns", c, "type", "veth", "peer", "name", "r0", "netns", r)
+        ns_run(None, "ip", "link", "add", "s0", "netns", s, "type", "veth", "peer", "name", "r1", "netns", r)
         for ns, dev, addr in ((c, "c0", "10.0.1.1/24"), (r, "r0", "10.0.1.2/24"), (r, "r1", "10.0.2.1/24"),
                               (s, "s0", "10.0.2.2/24")):
-            run("ip", "addr", "add", addr, "dev", dev, ns=ns)
-            run("ip", "link", "set", "dev", dev, "gso_max_segs", "1", "up", ns=ns)
+            ns_run(ns, "ip", "addr", "add", addr, "dev", dev)
+            ns_run(ns, "ip", "link", "set", "dev", dev, "gso_max_segs", "1", "up")
         for ns in (c, r, s):
-            run("ip", "link", "set", "lo", "up", ns=ns)
-            run("ip", "tcp_metrics", "flush", "all", ns=ns)
-        run("ip", "link", "set", "dev", "r0", "mtu", str(TUNNEL_MTU), ns=r)
-        run("ip", "route", "add", "default", "via", "10.0.1.2", ns=c)
-        run("ip", "route", "add", "default", "via", "10.0.2.1", ns=s)
-        run("sysctl", "-qw", "net.ipv4.ip_forward=1", ns=r)
+            ns_run(ns, "ip", "link", "set", "lo", "up")
+            ns_run(ns, "ip", "tcp_metrics", "flush", "all")
+        ns_run(r, "ip", "link", "set", "dev", "r0", "mtu", str(TUNNEL_MTU))
+        ns_run(c, "ip", "route", "add", "default", "via", "10.0.1.2")
+        ns_run(s, "ip", "route", "add", "default", "via", "10.0.2.1")
+        ns_run(r, "sysctl", "-qw", "net.ipv4.ip_forward=1")
         for rule in VARIANTS[name]:
-            run(*rule, ns=r)
+            ns_run(r, *rule)
         capture = start_capture(s, tcpdump("s0", pcap))
         srv = subprocess.Popen(["ip", "netns", "exec", s, sys.executable, __file__, "--role", "server"],
                                stdout=subprocess.PIPE, text=True)

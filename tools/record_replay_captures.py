@@ -36,7 +36,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from netns_capture import start_capture, stop_capture, tcpdump  # noqa: E402  (a sibling in tools/)
+from netns_capture import ns_run, start_capture, stop_capture, tcpdump  # noqa: E402  (a sibling in tools/)
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "tests" / "fixtures" / "replay"
@@ -45,32 +45,24 @@ A4, B4, A6, B6 = "10.77.0.1", "10.77.0.2", "fd00:77::1", "fd00:77::2"
 PORT = 8080
 
 
-def sh(*cmd: str, check: bool = True) -> subprocess.CompletedProcess:
-    return subprocess.run(cmd, check=check, capture_output=True, text=True)
-
-
-def ns(name: str, *cmd: str, check: bool = True) -> subprocess.CompletedProcess:
-    return sh("ip", "netns", "exec", name, *cmd, check=check)
-
-
 def setup() -> None:
     teardown()
-    sh("ip", "netns", "add", A)
-    sh("ip", "netns", "add", B)
-    sh("ip", "link", "add", "v1", "netns", A, "type", "veth", "peer", "name", "v2", "netns", B)
+    ns_run(None, "ip", "netns", "add", A)
+    ns_run(None, "ip", "netns", "add", B)
+    ns_run(None, "ip", "link", "add", "v1", "netns", A, "type", "veth", "peer", "name", "v2", "netns", B)
     for name, dev, v4, v6 in ((A, "v1", A4, A6), (B, "v2", B4, B6)):
-        ns(name, "ip", "link", "set", "lo", "up")
-        ns(name, "ip", "addr", "add", f"{v4}/24", "dev", dev)
-        ns(name, "ip", "-6", "addr", "add", f"{v6}/64", "dev", dev, "nodad")
-        ns(name, "ip", "link", "set", dev, "up")
+        ns_run(name, "ip", "link", "set", "lo", "up")
+        ns_run(name, "ip", "addr", "add", f"{v4}/24", "dev", dev)
+        ns_run(name, "ip", "-6", "addr", "add", f"{v6}/64", "dev", dev, "nodad")
+        ns_run(name, "ip", "link", "set", dev, "up")
         # Offloads off: the capture then holds the segments TCP really made, not 64 KB super-packets.
-        ns(name, "ethtool", "-K", dev, "tso", "off", "gso", "off", "gro", "off", check=False)
-        ns(name, "ip", "tcp_metrics", "flush", "all", check=False)
+        ns_run(name, "ethtool", "-K", dev, "tso", "off", "gso", "off", "gro", "off", check=False)
+        ns_run(name, "ip", "tcp_metrics", "flush", "all", check=False)
 
 
 def teardown() -> None:
-    sh("ip", "netns", "del", A, check=False)
-    sh("ip", "netns", "del", B, check=False)
+    ns_run(None, "ip", "netns", "del", A, check=False)
+    ns_run(None, "ip", "netns", "del", B, check=False)
 
 
 def serve_forever() -> None:
@@ -122,8 +114,8 @@ def done(proc: subprocess.Popen) -> None:
 
 
 def in_a(code: str) -> None:
-    ns(A, sys.executable, "-c", f"import sys; sys.path.insert(0, {str(Path(__file__).parent)!r}); "
-                                f"from record_replay_captures import *; {code}")
+    ns_run(A, sys.executable, "-c", f"import sys; sys.path.insert(0, {str(Path(__file__).parent)!r}); "
+                                    f"from record_replay_captures import *; {code}")
 
 
 def record_all() -> None:
@@ -148,7 +140,7 @@ def record_all() -> None:
 
         cap = capture(tcpdump("v1", OUT / "linux_port_scan.pcap", snaplen=128))
         if shutil.which("nmap"):
-            ns(A, "nmap", "-n", "-Pn", "-sS", "--max-retries", "0", "-p", "8075-8085", B4)
+            ns_run(A, "nmap", "-n", "-Pn", "-sS", "--max-retries", "0", "-p", "8075-8085", B4)
         else:
             raise SystemExit("nmap is missing: apt-get install nmap")
         done(cap)

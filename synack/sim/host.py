@@ -59,14 +59,16 @@ class Waitable:
         if self.done:
             return
         self.done, self.value, self.error = True, value, error
-        if self._waiters is not None:
-            for host, gen in self._waiters:
-                host.sched.call_at(host.sched.now, host._resume, APPLICATION, gen, value, error)
+        waiters = self._waiters
+        if waiters is not None:
             self._waiters = None
+            for host, gen in waiters:
+                # call_at(now, host._resume, APPLICATION, ...), without the call.
+                host.sched.ready.append((host._resume, (gen, value, error)))
 
     def wait(self, host: "Host", gen: Generator) -> None:
         if self.done:
-            host.sched.call_at(host.sched.now, host._resume, APPLICATION, gen, self.value, self.error)
+            host.sched.ready.append((host._resume, (gen, self.value, self.error)))
         elif self._waiters is None:
             self._waiters = [(host, gen)]
         else:
@@ -144,6 +146,14 @@ class Host:
 
     # --------------------------------------------------------------- segments
     def deliver(self, src_ip: str, seg: Segment, step: int | None, duplicate: bool = False) -> None:
+        conn = self.connections.get((seg.dst_port, src_ip, seg.src_port))
+        if conn is not None and conn.state is not TIME_WAIT and self.recorder is None and not self.down:
+            # The usual case, untraced: a segment for a connection that cannot be reopened.
+            conn.receive(seg, self.sched.now)
+            self.pump(conn)
+            if self._waiting:
+                self._retest(conn, conn.parent)
+            return
         if self.down:
             # In flight when the power went: it arrives at a host that cannot hear it.
             if step is not None:
@@ -153,7 +163,6 @@ class Host:
         if self.recorder is not None:  # for the recorder's filter and notes only
             self._src_ip = src_ip
             self._delivering = step
-        conn = self.connections.get((seg.dst_port, src_ip, seg.src_port))
         # What this segment may have changed, for the applications waiting on it.
         touched: Connection | Listener | None = conn
         reopened = None
@@ -367,7 +376,7 @@ class Host:
         w = Waitable()
         result = predicate()
         if result is not None:
-            w.resolve(result[0], result[1])
+            w.done, w.value, w.error = True, result[0], result[1]  # resolve(), with nobody waiting yet
         else:
             self._waits += 1
             entry = (self._waits, predicate, w, about)
@@ -397,7 +406,15 @@ class Host:
         waits = waiting.get(source)
         if waits is None:
             return
-        # The common case: one thing touched, usually one wait on it.
+        # The common case: one thing touched, one wait on it.
+        if len(waits) == 1:
+            entry = waits[0]
+            result = entry[1]()
+            if result is not None:
+                entry[2].resolve(result[0], result[1])
+            if entry[2].done:
+                del waiting[source]
+            return
         for entry in waits:
             result = entry[1]()
             if result is not None:

@@ -41,8 +41,12 @@ class Attached(Protocol):
     def deliver(self, src_ip: str, seg: Segment, step: int | None, duplicate: bool = False) -> None: ...
 
 
-@dataclass
+@dataclass(frozen=True)
 class LinkConfig:
+    """A link's delay and impairments.  Frozen: a change is a new config given to
+    :attr:`Network.link`, so that the network can tell once, not at every segment,
+    whether segments only need carrying."""
+
     delay_us: int = 50_000
     jitter_us: int = 0
     loss: float = 0.0
@@ -132,17 +136,36 @@ class Network:
                  recorder: "Recorder | None" = None) -> None:
         self.sched = sched
         self.rng = rng
-        self.link = link
         self.recorder = recorder
         self.hosts: dict[str, Attached] = {}
         self._deliver: dict[str, Callable[[str, Segment, int | None], None]] = {}  # by address, bound once
         self.impairments: list[Impairment] = []
         self.rewrites: list[Rewrite] = []
         self.narrow: NarrowLink | None = None
+        self._link = link
+        self._carry_only = False
+        self._update_path()
         self.sent = 0
         self.lost = 0
         self.synacks_sent: dict[str, int] = {}  # by sender, for the crowd's counts
         self.taps: list[Callable[[int, str, str, Segment], None]] = []
+
+    @property
+    def link(self) -> LinkConfig:
+        return self._link
+
+    @link.setter
+    def link(self, link: LinkConfig) -> None:
+        self._link = link
+        self._update_path()
+
+    def _update_path(self) -> None:
+        """Work out whether a segment only needs carrying: a perfect link, nothing on the path, nobody
+        watching.  Called whenever one of those changes, so that :meth:`transmit` tests one flag."""
+        link = self._link
+        self._carry_only = (self.recorder is None and not self.impairments and not self.rewrites
+                            and self.narrow is None and not link.loss and not link.jitter_us
+                            and not link.reorder and not link.duplicate)
 
     def tap(self, listen: Callable[[int, str, str, Segment], None]) -> None:
         """Call ``listen(now, src_ip, dst_ip, segment)`` for every segment put on the wire.
@@ -159,24 +182,26 @@ class Network:
 
     def impair(self, impairment: Impairment) -> None:
         self.impairments.append(impairment)
+        self._update_path()
 
     def rewrite(self, box: Rewrite) -> None:
         self.rewrites.append(box)
+        self._update_path()
 
     def narrow_link(self, link: NarrowLink) -> None:
         self.narrow = link
+        self._update_path()
 
     def transmit(self, sender: str, src_ip: str, dst_ip: str, seg: Segment, reason: str) -> None:
         now = self.sched.now
-        link = self.link
+        link = self._link
         self.sent += 1
         if seg.bits & 0x12 == 0x12:
             self.synacks_sent[sender] = self.synacks_sent.get(sender, 0) + 1
         if self.taps:
             for listen in self.taps:
                 listen(now, src_ip, dst_ip, seg)
-        if (self.recorder is None and not self.impairments and not link.loss and not link.jitter_us
-                and not link.reorder and not link.duplicate and not self.rewrites and self.narrow is None):
+        if self._carry_only:
             # A perfect link and nobody watching: just carry the segment (the benchmark's path).
             deliver = self._deliver.get(dst_ip)
             if deliver is not None:

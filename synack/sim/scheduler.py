@@ -40,7 +40,7 @@ class Scheduler:
     Timers wait on a heap of their own: they are far ahead (a TIME_WAIT's 60 s, a
     SYN's 1 s retransmission), so they make a large heap, while deliveries and
     sleeps are due within a round trip and keep theirs small.  An application
-    resumed now (a socket call's result) waits in a plain FIFO, ``_ready``: it
+    resumed now (a socket call's result) waits in a plain FIFO, ``ready``: it
     comes after everything on the heaps due now, which was scheduled earlier or
     at a lower priority, and before anything later, so it needs no key.  Each
     step runs the earliest of the heads, so the order is that of one heap.
@@ -52,7 +52,9 @@ class Scheduler:
         self._timers: list[int] = []
         self._entries: dict[int, tuple[Callable[..., Any], tuple]] = {}  # the timers' callbacks
         # A list read from _ready_at on (list operations are primitives of the compiled build).
-        self._ready: list[tuple[Callable[..., Any], tuple]] = []
+        # Appending ``(fn, args)`` is call_at(now, fn, APPLICATION, *args) without the call, for
+        # the application layer's hottest path (a waitable resolved).
+        self.ready: list[tuple[Callable[..., Any], tuple]] = []
         self._ready_at = 0
         self._counter = 0
         self.executed = 0
@@ -62,7 +64,7 @@ class Scheduler:
         (a timer's; 0, which cancels nothing, for a delivery or an application)."""
         if when <= self.now:
             if priority == APPLICATION:
-                self._ready.append((fn, args))
+                self.ready.append((fn, args))
                 return 0
             when = self.now
         self._counter += 1
@@ -84,54 +86,59 @@ class Scheduler:
     def run(self, until: int | None = None, max_events: int = 10_000_000) -> None:
         heap = self._heap
         timers = self._timers
-        ready = self._ready
-        limit = self.executed + max_events
+        ready = self.ready
         entries = self._entries
-        while True:
-            if heap:
-                key = heap[0][0]
-                from_heap = True
-                if timers and timers[0] < key:
+        # Counted in a local and stored on the way out: this loop is the simulator's hottest code.
+        executed = self.executed
+        limit = executed + max_events
+        try:
+            while True:
+                if heap:
+                    key = heap[0][0]
+                    from_heap = True
+                    if timers and timers[0] < key:
+                        key = timers[0]
+                        from_heap = False
+                elif timers:
                     key = timers[0]
                     from_heap = False
-            elif timers:
-                key = timers[0]
-                from_heap = False
-            elif ready:
-                key = -1  # only the ready queue is left
-                from_heap = False
-            else:
-                return
-            if ready and (key < 0 or key >> _SHIFT > self.now):
-                # Nothing else is due now: the applications resumed at this instant run.
-                at = self._ready_at
-                fn, args = ready[at]
-                if at + 1 == len(ready):
-                    ready.clear()
-                    self._ready_at = 0
+                elif ready:
+                    key = -1  # only the ready queue is left
+                    from_heap = False
                 else:
-                    self._ready_at = at + 1
-            else:
-                if until is not None and (key >> _SHIFT) > until:
-                    self.now = until
                     return
-                self.now = key >> _SHIFT
-                if from_heap:
-                    _, fn, args = _heappop(heap)
+                if ready and (key < 0 or key >> _SHIFT > self.now):
+                    # Nothing else is due now: the applications resumed at this instant run.
+                    at = self._ready_at
+                    fn, args = ready[at]
+                    if at + 1 == len(ready):
+                        ready.clear()
+                        self._ready_at = 0
+                    else:
+                        self._ready_at = at + 1
                 else:
-                    _heappop(timers)
-                    entry = entries.pop(key, None)
-                    if entry is None:
-                        continue  # cancelled
-                    fn, args = entry
-            self.executed += 1
-            if self.executed > limit:
-                raise RuntimeError(f"simulation exceeded {max_events} events")
-            fn(*args)
+                    if until is not None and (key >> _SHIFT) > until:
+                        self.now = until
+                        return
+                    self.now = key >> _SHIFT
+                    if from_heap:
+                        _, fn, args = _heappop(heap)
+                    else:
+                        _heappop(timers)
+                        entry = entries.pop(key, None)
+                        if entry is None:
+                            continue  # cancelled
+                        fn, args = entry
+                executed += 1
+                if executed > limit:
+                    raise RuntimeError(f"simulation exceeded {max_events} events")
+                fn(*args)
+        finally:
+            self.executed = executed
 
     def next_time(self) -> int | None:
         """When the earliest scheduled callback is due (cancelled ones included), or None when nothing is."""
-        if self._ready:  # emptied as soon as its last entry runs
+        if self.ready:  # emptied as soon as its last entry runs
             return self.now
         heads = ([self._heap[0][0]] if self._heap else []) + self._timers[:1]
         return min(heads) >> _SHIFT if heads else None
@@ -139,4 +146,4 @@ class Scheduler:
     @property
     def pending(self) -> int:
         """Callbacks left to run, cancelled ones included (see the module's docstring)."""
-        return len(self._heap) + len(self._timers) + len(self._ready) - self._ready_at
+        return len(self._heap) + len(self._timers) + len(self.ready) - self._ready_at
