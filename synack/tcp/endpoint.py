@@ -998,9 +998,11 @@ class Connection:
     def _acceptable(self, seg: Segment) -> bool:
         """RFC 9293 3.10.7.4 first check, the four cases of the acceptability table."""
         rcv_nxt = self.tcb.rcv_nxt
+        if seg.seq == rcv_nxt:
+            # The usual segment: at RCV.NXT it is acceptable unless it brings data, a SYN or a FIN
+            # (SEG.LEN > 0) to a closed window.
+            return (not seg.payload and not seg.bits & (SYN_BIT | FIN_BIT)) or self._rcv_window() > 0
         wnd = self._rcv_window()
-        if seg.seq == rcv_nxt:  # the usual segment: acceptable unless it brings data to a closed window
-            return wnd > 0 or seg.seg_len == 0
         seg_len = seg.seg_len
         # The distance from RCV.NXT, modulo 2**32: "RCV.NXT =< SEG.SEQ < RCV.NXT+RCV.WND" is offset < wnd.
         offset = wrap(seg.seq - rcv_nxt)

@@ -83,31 +83,34 @@ class Rfc6528Isn:
         self.secret = secret
         self._keyed = keyed_state(secret)  # hash_text(secret, ...) without the lookup of the keyed state
         # A connection asks for its ISN and then its timestamp offset: the text of its addresses
-        # is written (and checked) once for the two.
+        # is written (and checked) once for the two, and encoded.
         self._local: tuple[str, int] = ("", -1)
         self._remote: tuple[str, int] = ("", -1)
-        self._text: str | None = None
+        self._text: bytes | None = None
 
-    def _hash(self, tag: str, local: tuple[str, int], remote: tuple[str, int]) -> int:
-        """``address_hash32(self.secret, tag, local, remote)``; ``tag`` is one of ours, plain."""
+    def _hash(self, tag: str, prefix: bytes, local: tuple[str, int], remote: tuple[str, int]) -> int:
+        """``address_hash32(self.secret, tag, local, remote)``; ``prefix`` is the start of the
+        text, ``"('" + tag + "', "`` encoded, for one of our plain tags."""
         # The same tuples, not just equal ones: a connection asks with its own, and a new
         # connection's tuples are new (equal ones only cost a second writing of the text).
         if local is not self._local or remote is not self._remote:
             self._local, self._remote = local, remote
-            self._text = address_text(local, remote)
+            text = address_text(local, remote)
+            self._text = None if text is None else text.encode()
         if self._text is None:
             return keyed_hash32(self.secret, tag, local, remote)
         h = self._keyed()
-        h.update(f"('{tag}', {self._text}".encode())
+        h.update(prefix)
+        h.update(self._text)
         return _FROM_BYTES(h.digest(), "big")
 
     def isn(self, local: tuple[str, int], remote: tuple[str, int], now_us: int) -> int:
         clock = (now_us * 1000) >> 6
-        return wrap(self._hash("isn", local, remote) + clock)
+        return wrap(self._hash("isn", b"('isn', ", local, remote) + clock)
 
     def ts_offset(self, local: tuple[str, int], remote: tuple[str, int]) -> int:
         # Linux randomises the TSval base per connection (secure_tcpv4_ts_off).
-        return self._hash("ts", local, remote)
+        return self._hash("ts", b"('ts', ", local, remote)
 
 
 class Rfc793Isn:

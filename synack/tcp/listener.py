@@ -174,14 +174,15 @@ class Listener:
 
     def child_established(self, child: Connection) -> None:
         self.syn_queue.pop(child.remote, None)
-        if id(child) in self.fastopen_children:
+        if self.fastopen_children and id(child) in self.fastopen_children:  # usually there are none
             self.fastopen_children.discard(id(child))
             return  # already in the accept queue
         self.accept_queue.append(child)
 
     def _child_closed(self, child: Connection) -> None:
         self.syn_queue.pop(child.remote, None)
-        self.fastopen_children.discard(id(child))
+        if self.fastopen_children:  # usually there are none
+            self.fastopen_children.discard(id(child))
 
     # ------------------------------------------------------------- SYN cookies
     def _cookie_mode_recently(self) -> bool:
