@@ -91,9 +91,9 @@ class Rfc6528Isn:
     def _hash(self, tag: str, prefix: bytes, local: tuple[str, int], remote: tuple[str, int]) -> int:
         """``address_hash32(self.secret, tag, local, remote)``; ``prefix`` is the start of the
         text, ``"('" + tag + "', "`` encoded, for one of our plain tags."""
-        # The same tuples, not just equal ones: a connection asks with its own, and a new
-        # connection's tuples are new (equal ones only cost a second writing of the text).
-        if local is not self._local or remote is not self._remote:
+        # (Equal, not the same tuples: the compiled build keeps a tuple[str, int] unboxed, and
+        # boxes it anew for an identity test, which would then always fail.)
+        if local != self._local or remote != self._remote:
             self._local, self._remote = local, remote
             text = address_text(local, remote)
             self._text = None if text is None else text.encode()
