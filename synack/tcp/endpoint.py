@@ -607,7 +607,10 @@ class Connection:
         if self.state not in _OUTPUT_STATES:
             return
         pto = 2 * srtt
-        if seq_sub(t.snd_max, t.snd_una) <= t.snd_mss:
+        flight = t.snd_max - t.snd_una
+        if flight < 0:  # the sequence space wrapped in between: only then is seq_sub needed
+            flight = seq_sub(t.snd_max, t.snd_una)
+        if flight <= t.snd_mss:
             # A lone segment: leave room for the peer's delayed ACK before probing.
             lone = srtt + srtt // 2 + p.delack_max_us
             if lone > pto:
@@ -794,6 +797,8 @@ class Connection:
                 # _update_ts_recent written out: the segment starts at RCV.NXT, which covers the last
                 # ACK we sent unless data came in since (RFC 7323 4.3).
                 for o in seg.options:
+                    if o is NOP:
+                        continue  # the two before TS: spare them the type test
                     if type(o) is Timestamps:
                         if o.tsval != t.ts_recent and seq_gt(o.tsval, t.ts_recent):
                             t.ts_recent = o.tsval
@@ -990,6 +995,8 @@ class Connection:
         if seg.seq != t.rcv_wup and seq_gt(seg.seq, t.rcv_wup):
             return
         for o in seg.options:
+            if o is NOP:
+                continue
             if type(o) is Timestamps:
                 if o.tsval != t.ts_recent and seq_gt(o.tsval, t.ts_recent):
                     t.ts_recent = o.tsval
@@ -1329,7 +1336,8 @@ class Connection:
         # as Linux does (__tcp_select_window), so a few unread bytes do not shrink the field.
         remaining = self._last_adv
         if ack != t.rcv_wup:  # data came in since our last ACK: the edge is that much nearer
-            remaining -= wrap(ack - t.rcv_wup)
+            received = ack - t.rcv_wup
+            remaining -= received if received >= 0 else wrap(received)  # wrap() only if the space wrapped
         if remaining > window:
             window = remaining
         field = (window + (1 << scale) - 1) >> scale

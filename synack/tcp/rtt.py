@@ -53,20 +53,22 @@ class RttEstimator:
             r = 1
         srtt = self.srtt
         if srtt is None:
-            srtt, self.rttvar = r, r // 2
+            srtt, rttvar = r, r // 2
         else:
             err = srtt - r if srtt > r else r - srtt  # |SRTT - R'|, without a call to abs()
-            self.rttvar = (3 * self.rttvar + err) // 4
+            rttvar = (3 * self.rttvar + err) // 4
             srtt = (7 * srtt + r) // 8
-        self.srtt = srtt
-        variance = 4 * self.rttvar
+        self.srtt, self.rttvar = srtt, rttvar
+        variance = 4 * rttvar
+        rto_min = self.rto_min
         if self.floor_on_variance:
-            rto = srtt + (variance if variance > self.rto_min else self.rto_min)
+            rto = srtt + (variance if variance > rto_min else rto_min)
         else:
             rto = srtt + (variance if variance > CLOCK_GRANULARITY_US else CLOCK_GRANULARITY_US)
-            if rto < self.rto_min:
-                rto = self.rto_min
-        self.rto = rto if rto < self.rto_max else self.rto_max
+            if rto < rto_min:
+                rto = rto_min
+        rto_max = self.rto_max
+        self.rto = rto if rto < rto_max else rto_max
 
     def backed_off(self, retries: int) -> int:
         """RFC 6298 5.5: the RTO doubled per retransmission, up to the ceiling."""
