@@ -91,16 +91,16 @@ class Rfc6528Isn:
         self.secret = secret
         self._keyed = keyed_state(secret, 8)
         # A connection asks for its ISN and then for its timestamp offset: both come from one hash,
-        # kept for the connection that asked last (known by its own address tuples).
+        # kept for the connection that asked last.
         self._local: tuple[str, int] = ("", -1)
         self._remote: tuple[str, int] = ("", -1)
         self._pair = (0, 0)
 
     def _hashes(self, local: tuple[str, int], remote: tuple[str, int]) -> tuple[int, int]:
         """``seq_and_ts_hash`` of the connection, worked out once for its consecutive calls."""
-        # The same tuples, not just equal ones: a connection asks with its own, and a new
-        # connection's tuples are new (equal ones only cost a second hash of the same text).
-        if local is not self._local or remote is not self._remote:
+        # Equal tuples, not the same ones: the compiled build passes tuple[str, int] unboxed, so a
+        # tuple it hands over again is a new object.
+        if local != self._local or remote != self._remote:
             self._local, self._remote = local, remote
             self._pair = seq_and_ts_hash(self._keyed, local, remote)
         return self._pair
