@@ -1,9 +1,12 @@
-"""The hashes behind ISNs and SYN cookies: the texts written out for speed hash exactly as repr() did."""
+"""The hashes behind ISNs, timestamp offsets and SYN cookies: the texts written out for speed hash
+exactly as repr() does, and one hash gives a connection both its ISN and its timestamp offset."""
+
+import hashlib
 
 from hypothesis import given, strategies as st
 
 from synack.tcp.cookies import _cookie_hash
-from synack.tcp.isn import Rfc6528Isn, address_hash32, keyed_hash32
+from synack.tcp.isn import Rfc6528Isn, keyed_hash32, keyed_state, seq_and_ts_hash
 from synack.tcp.seq import wrap
 
 
@@ -16,24 +19,38 @@ addresses = st.one_of(
 ports = st.integers(0, 65535)
 
 
-@given(addresses, ports, addresses, ports, st.sampled_from(["isn", "ts"]))
-def test_address_hash_is_the_keyed_hash_of_the_repr(local_ip, local_port, remote_ip, remote_port, tag):
+def _blake2b_of_repr(local: tuple[str, int], remote: tuple[str, int]) -> tuple[int, int]:
+    """The two halves of a 64-bit BLAKE2b keyed with b"k", straight from hashlib and repr()."""
+    digest = hashlib.blake2b(repr(("isn", local, remote)).encode(), key=b"k", digest_size=8).digest()
+    return int.from_bytes(digest[:4], "big"), int.from_bytes(digest[4:], "big")
+
+
+@given(addresses, ports, addresses, ports)
+def test_one_hash_gives_the_isn_and_the_ts_offset(local_ip, local_port, remote_ip, remote_port):
     local, remote = (local_ip, local_port), (remote_ip, remote_port)
-    assert address_hash32(b"k", tag, local, remote) == keyed_hash32(b"k", tag, local, remote)
+    assert seq_and_ts_hash(keyed_state(b"k", 8), local, remote) == _blake2b_of_repr(local, remote)
 
 
 @given(st.lists(st.tuples(addresses, ports, addresses, ports, st.sampled_from(["isn", "ts"]), st.integers(0, 1 << 40)),
                 max_size=6))
-def test_the_generator_keeps_the_repr_hash_whatever_the_order_of_its_calls(calls):
-    # Rfc6528Isn writes the addresses' text once for consecutive calls about one connection.
+def test_the_generator_keeps_the_hash_whatever_the_order_of_its_calls(calls):
+    # Rfc6528Isn hashes once for consecutive calls about one connection (its own tuples).
     gen = Rfc6528Isn(b"k")
-    for local_ip, local_port, remote_ip, remote_port, tag, now in calls + calls[::-1]:
+    for local_ip, local_port, remote_ip, remote_port, what, now in calls + calls[::-1]:
         local, remote = (local_ip, local_port), (remote_ip, remote_port)
-        expected = keyed_hash32(b"k", tag, local, remote)
-        if tag == "isn":
-            assert gen.isn(local, remote, now) == wrap(expected + ((now * 1000) >> 6))
+        seq_hash, ts_offset = _blake2b_of_repr(local, remote)
+        if what == "isn":
+            assert gen.isn(local, remote, now) == wrap(seq_hash + ((now * 1000) >> 6))
         else:
-            assert gen.ts_offset(local, remote) == expected
+            assert gen.ts_offset(local, remote) == ts_offset
+
+
+def test_connections_between_the_same_hosts_get_their_own_ts_offsets():
+    # As Linux since the ports went back into the hash: the offset hides one connection's
+    # timestamps from another's, not only the host's uptime.
+    gen = Rfc6528Isn(b"k")
+    offsets = {gen.ts_offset(("10.0.0.1", port), ("10.0.0.2", 80)) for port in range(40000, 40100)}
+    assert len(offsets) == 100
 
 
 @given(addresses, ports, addresses, ports, st.integers(0, 1 << 40))

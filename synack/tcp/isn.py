@@ -3,9 +3,17 @@
 RFC 9293 section 3.4.1 and RFC 6528: ISN = M + F(4-tuple, secret), where M is
 a clock.  Linux (net/core/secure_seq.c) uses SipHash and a clock of one tick
 per 64 ns; :class:`Rfc6528Isn` does the same with a keyed BLAKE2 hash, which
-the standard library has.  :class:`Rfc793Isn` is RFC 793's bare 4 µs clock,
-predictable on purpose (the Mitnick lesson).  Generators are injected into the
-engine so a seeded run is reproducible byte for byte.
+the standard library has.  The timestamp offset (RFC 7323 5.4: TSval need
+not start at zero, and a per-connection offset hides the host's uptime) comes
+from the same hash: Linux takes the two from one 64-bit SipHash of the
+4-tuple since "tcp: secure_seq: add back ports to TS offset" (2026;
+from 4.13 until then the offset hashed the two addresses alone, so every
+connection between two hosts shared it).  The kernel our recordings come from
+does so: in ``tests/fixtures/linux/fast_open.pcap`` two connections between
+the same addresses, 50 ms apart, start their TSvals 2.7 billion apart.
+:class:`Rfc793Isn` is RFC 793's bare 4 µs clock, predictable on purpose (the
+Mitnick lesson).  Generators are injected into the engine so a seeded run is
+reproducible byte for byte.
 """
 
 from __future__ import annotations
@@ -15,23 +23,24 @@ from typing import Any, Callable, Final, Protocol
 
 from .seq import wrap
 
-# Keying BLAKE2 costs as much as hashing a few words: the state is keyed once per secret and
-# copied for each hash; what is kept is that state's bound ``copy``, called without a lookup.
-_KEYED_COPY: Final[dict[bytes, Callable[[], Any]]] = {}
+# Keying BLAKE2 costs as much as hashing a few words: the state is keyed once per secret (and
+# digest size) and copied for each hash; what is kept is that state's bound ``copy``, called
+# without a lookup.
+_KEYED_COPY: Final[dict[tuple[bytes, int], Callable[[], Any]]] = {}
 _FROM_BYTES: Final = int.from_bytes
 
 
-def keyed_state(key: bytes) -> Callable[[], Any]:
+def keyed_state(key: bytes, digest_size: int = 4) -> Callable[[], Any]:
     """The ``copy`` of a BLAKE2b state keyed with ``key``: each call gives a fresh hasher."""
-    copy = _KEYED_COPY.get(key)
+    copy = _KEYED_COPY.get((key, digest_size))
     if copy is None:
-        copy = _KEYED_COPY[key] = hashlib.blake2b(key=key, digest_size=4).copy
+        copy = _KEYED_COPY[(key, digest_size)] = hashlib.blake2b(key=key, digest_size=digest_size).copy
     return copy
 
 
 def hash_text(key: bytes, text: str) -> int:
     """A 32-bit keyed hash (BLAKE2b with the secret as key) of ``text``."""
-    h = (_KEYED_COPY.get(key) or keyed_state(key))()
+    h = (_KEYED_COPY.get((key, 4)) or keyed_state(key))()
     h.update(text.encode())
     return _FROM_BYTES(h.digest(), "big")
 
@@ -54,16 +63,15 @@ def address_text(local: tuple[str, int], remote: tuple[str, int]) -> str | None:
     return None
 
 
-def address_hash32(key: bytes, tag: str, local: tuple[str, int], remote: tuple[str, int]) -> int:
-    """``keyed_hash32(key, tag, local, remote)``, its text written out: the same number for a third of the work.
-
-    Two hashes per connection and side, one per forged SYN: repr() of nested tuples was a
-    fifth of a lifecycle's time.
-    """
+def seq_and_ts_hash(keyed: Callable[[], Any], local: tuple[str, int], remote: tuple[str, int]) -> tuple[int, int]:
+    """A connection's two secrets from one 64-bit keyed BLAKE2b hash of ``repr(("isn", local, remote))``:
+    the digest's first four bytes for its ISN, the last four for its timestamp offset.
+    ``keyed`` is ``keyed_state(secret, 8)``."""
     text = address_text(local, remote)
-    if text is not None and plain(tag):
-        return hash_text(key, f"('{tag}', {text}")
-    return keyed_hash32(key, tag, local, remote)
+    h = keyed()
+    h.update((f"('isn', {text}" if text is not None else repr(("isn", local, remote))).encode())
+    digest = h.digest()
+    return _FROM_BYTES(digest[:4], "big"), _FROM_BYTES(digest[4:], "big")
 
 
 class IsnGenerator(Protocol):
@@ -81,36 +89,29 @@ class Rfc6528Isn:
 
     def __init__(self, secret: bytes) -> None:
         self.secret = secret
-        self._keyed = keyed_state(secret)  # hash_text(secret, ...) without the lookup of the keyed state
-        # A connection asks for its ISN and then its timestamp offset: the text of its addresses
-        # is written (and checked) once for the two, and encoded.
+        self._keyed = keyed_state(secret, 8)
+        # A connection asks for its ISN and then for its timestamp offset: both come from one hash,
+        # kept for the connection that asked last.
         self._local: tuple[str, int] = ("", -1)
         self._remote: tuple[str, int] = ("", -1)
-        self._text: bytes | None = None
+        self._pair = (0, 0)
 
-    def _hash(self, tag: str, prefix: bytes, local: tuple[str, int], remote: tuple[str, int]) -> int:
-        """``address_hash32(self.secret, tag, local, remote)``; ``prefix`` is the start of the
-        text, ``"('" + tag + "', "`` encoded, for one of our plain tags."""
-        # (Equal, not the same tuples: the compiled build keeps a tuple[str, int] unboxed, and
-        # boxes it anew for an identity test, which would then always fail.)
+    def _hashes(self, local: tuple[str, int], remote: tuple[str, int]) -> tuple[int, int]:
+        """``seq_and_ts_hash`` of the connection, worked out once for its consecutive calls."""
+        # Equal tuples, not the same ones: the compiled build passes tuple[str, int] unboxed, so a
+        # tuple it hands over again is a new object.
         if local != self._local or remote != self._remote:
             self._local, self._remote = local, remote
-            text = address_text(local, remote)
-            self._text = None if text is None else text.encode()
-        if self._text is None:
-            return keyed_hash32(self.secret, tag, local, remote)
-        h = self._keyed()
-        h.update(prefix)
-        h.update(self._text)
-        return _FROM_BYTES(h.digest(), "big")
+            self._pair = seq_and_ts_hash(self._keyed, local, remote)
+        return self._pair
 
     def isn(self, local: tuple[str, int], remote: tuple[str, int], now_us: int) -> int:
         clock = (now_us * 1000) >> 6
-        return wrap(self._hash("isn", b"('isn', ", local, remote) + clock)
+        return wrap(self._hashes(local, remote)[0] + clock)
 
     def ts_offset(self, local: tuple[str, int], remote: tuple[str, int]) -> int:
-        # Linux randomises the TSval base per connection (secure_tcpv4_ts_off).
-        return self._hash("ts", b"('ts', ", local, remote)
+        # Per connection, from the hash that gave its ISN, as Linux does (see the module's docstring).
+        return self._hashes(local, remote)[1]
 
 
 class Rfc793Isn:
