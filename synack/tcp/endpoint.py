@@ -155,14 +155,16 @@ def peer_options(segment: Segment) -> tuple[int | None, int | None, bool, tuple[
     for o in segment.options:
         if o is NOP:
             continue  # the commonest option, a singleton: spare it the tests
-        if type(o) is Mss:
+        if o is SACK_PERMITTED:  # the engine's own singleton (a decoded one is tested below)
+            sack = True
+        elif type(o) is Mss:
             mss = o.value
         elif type(o) is Timestamps:
             ts = (o.tsval, o.tsecr)
-        elif type(o) is SackPermitted:
-            sack = True
         elif type(o) is WindowScale:
             wscale = o.shift if o.shift < 14 else 14  # RFC 7323 2.3: treat larger shifts as 14
+        elif type(o) is SackPermitted:
+            sack = True
         elif type(o) is FastOpen:
             fastopen = o.cookie
     return mss, wscale, sack, ts, fastopen
