@@ -1009,8 +1009,10 @@ class Connection:
         rcv_nxt = self.tcb.rcv_nxt
         if seg.seq == rcv_nxt:
             # The usual segment: at RCV.NXT it is acceptable unless it brings data, a SYN or a FIN
-            # (SEG.LEN > 0) to a closed window.
-            return (not seg.payload and not seg.bits & (SYN_BIT | FIN_BIT)) or self._rcv_window() > 0
+            # (SEG.LEN > 0) to a closed window.  (The window is open when the buffer has room:
+            # _rcv_window() > 0, without the call.)
+            return ((not seg.payload and not seg.bits & (SYN_BIT | FIN_BIT))
+                    or self.profile.rcv_buffer > len(self.rcvbuf) + self.reasm.nbytes)
         wnd = self._rcv_window()
         seg_len = seg.seg_len
         # The distance from RCV.NXT, modulo 2**32: "RCV.NXT =< SEG.SEQ < RCV.NXT+RCV.WND" is offset < wnd.
@@ -1271,10 +1273,14 @@ class Connection:
             remaining -= seq_sub(t.rcv_nxt, t.rcv_wup)
             if remaining < 0:
                 remaining = 0
-        if 2 * remaining > self.profile.rcv_buffer:
-            return False  # most of the window last offered is still open: the usual case
-        window = self._rcv_window() >> (1 if self.profile.adv_win_halved else 0)
-        return window >= 2 * (remaining if remaining > 1 else 1)
+        p = self.profile
+        needed = 2 * (remaining if remaining > 1 else 1)
+        if (p.rcv_buffer >> 1 if p.adv_win_halved else p.rcv_buffer) < needed:
+            # Even an empty buffer could not offer that much: most of the window last offered is
+            # still open, the usual case (the window below is never above this bound).
+            return False
+        window = self._rcv_window() >> (1 if p.adv_win_halved else 0)
+        return window >= needed
 
     def _tsval(self) -> int:
         return wrap(self.now * self.profile.ts_hz // 1_000_000 + self.tcb.ts_offset)
