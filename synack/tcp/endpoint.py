@@ -1282,9 +1282,6 @@ class Connection:
         window = self._rcv_window() >> (1 if p.adv_win_halved else 0)
         return window >= needed
 
-    def _tsval(self) -> int:
-        return wrap(self.now * self.profile.ts_hz // 1_000_000 + self.tcb.ts_offset)
-
     def _timestamps(self) -> tuple[Option, ...]:
         """nop, nop, TS with our clock and TS.Recent: what every segment carries once timestamps are on."""
         t = self.tcb
@@ -1384,14 +1381,15 @@ class Connection:
         else:
             self.ecn_requested = self.ecn_requested or (p.ecn == 1 and reason is not R_RETRANSMIT)
             flags = SYN_ECN if self.ecn_requested else SYN
+        tsval = wrap(self.now * p.ts_hz // 1_000_000 + t.ts_offset)  # our TS clock (RFC 7323 5.4)
         if synack and not self.passive and p.simultaneous_synack_full_options:
-            options = syn_options(p, self.ctx.route_mss, self._tsval(), t.ts_recent, offer_wscale=p.window_scale)
+            options = syn_options(p, self.ctx.route_mss, tsval, t.ts_recent, offer_wscale=p.window_scale)
         elif synack:
-            options = syn_options(p, self.ctx.route_mss, self._tsval(), t.ts_recent, offer_sack=t.sack_ok,
+            options = syn_options(p, self.ctx.route_mss, tsval, t.ts_recent, offer_sack=t.sack_ok,
                                   offer_ts=t.ts_ok, offer_wscale=t.rcv_wscale if self.wscale_agreed else None,
                                   fastopen=self.synack_cookie, fastopen_exp=self.fastopen_exp)
         else:
-            options = syn_options(p, self.ctx.route_mss, self._tsval(), 0,
+            options = syn_options(p, self.ctx.route_mss, tsval, 0,
                                   offer_wscale=p.window_scale, fastopen=fastopen_cookie,
                                   fastopen_exp=self.fastopen_exp)
         payload = b""
