@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import random
 from collections import Counter
-from typing import TYPE_CHECKING, Any, Callable, Generator
+from typing import TYPE_CHECKING, Any, Callable, Final, Generator
 
 from ..tcp.endpoint import Connection, Context, reset_for_unknown
 from ..tcp.errors import TcpError
@@ -30,6 +30,9 @@ if TYPE_CHECKING:
     from .recorder import Recorder
 
 EPHEMERAL_LOW, EPHEMERAL_HIGH = 32768, 60999  # Linux ip_local_port_range
+# A connection's wake-up that would come this much before its next deadline is moved rather than
+# left to fire for nothing: firing costs a few times what moving does.
+STALE_WAKEUP_US: Final = 1_000_000
 
 
 class SocketError(Exception):
@@ -271,11 +274,13 @@ class Host:
                 deadline = when
         wakeup = self._wakeups.get(conn)
         if wakeup is not None:
-            # One wake-up per connection is kept on the heap; a later deadline reuses it
-            # (the wake-up finds nothing due and re-arms), so timers that move often cost little.
-            if wakeup[0] <= deadline:
+            # One wake-up per connection is kept on the heap.  A deadline a little later reuses
+            # it (the wake-up finds nothing due and re-arms), so timers that move often, as the
+            # retransmission timer does at every ACK, cost little; one far later (a TIME_WAIT's
+            # 60 s after a retransmission timer's 200 ms) is cheaper to move to at once.
+            if wakeup[0] <= deadline < wakeup[0] + STALE_WAKEUP_US:
                 return
-            self.sched.cancel(wakeup[1])  # superseded by an earlier one
+            self.sched.cancel(wakeup[1])  # superseded by an earlier one, or far too early
         self._wakeups[conn] = (deadline, self.sched.call_at(deadline, self._on_wakeup, TIMER, conn))
 
     def _timer(self, conn: Connection) -> None:
