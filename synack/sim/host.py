@@ -116,7 +116,8 @@ class Host:
         self.port_range = (EPHEMERAL_LOW, EPHEMERAL_HIGH)
         self._next_port = rng.randint(EPHEMERAL_LOW, EPHEMERAL_HIGH)
         # Ephemeral ports in use per remote address: connect() can tell at once that none is free.
-        self._ports_in_use: Counter[tuple[str, int]] = Counter()
+        # (A plain dict: the compiled build reaches into it directly, not through Counter's methods.)
+        self._ports_in_use: dict[tuple[str, int], int] = {}
         # connect() failures by errno, and ports taken over from TIME_WAIT (tcp_tw_reuse).
         self.connect_failures: Counter[str] = Counter()
         self.tw_reused = 0
@@ -226,7 +227,8 @@ class Host:
     def _register(self, conn: Connection) -> None:
         key = (conn.local[1], conn.remote[0], conn.remote[1])
         if key not in self.connections and self.port_range[0] <= key[0] <= self.port_range[1]:
-            self._ports_in_use[conn.remote] += 1
+            remote = conn.remote
+            self._ports_in_use[remote] = self._ports_in_use.get(remote, 0) + 1
         self.connections[key] = conn
         rec = self.recorder
         if rec is not None:
@@ -243,7 +245,8 @@ class Host:
         if self.connections.get(key) is conn:
             del self.connections[key]
             if self.port_range[0] <= key[0] <= self.port_range[1]:
-                self._ports_in_use[conn.remote] -= 1
+                remote = conn.remote
+                self._ports_in_use[remote] = self._ports_in_use.get(remote, 0) - 1
         wakeup = self._wakeups.pop(conn, None)
         if wakeup is not None:
             self.sched.cancel(wakeup[1])  # it would find nothing to do
@@ -482,7 +485,7 @@ class Host:
         low, high = self.port_range
         span = high - low + 1
         reuse = self.ctx.profile.tw_reuse
-        if self._ports_in_use[remote] >= span and not reuse:
+        if self._ports_in_use.get(remote, 0) >= span and not reuse:
             raise SocketError("cannot assign requested address (no free ephemeral port)", "EADDRNOTAVAIL")
         for _ in range(span):
             port = self._next_port
