@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import random
 from collections import Counter
-from typing import TYPE_CHECKING, Any, Callable, Generator
+from typing import TYPE_CHECKING, Any, Callable, Final, Generator
 
 from ..tcp.endpoint import Connection, Context, reset_for_unknown
 from ..tcp.errors import TcpError
@@ -30,6 +30,9 @@ if TYPE_CHECKING:
     from .recorder import Recorder
 
 EPHEMERAL_LOW, EPHEMERAL_HIGH = 32768, 60999  # Linux ip_local_port_range
+# A connection's wake-up that would come this much before its next deadline is moved rather than
+# left to fire for nothing: firing costs a few times what moving does.
+STALE_WAKEUP_US: Final = 1_000_000
 
 
 class SocketError(Exception):
@@ -113,7 +116,8 @@ class Host:
         self.port_range = (EPHEMERAL_LOW, EPHEMERAL_HIGH)
         self._next_port = rng.randint(EPHEMERAL_LOW, EPHEMERAL_HIGH)
         # Ephemeral ports in use per remote address: connect() can tell at once that none is free.
-        self._ports_in_use: Counter[tuple[str, int]] = Counter()
+        # (A plain dict: the compiled build reaches into it directly, not through Counter's methods.)
+        self._ports_in_use: dict[tuple[str, int], int] = {}
         # connect() failures by errno, and ports taken over from TIME_WAIT (tcp_tw_reuse).
         self.connect_failures: Counter[str] = Counter()
         self.tw_reused = 0
@@ -223,7 +227,8 @@ class Host:
     def _register(self, conn: Connection) -> None:
         key = (conn.local[1], conn.remote[0], conn.remote[1])
         if key not in self.connections and self.port_range[0] <= key[0] <= self.port_range[1]:
-            self._ports_in_use[conn.remote] += 1
+            remote = conn.remote
+            self._ports_in_use[remote] = self._ports_in_use.get(remote, 0) + 1
         self.connections[key] = conn
         rec = self.recorder
         if rec is not None:
@@ -240,7 +245,8 @@ class Host:
         if self.connections.get(key) is conn:
             del self.connections[key]
             if self.port_range[0] <= key[0] <= self.port_range[1]:
-                self._ports_in_use[conn.remote] -= 1
+                remote = conn.remote
+                self._ports_in_use[remote] = self._ports_in_use.get(remote, 0) - 1
         wakeup = self._wakeups.pop(conn, None)
         if wakeup is not None:
             self.sched.cancel(wakeup[1])  # it would find nothing to do
@@ -271,11 +277,13 @@ class Host:
                 deadline = when
         wakeup = self._wakeups.get(conn)
         if wakeup is not None:
-            # One wake-up per connection is kept on the heap; a later deadline reuses it
-            # (the wake-up finds nothing due and re-arms), so timers that move often cost little.
-            if wakeup[0] <= deadline:
+            # One wake-up per connection is kept on the heap.  A deadline a little later reuses
+            # it (the wake-up finds nothing due and re-arms), so timers that move often, as the
+            # retransmission timer does at every ACK, cost little; one far later (a TIME_WAIT's
+            # 60 s after a retransmission timer's 200 ms) is cheaper to move to at once.
+            if wakeup[0] <= deadline < wakeup[0] + STALE_WAKEUP_US:
                 return
-            self.sched.cancel(wakeup[1])  # superseded by an earlier one
+            self.sched.cancel(wakeup[1])  # superseded by an earlier one, or far too early
         self._wakeups[conn] = (deadline, self.sched.call_at(deadline, self._on_wakeup, TIMER, conn))
 
     def _timer(self, conn: Connection) -> None:
@@ -477,7 +485,7 @@ class Host:
         low, high = self.port_range
         span = high - low + 1
         reuse = self.ctx.profile.tw_reuse
-        if self._ports_in_use[remote] >= span and not reuse:
+        if self._ports_in_use.get(remote, 0) >= span and not reuse:
             raise SocketError("cannot assign requested address (no free ephemeral port)", "EADDRNOTAVAIL")
         for _ in range(span):
             port = self._next_port
