@@ -279,7 +279,7 @@ class Connection:
     def __init__(self, ctx: Context, local: tuple[str, int], remote: tuple[str, int],
                  parent: Listener | None = None) -> None:
         self.ctx = ctx
-        self.profile = ctx.profile
+        profile = self.profile = ctx.profile
         self.local = local
         self.remote = remote
         # A listener's child starts as a copy of the listening socket (Linux clones it), in LISTEN.
@@ -287,8 +287,8 @@ class Connection:
         self.passive = parent is not None
         self.parent = parent
         self.tcb = Tcb()
-        self.rtt = RttEstimator(ctx.profile)
-        self.cc = CongestionControl(ctx.profile.initial_cwnd)
+        self.rtt = RttEstimator(profile)
+        self.cc = CongestionControl(profile.initial_cwnd)
         self.delack = DelayedAck()
         # Shared and empty until data comes out of order (most connections never see any).
         self.reasm = _NO_GAPS
@@ -1139,9 +1139,11 @@ class Connection:
         if seq != t.rcv_nxt and seq_lt(seq, t.rcv_nxt):  # trim what we already have
             cut = seq_sub(t.rcv_nxt, seq)
             data, seq = data[cut:], t.rcv_nxt
-        room = self._rcv_window()
-        if len(data) > room:
-            data = data[:room]
+        # Cut to the window (_rcv_window()), worked out only when the data may not fit in it: more
+        # than the buffer's room or than the largest window the field can say.
+        size = len(data)
+        if size + len(self.rcvbuf) + self.reasm.nbytes > p.rcv_buffer or size > MAX_WINDOW_FIELD << t.rcv_wscale:
+            data = data[:self._rcv_window()]
         if not data:
             if p.dsack and t.sack_ok and seg.payload:
                 self._dsack = (seg.seq, seg.end_seq)  # RFC 2883: tell the sender it sent this twice
@@ -1598,7 +1600,7 @@ class Connection:
         if state not in CLOSE_QUEUES_FIN:
             raise ConnectionClosing()
         self.fin_queued = True
-        self.fin_seq = seq_add(self.sndbuf_seq, len(self.sndbuf))
+        self.fin_seq = seq_add(self.sndbuf_seq, len(self.sndbuf)) if self.sndbuf else self.sndbuf_seq
         if state is not SYN_RECEIVED:
             self._transition(IN_CLOSE, "close()" if self.orphaned else "shutdown(SHUT_WR)")
         self._output()
