@@ -825,7 +825,8 @@ class Connection:
         t = self.tcb
         bits = seg.bits
         # First: the ACK bit.
-        if bits & ACK_BIT and (seq_le(seg.ack, t.iss) or seq_gt(seg.ack, t.snd_max)):
+        # (An ACK of exactly SND.MAX, the usual one, is acceptable: it lies above ISS.)
+        if bits & ACK_BIT and seg.ack != t.snd_max and (seq_le(seg.ack, t.iss) or seq_gt(seg.ack, t.snd_max)):
             if not bits & RST_BIT:
                 self._emit(Segment(self.local[1], self.remote[1], seg.ack, 0, RST, 0), R_RST)
                 if self.profile.syn_resend_after_bad_synack_us is not None and self.retries == 0:
