@@ -600,14 +600,15 @@ class Connection:
         self._output(R_RETRANSMIT)
         self.timers[RETRANSMIT] = self.now + self.rtt.backed_off(self.retries)
 
-    def _schedule_loss_probe(self) -> None:
-        """Arm the tail loss probe (RFC 8985 7.2; Linux tcp_schedule_loss_probe)."""
+    def _schedule_loss_probe(self, rto_at: int) -> bool:
+        """Arm the tail loss probe (RFC 8985 7.2; Linux tcp_schedule_loss_probe) in place of the
+        retransmission timer due at ``rto_at``; False when no probe is due (the RTO stays)."""
         p, t = self.profile, self.tcb
         srtt = self.rtt.srtt
         if not p.tail_loss_probe or srtt is None or self.tlp_high is not None or self.retries:
-            return
+            return False
         if self.state not in _OUTPUT_STATES:
-            return
+            return False
         pto = 2 * srtt
         flight = t.snd_max - t.snd_una
         if flight < 0:  # the sequence space wrapped in between: only then is seq_sub needed
@@ -624,11 +625,9 @@ class Connection:
         at = self.now + pto
         timers = self.timers
         if RETRANSMIT in timers:
-            rto_at = timers[RETRANSMIT]
             del timers[RETRANSMIT]
-            if rto_at < at:
-                at = rto_at
-        timers[LOSS_PROBE] = at
+        timers[LOSS_PROBE] = rto_at if rto_at < at else at
+        return True
 
     def _fire_loss_probe(self) -> None:
         """Send the last segment again so its ACK (or SACK) reveals a tail loss without an RTO."""
@@ -1510,12 +1509,18 @@ class Connection:
             if reason is R_RETRANSMIT:
                 break  # after a timeout, one segment; the ACK clock sends the rest
         if sent_any:
-            if RETRANSMIT not in self.timers:
-                # The RTO, not yet backed off (rtt.backed_off(0)) unless this is a retransmission.
+            # The retransmission timer runs on if it runs; else it starts with the RTO, not yet
+            # backed off (rtt.backed_off(0)) unless this is a retransmission.  After new data a
+            # tail loss probe takes its place.
+            timers = self.timers
+            if RETRANSMIT in timers:
+                rto_at = timers[RETRANSMIT]
+            else:
                 rtt = self.rtt
-                self.timers[RETRANSMIT] = self.now + (rtt.backed_off(self.retries) if self.retries else rtt.rto)
-            if reason is not R_RETRANSMIT and reason is not R_PMTU_RETRANSMIT:
-                self._schedule_loss_probe()
+                rto_at = self.now + (rtt.backed_off(self.retries) if self.retries else rtt.rto)
+            if ((reason is R_RETRANSMIT or reason is R_PMTU_RETRANSMIT or not self._schedule_loss_probe(rto_at))
+                    and RETRANSMIT not in timers):
+                timers[RETRANSMIT] = rto_at
 
     def _send_data(self, flags: Flags, payload: bytes, fin: bool, reason: Reason | None) -> None:
         """Send ``payload`` (and a FIN when ``fin``, which ``flags`` carries) from SND.NXT."""
