@@ -361,7 +361,7 @@ class Connection:
         mss, wscale, sack, ts, _fastopen = peer_options(seg)
         child._negotiate(mss, wscale, sack, ts)
         # RFC 3168 6.1.1: an ECN-setup SYN carries both ECE and CWR.
-        t.ecn_ok = ctx.profile.ecn in (1, 2) and seg.bits & 0xC0 == 0xC0
+        t.ecn_ok = seg.bits & 0xC0 == 0xC0 and ctx.profile.ecn in (1, 2)
         child.last_rcv = child.delack.last_data_at = now
         child.on_close = on_close
         child.synack_cookie = synack_cookie
@@ -1096,7 +1096,9 @@ class Connection:
         t = self.tcb
         sndbuf = self.sndbuf
         if sndbuf:
-            acked_data = seq_sub(ack, self.sndbuf_seq)
+            acked_data = ack - self.sndbuf_seq
+            if acked_data < 0:  # the sequence space wrapped in between: only then is seq_sub needed
+                acked_data = seq_sub(ack, self.sndbuf_seq)
             buffered = len(sndbuf)
             if acked_data == buffered:  # all of it, the usual case: the buffer now starts at the ACK
                 sndbuf.clear()
