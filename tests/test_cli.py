@@ -70,6 +70,8 @@ def test_bench_prints_both_sides_and_one_json_line_last():
     assert last["benchmark"] == "lifecycles" and last["n"] == 200 and last["per_second"] > 0
     assert last["build"] in ("compiled", "pure") and f"{last['build']} build" in out.stdout
     assert last["kernel_per_second"] > 0 and last["ratio"] == round(last["per_second"] / last["kernel_per_second"], 3)
+    assert last["one_cpu_ratio"] == round(last["per_second"] / last["kernel_one_cpu_per_second"], 3)
+    assert "threads kept on one CPU" in out.stdout
 
 
 def test_bench_repeat_keeps_the_best_of_each_side():
