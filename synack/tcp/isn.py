@@ -3,12 +3,11 @@
 RFC 9293 section 3.4.1 and RFC 6528: ISN = M + F(4-tuple, secret), where M is
 a clock.  Linux (net/core/secure_seq.c) uses SipHash and a clock of one tick
 per 64 ns; :class:`Rfc6528Isn` does the same with a keyed BLAKE2 hash, which
-the standard library has.  The timestamp offset (RFC 7323 5.4: TSval need
-not start at zero, and a per-connection offset hides the host's uptime) comes
-from the same hash: Linux takes the two from one 64-bit SipHash of the
-4-tuple since "tcp: secure_seq: add back ports to TS offset" (2026;
-from 4.13 until then the offset hashed the two addresses alone, so every
-connection between two hosts shared it).  The kernel our recordings come from
+the standard library has.  The timestamp offset, added to the TS clock so
+that TSvals do not tell the host's uptime, comes from the same hash: Linux
+takes the two from one 64-bit SipHash of the 4-tuple since "tcp: secure_seq:
+add back ports to TS offset" (2026; from 2017 until then the offset hashed
+the two addresses alone, so every connection between two hosts shared it).  The kernel our recordings come from
 does so: in ``tests/fixtures/linux/fast_open.pcap`` two connections between
 the same addresses, 50 ms apart, start their TSvals 2.7 billion apart.
 :class:`Rfc793Isn` is RFC 793's bare 4 µs clock, predictable on purpose (the
