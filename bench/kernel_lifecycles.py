@@ -23,6 +23,8 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=10000)
     parser.add_argument("--one-cpu", action="store_true", help="keep the client and server threads on one CPU")
     args = parser.parse_args()
+    if args.n < 1:
+        parser.error("--n must be at least 1")
     rate, cpu_rate = kernel_lifecycles(args.n, one_cpu=args.one_cpu)
     where = ", both threads on one CPU" if args.one_cpu else ""
     print(f"Linux {os.uname().release}, {args.n} client_close lifecycles over loopback{where}: {rate:,.0f} per "
