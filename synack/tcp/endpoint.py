@@ -1410,15 +1410,7 @@ class Connection:
         rtt = self.rtt
         if reason is not R_RETRANSMIT and rtt.timed_seq is None:
             rtt.timed_seq, rtt.timed_at = seq_add(t.iss, 1), self.now  # rtt.start(), written out
-        # What _emit does, written out: a SYN-ACK covers all we received, no delayed ACK is owed.
-        if synack:
-            t.rcv_wup = t.rcv_nxt
-            self.delack.pending = False
-            if DELAYED_ACK in self.timers:
-                del self.timers[DELAYED_ACK]
-        self._out.append(seg)
-        if self._trace:
-            self._events.append(SegmentSent(segment=seg, reason=reason))
+        self._emit(seg, reason)
 
     def _negotiate(self, mss: int | None, wscale: int | None, sack: bool, ts: tuple[int, int] | None) -> None:
         """Settle MSS, window scale, SACK and timestamps from the peer's SYN (RFC 7323 2.2, 3.2).
