@@ -69,8 +69,8 @@ def seq_and_ts_hash(keyed: Callable[[], Any], local: tuple[str, int], remote: tu
     text = address_text(local, remote)
     h = keyed()
     h.update((f"('isn', {text}" if text is not None else repr(("isn", local, remote))).encode())
-    digest = h.digest()
-    return _FROM_BYTES(digest[:4], "big"), _FROM_BYTES(digest[4:], "big")
+    both = _FROM_BYTES(h.digest(), "big")  # one conversion, then the halves, rather than two slices
+    return both >> 32, wrap(both)
 
 
 class IsnGenerator(Protocol):
