@@ -27,6 +27,7 @@ from typing import Any, Callable, Protocol
 
 from ..tcp import options as opt
 from ..tcp.segment import Flags, Segment
+from ..tcp.seq import wrap
 from .checks import CheckError, evaluate_checks
 from .script import (Code, Event, PacketLine, Script, Shell, Syscall, Unsupported, split_args)
 from .settings import settings_from_shell
@@ -220,13 +221,13 @@ class Runner:
         options: list[opt.Option] = []
         for o in p.options or ():
             if isinstance(o, opt.Timestamps) and o.tsecr and self.ts_offset is not None:
-                o = opt.Timestamps(o.tsval, (o.tsecr + self.ts_offset) & 0xFFFFFFFF)
+                o = opt.Timestamps(o.tsval, wrap(o.tsecr + self.ts_offset))
             elif isinstance(o, opt.Sack):
-                o = opt.Sack(tuple(((a + local) & 0xFFFFFFFF, (b + local) & 0xFFFFFFFF) for a, b in o.blocks))
+                o = opt.Sack(tuple((wrap(a + local), wrap(b + local)) for a, b in o.blocks))
             options.append(o)
-        ack = ((p.ack or 0) + local) & 0xFFFFFFFF if "." in p.flags else 0
+        ack = wrap((p.ack or 0) + local) if "." in p.flags else 0
         window = p.window if p.window is not None else 65535
-        return Segment(0, 0, p.seq & 0xFFFFFFFF, ack, flags_from_letters(p.flags), window, tuple(options),
+        return Segment(0, 0, wrap(p.seq), ack, flags_from_letters(p.flags), window, tuple(options),
                        bytes(p.length))
 
     def _expect(self, event: Event, p: PacketLine, start: int, end: int, tolerance: int, any_time: bool) -> None:
@@ -241,7 +242,7 @@ class Runner:
         when, seg = got
         self._expect_times = (start, when)
         if p.flags.count("S") and seg.syn:
-            self.local_isn = (seg.seq - p.seq) & 0xFFFFFFFF
+            self.local_isn = wrap(seg.seq - p.seq)
         problem = self._compare(p, seg)
         actual = self._describe_live(seg)
         if problem:
@@ -257,12 +258,12 @@ class Runner:
         if int(want_flags) != int(seg.flags) & 0xFF:
             return f"flags {p.flags} vs {letters_of(seg.flags)}"
         local = self.local_isn or 0
-        seq = (seg.seq - local) & 0xFFFFFFFF
-        if seq != p.seq & 0xFFFFFFFF:
+        seq = wrap(seg.seq - local)
+        if seq != wrap(p.seq):
             return f"seq {p.seq} vs {seq}"
         if len(seg.payload) != p.length:
             return f"length {p.length} vs {len(seg.payload)}"
-        if p.ack is not None and "." in p.flags and seg.ack != p.ack & 0xFFFFFFFF:
+        if p.ack is not None and "." in p.flags and seg.ack != wrap(p.ack):
             return f"ack {p.ack} vs {seg.ack}"
         if p.window is not None and seg.window != p.window:
             return f"win {p.window} vs {seg.window}"
@@ -297,13 +298,13 @@ class Runner:
         now_script, now_live = self._expect_times
         if self.ts_first is None:
             self.ts_first = (script_val, live_val, now_script, now_live)
-            self.ts_offset = (live_val - script_val) & 0xFFFFFFFF
+            self.ts_offset = wrap(live_val - script_val)
             return None
         if not self.tick_us:
             return None
         first_script_val, first_live_val, first_script, first_live = self.ts_first
-        want = (script_val - first_script_val) & 0xFFFFFFFF
-        have = (live_val - first_live_val) & 0xFFFFFFFF
+        want = wrap(script_val - first_script_val)
+        have = wrap(live_val - first_live_val)
         drift = abs((now_live - first_live) - (now_script - first_script))
         slack = math.ceil((self.tolerance_us + drift) / self.tick_us) + 1
         if abs(want - have) > slack:
@@ -324,8 +325,8 @@ class Runner:
 
     def _describe_live(self, seg: Segment) -> str:
         local = self.local_isn or 0
-        seq = (seg.seq - local) & 0xFFFFFFFF
-        text = f"{letters_of(seg.flags)} {seq}:{(seq + len(seg.payload)) & 0xFFFFFFFF}({len(seg.payload)})"
+        seq = wrap(seg.seq - local)
+        text = f"{letters_of(seg.flags)} {seq}:{wrap(seq + len(seg.payload))}({len(seg.payload)})"
         if seg.has_ack:
             text += f" ack {seg.ack}"
         text += f" win {seg.window}"
@@ -333,7 +334,7 @@ class Runner:
             shown = []
             for o in seg.options:
                 if isinstance(o, opt.Timestamps) and self.ts_offset is not None:
-                    o = opt.Timestamps((o.tsval - self.ts_offset) & 0xFFFFFFFF, o.tsecr)
+                    o = opt.Timestamps(wrap(o.tsval - self.ts_offset), o.tsecr)
                 shown.append(_describe_option(o))
             text += " <" + ",".join(shown) + ">"
         return text

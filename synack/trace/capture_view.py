@@ -32,6 +32,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..tcp.segment import Segment
+from ..tcp.seq import wrap
 from .connections import Conversation, phases_of, step_kind
 from .json_view import FORMAT_VERSION, RelativeNumbers, tcpdump_text
 
@@ -92,7 +93,7 @@ def _note(step: Any, seg: Segment, kind: str, sender: str, receiver: str, before
           after: dict[str, str], seq: int, ack: int) -> str:
     parts = [f"{sender} sends {_kind_text(seg, kind)}"]
     if seg.payload:
-        parts[0] += f" (seq {seq} to {(seq + len(seg.payload)) & 0xFFFFFFFF})"
+        parts[0] += f" (seq {seq} to {wrap(seq + len(seg.payload))})"
     if seg.has_ack and kind in ("ACK", "SYN-ACK"):
         parts[0] += f", acknowledging up to {ack}"
     text = parts[0] + "."

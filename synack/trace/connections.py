@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..tcp.segment import Segment
+from ..tcp.seq import wrap
 
 Address = tuple[str, int]
 
@@ -99,7 +100,7 @@ def split_connections(segments: list[tuple[Address, Address, Segment]],
         """Whether ``seg`` is a SYN-ACK acknowledging the SYN ``dst`` opened connection ``cid`` with."""
         if not (seg.syn and seg.has_ack) or (cid, dst) not in first_syn:
             return False
-        return 0 < (seg.ack - first_syn[(cid, dst)]) & 0xFFFFFFFF <= syn_len[(cid, dst)]
+        return 0 < wrap(seg.ack - first_syn[(cid, dst)]) <= syn_len[(cid, dst)]
 
     def start(key: frozenset[Address], src: Address, dst: Address) -> int:
         current[key] = len(conns)

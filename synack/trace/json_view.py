@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..tcp.segment import Segment
+from ..tcp.seq import wrap
 from ..wire.codec import encode_ipv4
 from .connections import Address, Conversation, Socket, StateBook, phases_of, split_connections, step_kind
 
@@ -51,11 +52,11 @@ class RelativeNumbers:
             self.syn_seen.add(key)
         if seg.fin or seg.rst:
             self.ended.add(key)
-        seq = (seg.seq - self.base[key]) & 0xFFFFFFFF
+        seq = wrap(seg.seq - self.base[key])
         if not seg.has_ack:
             ack = 0
         elif reverse in self.base:
-            ack = (seg.ack - self.base[reverse]) & 0xFFFFFFFF
+            ack = wrap(seg.ack - self.base[reverse])
         else:
             ack = seg.ack
         return seq, ack
@@ -80,8 +81,8 @@ class TcpdumpNumbers:
         src, dst = (src_ip, seg.src_port), (dst_ip, seg.dst_port)
         if (src, dst) in self.bases and not seg.syn:
             seq_base, ack_base = self.bases[(src, dst)]
-            return (seg.seq - seq_base) & 0xFFFFFFFF, (seg.ack - ack_base) & 0xFFFFFFFF
-        ack_base = (seg.ack - 1) & 0xFFFFFFFF
+            return wrap(seg.seq - seq_base), wrap(seg.ack - ack_base)
+        ack_base = wrap(seg.ack - 1)
         self.bases[(src, dst)] = (seg.seq, ack_base)
         self.bases[(dst, src)] = (ack_base, seg.seq)
         return seg.seq, seg.ack
@@ -92,7 +93,7 @@ def tcpdump_text(seg: Segment, seq: int, ack: int) -> str:
     parts = [f"Flags [{seg.flags.tcpdump()}]"]
     n = len(seg.payload)
     if n or seg.syn or seg.fin or seg.rst:
-        parts.append(f"seq {seq}:{(seq + n) & 0xFFFFFFFF}" if n else f"seq {seq}")
+        parts.append(f"seq {seq}:{wrap(seq + n)}" if n else f"seq {seq}")
     if seg.has_ack:
         parts.append(f"ack {ack}")
     parts.append(f"win {seg.window}")
@@ -234,11 +235,11 @@ def _connection_entry(conn: Conversation, phases, base: int, book: StateBook, na
         sent = [steps[i].segment for i in conn.steps if (steps[i].src_ip, steps[i].segment.src_port) == (ip, port)]
         isn = next((seg.seq for seg in sent if seg.syn), None)
         # SND.NXT once everything it sent is counted: how far this end used its sequence space.
-        reach = max((((seg.seq - isn) & 0xFFFFFFFF) + seg.seg_len for seg in sent), default=0) if isn is not None \
+        reach = max((wrap(seg.seq - isn) + seg.seg_len for seg in sent), default=0) if isn is not None \
             else 0
         ends.append({"name": name, "ip": ip, "port": port, "tcp": ip in by_ip_tcp,
                      **({"initial_state": initial[name]} if name in initial else {}),
-                     "isn": isn, "next_seq": (isn + reach) & 0xFFFFFFFF if isn is not None else None})
+                     "isn": isn, "next_seq": wrap(isn + reach) if isn is not None else None})
     left, right = ends
     return {
         "id": conn.id,
