@@ -28,6 +28,7 @@ import re
 from dataclasses import dataclass, field
 
 from ..tcp import options as opt
+from ..tcp.seq import wrap
 
 # packetdrill's defaults: tolerance of 4 ms, the addresses of its tun device.
 DEFAULT_TOLERANCE_US = 4000
@@ -259,8 +260,8 @@ def _parse_packet(text: str, line: int, defines: dict[str, str]) -> PacketLine |
     seq, end, length = int(m.group("seq")), int(m.group("end")), int(m.group("len"))
     if max(seq, end) > 0xFFFFFFFF or length > 0xFFFF:
         raise ScriptError(line, "sequence numbers are 32-bit and a segment holds at most 65535 bytes.")
-    if (end - seq) & 0xFFFFFFFF != length:
-        raise ScriptError(line, f"{seq}:{end} is {(end - seq) & 0xFFFFFFFF} bytes but the length says {length}.")
+    if wrap(end - seq) != length:
+        raise ScriptError(line, f"{seq}:{end} is {wrap(end - seq)} bytes but the length says {length}.")
     rest = m.group("rest").strip()
     ack = window = None
     options: tuple[opt.Option, ...] | None = ()
