@@ -150,14 +150,6 @@ class Host:
 
     # --------------------------------------------------------------- segments
     def deliver(self, src_ip: str, seg: Segment, step: int | None, duplicate: bool = False) -> None:
-        conn = self.connections.get((seg.dst_port, src_ip, seg.src_port))
-        if conn is not None and conn.state is not TIME_WAIT and self.recorder is None and not self.down:
-            # The usual case, untraced: a segment for a connection that cannot be reopened.
-            conn.receive(seg, self.sched.now)
-            self.pump(conn)
-            if self._waiting:
-                self._retest(conn, conn.parent)
-            return
         if self.down:
             # In flight when the power went: it arrives at a host that cannot hear it.
             if step is not None:
@@ -167,6 +159,7 @@ class Host:
         if self.recorder is not None:  # for the recorder's filter and notes only
             self._src_ip = src_ip
             self._delivering = step
+        conn = self.connections.get((seg.dst_port, src_ip, seg.src_port))
         # What this segment may have changed, for the applications waiting on it.
         touched: Connection | Listener | None = conn
         reopened = None
@@ -414,21 +407,18 @@ class Host:
         waits = waiting.get(source)
         if waits is None:
             return
-        # The common case: one thing touched, one wait on it.
-        if len(waits) == 1:
-            entry = waits[0]
-            result = entry[1]()
-            if result is not None:
-                entry[2].resolve(result[0], result[1])
-            if entry[2].done:
-                del waiting[source]
-            return
+        # The common case: one thing touched, usually one wait on it, and that one resolved.
+        pending: list[tuple[int, Condition, Waitable, object]] | None = None
         for entry in waits:
             result = entry[1]()
             if result is not None:
                 entry[2].resolve(result[0], result[1])
-        pending = [entry for entry in waits if not entry[2].done]
-        if not pending:
+            if not entry[2].done:
+                if pending is None:
+                    pending = [entry]
+                else:
+                    pending.append(entry)
+        if pending is None:
             del waiting[source]
         elif len(pending) < len(waits):
             waiting[source] = pending
