@@ -1118,10 +1118,7 @@ class Connection:
         if timed is not None and (ack == timed or seq_gt(ack, timed)):  # the timed segment is acknowledged
             rtt.on_ack(self.now)
         cc = self.cc
-        if cc.cwnd < cc.ssthresh and not cc.dupacks:
-            cc.cwnd += 1  # slow start (RFC 5681 3.1), the common case: cc.on_new_ack() written out
-        else:
-            cc.on_new_ack()
+        cc.on_new_ack()
         timers = self.timers
         if LOSS_PROBE in timers:
             del timers[LOSS_PROBE]
@@ -1163,8 +1160,7 @@ class Connection:
             return
         before = t.rcv_nxt
         had_hole = bool(reasm.pieces)
-        self.rcvbuf += data  # _deliver(data), written out for the commonest segment
-        t.rcv_nxt = seq_add(before, len(data))
+        self._deliver(data)
         if had_hole:
             while (piece := reasm.take(t.rcv_nxt)) is not None:
                 if piece:
@@ -1407,9 +1403,8 @@ class Connection:
         window = self._last_adv = self._syn_window = initial_window(self.ctx.route_mss, synack and t.ts_ok)
         seg = Segment(self.local[1], self.remote[1], t.iss, t.rcv_nxt if synack else 0, flags, window, options,
                       payload)
-        rtt = self.rtt
-        if reason is not R_RETRANSMIT and rtt.timed_seq is None:
-            rtt.timed_seq, rtt.timed_at = seq_add(t.iss, 1), self.now  # rtt.start(), written out
+        if reason is not R_RETRANSMIT:
+            self.rtt.start(seq_add(t.iss, 1), self.now)
         self._emit(seg, reason)
 
     def _negotiate(self, mss: int | None, wscale: int | None, sack: bool, ts: tuple[int, int] | None) -> None:

@@ -56,8 +56,7 @@ def plain(text: str) -> bool:
 
 def address_text(local: tuple[str, int], remote: tuple[str, int]) -> str | None:
     """``repr((local, remote))`` less its opening parenthesis, written out; None when repr() would escape."""
-    both = local[0] + remote[0]  # one test for both: each character is one of theirs
-    if "'" not in both and "\\" not in both and both.isprintable():  # plain(both), written out
+    if plain(local[0] + remote[0]):  # one test for both: each character is one of theirs
         return f"('{local[0]}', {local[1]}), ('{remote[0]}', {remote[1]}))"
     return None
 
