@@ -96,8 +96,8 @@ def _shifted_isns(isn_base: int, ts_base: int) -> type:
         def __init__(self, secret: bytes) -> None:
             self.secret = secret
 
-        def isn(self, local: tuple[str, int], remote: tuple[str, int], now_us: int) -> int:
-            return (isn_base - 97 * (local[1] % 5) - 13 * (remote[1] % 3)) % (1 << 32)
+        def secrets(self, local: tuple[str, int], remote: tuple[str, int], now_us: int) -> tuple[int, int]:
+            return (isn_base - 97 * (local[1] % 5) - 13 * (remote[1] % 3)) % (1 << 32), self.ts_offset(local, remote)
 
         def ts_offset(self, local: tuple[str, int], remote: tuple[str, int]) -> int:
             return (ts_base + 31 * (local[1] % 7)) % (1 << 32)

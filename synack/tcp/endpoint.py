@@ -354,7 +354,7 @@ class Connection:
         child = cls(ctx, parent.local, remote, parent)
         child.now = now
         child._init_receive_space(seg.seq)
-        child._init_send_space(ctx.isn_gen.isn(parent.local, remote, now) if iss is None else iss)
+        child._init_send_space(iss)
         t = child.tcb
         t.snd_wnd = t.max_snd_wnd = seg.window  # never scaled in a SYN (RFC 7323 2.2)
         t.snd_wl1 = seg.seq
@@ -404,12 +404,19 @@ class Connection:
             child.receive(seg, now)
         return child
 
-    def _init_send_space(self, iss: int) -> None:
-        """RFC 9293 3.3.1: our sequence space starts at ISS; the SYN takes ISS, data ISS+1."""
+    def _init_send_space(self, iss: int | None) -> None:
+        """RFC 9293 3.3.1: our sequence space starts at ISS; the SYN takes ISS, data ISS+1.
+
+        With ``iss`` None the ISN generator picks it, and the timestamp offset with it.
+        """
         t = self.tcb
+        gen = self.ctx.isn_gen
+        if iss is None:
+            iss, t.ts_offset = gen.secrets(self.local, self.remote, self.now)
+        else:
+            t.ts_offset = gen.ts_offset(self.local, self.remote)
         t.iss = t.snd_una = iss
         t.snd_nxt = t.snd_max = self.sndbuf_seq = seq_add(iss, 1)
-        t.ts_offset = self.ctx.isn_gen.ts_offset(self.local, self.remote)
         self.snd_sml = iss
 
     def _init_receive_space(self, irs: int) -> None:
@@ -449,7 +456,7 @@ class Connection:
         self.now = now
         if self.state is not CLOSED:
             raise ConnectionAlreadyExists()
-        self._init_send_space(self.ctx.isn_gen.isn(self.local, self.remote, now) if isn is None else isn)
+        self._init_send_space(isn)
         self._transition(IN_ACTIVE_OPEN, "connect()")
         cookie = None
         if fastopen_data is not None and self.profile.fastopen & 1:

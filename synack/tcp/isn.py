@@ -75,9 +75,14 @@ def seq_and_ts_hash(keyed: Callable[[], Any], local: tuple[str, int], remote: tu
 class IsnGenerator(Protocol):
     name: str
 
-    def isn(self, local: tuple[str, int], remote: tuple[str, int], now_us: int) -> int: ...
+    def secrets(self, local: tuple[str, int], remote: tuple[str, int], now_us: int) -> tuple[int, int]:
+        """A new connection's ISN and timestamp offset."""
+        ...
 
-    def ts_offset(self, local: tuple[str, int], remote: tuple[str, int]) -> int: ...
+    def ts_offset(self, local: tuple[str, int], remote: tuple[str, int]) -> int:
+        """The timestamp offset alone, for a connection whose ISN comes from elsewhere (a SYN cookie,
+        a port taken over from TIME_WAIT)."""
+        ...
 
 
 class Rfc6528Isn:
@@ -88,28 +93,14 @@ class Rfc6528Isn:
     def __init__(self, secret: bytes) -> None:
         self.secret = secret
         self._keyed = keyed_state(secret, 8)
-        # A connection asks for its ISN and then for its timestamp offset: both come from one hash,
-        # kept for the connection that asked last.
-        self._local: tuple[str, int] = ("", -1)
-        self._remote: tuple[str, int] = ("", -1)
-        self._pair = (0, 0)
 
-    def _hashes(self, local: tuple[str, int], remote: tuple[str, int]) -> tuple[int, int]:
-        """``seq_and_ts_hash`` of the connection, worked out once for its consecutive calls."""
-        # Equal tuples, not the same ones: the compiled build passes tuple[str, int] unboxed, so a
-        # tuple it hands over again is a new object.
-        if local != self._local or remote != self._remote:
-            self._local, self._remote = local, remote
-            self._pair = seq_and_ts_hash(self._keyed, local, remote)
-        return self._pair
-
-    def isn(self, local: tuple[str, int], remote: tuple[str, int], now_us: int) -> int:
-        clock = (now_us * 1000) >> 6
-        return wrap(self._hashes(local, remote)[0] + clock)
+    def secrets(self, local: tuple[str, int], remote: tuple[str, int], now_us: int) -> tuple[int, int]:
+        # Both from one hash of the 4-tuple, as Linux does (see the module's docstring).
+        seq_hash, ts_offset = seq_and_ts_hash(self._keyed, local, remote)
+        return wrap(seq_hash + ((now_us * 1000) >> 6)), ts_offset
 
     def ts_offset(self, local: tuple[str, int], remote: tuple[str, int]) -> int:
-        # Per connection, from the hash that gave its ISN, as Linux does (see the module's docstring).
-        return self._hashes(local, remote)[1]
+        return seq_and_ts_hash(self._keyed, local, remote)[1]
 
 
 class Rfc793Isn:
@@ -120,8 +111,8 @@ class Rfc793Isn:
     def __init__(self, secret: bytes = b"") -> None:
         self.secret = secret
 
-    def isn(self, local: tuple[str, int], remote: tuple[str, int], now_us: int) -> int:
-        return wrap(now_us // 4)
+    def secrets(self, local: tuple[str, int], remote: tuple[str, int], now_us: int) -> tuple[int, int]:
+        return wrap(now_us // 4), 0
 
     def ts_offset(self, local: tuple[str, int], remote: tuple[str, int]) -> int:
         return 0
