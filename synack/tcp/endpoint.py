@@ -1289,17 +1289,6 @@ class Connection:
         window = self._rcv_window() >> (1 if p.adv_win_halved else 0)
         return window >= needed
 
-    def _timestamps(self) -> tuple[Option, ...]:
-        """nop, nop, TS with our clock and TS.Recent: what every segment carries once timestamps are on."""
-        t = self.tcb
-        # The TS clock ticks once a millisecond: most segments reuse the option of the one before.
-        tick = self.now * self.profile.ts_hz // 1_000_000
-        if tick != self._ts_tick or t.ts_recent != self._ts_echoed:
-            self._ts_tick = tick
-            self._ts_echoed = t.ts_recent
-            self._ts_options = (NOP, NOP, Timestamps(wrap(tick + t.ts_offset), t.ts_recent))
-        return self._ts_options
-
     def _send(self, reason: Reason, flags: Flags = ACK, seq: int = -1, payload: bytes = b"", *,
               sack: bool = True) -> None:
         """Send a segment with ACK in ``flags``, from ``seq`` (-1: SND.NXT): a bare ACK unless told otherwise.
@@ -1313,12 +1302,17 @@ class Connection:
         if seq < 0:
             seq = t.snd_nxt
         ack = t.rcv_nxt
-        if not t.ts_ok:
-            options: tuple[Option, ...] = ()
-        elif self.now * p.ts_hz // 1_000_000 == self._ts_tick and t.ts_recent == self._ts_echoed:
-            options = self._ts_options  # the TS clock ticks once a millisecond: most segments reuse it
+        if t.ts_ok:
+            # nop, nop, TS with our clock and TS.Recent.  The TS clock ticks once a millisecond: most
+            # segments reuse the option of the one before.
+            tick = self.now * p.ts_hz // 1_000_000
+            if tick != self._ts_tick or t.ts_recent != self._ts_echoed:
+                self._ts_tick = tick
+                self._ts_echoed = t.ts_recent
+                self._ts_options = (NOP, NOP, Timestamps(wrap(tick + t.ts_offset), t.ts_recent))
+            options: tuple[Option, ...] = self._ts_options
         else:
-            options = self._timestamps()
+            options = ()
         reasm = self.reasm
         if (reasm.pieces or self._dsack) and sack and t.sack_ok:  # the rare part of the test first
             blocks = reasm.sack_blocks(ack)
