@@ -54,20 +54,17 @@ def plain(text: str) -> bool:
     return "'" not in text and "\\" not in text and text.isprintable()
 
 
-def address_text(local: tuple[str, int], remote: tuple[str, int]) -> str | None:
-    """``repr((local, remote))`` less its opening parenthesis, written out; None when repr() would escape."""
-    if plain(local[0] + remote[0]):  # one test for both: each character is one of theirs
-        return f"('{local[0]}', {local[1]}), ('{remote[0]}', {remote[1]}))"
-    return None
-
-
 def seq_and_ts_hash(keyed: Callable[[], Any], local: tuple[str, int], remote: tuple[str, int]) -> tuple[int, int]:
     """A connection's two secrets from one 64-bit keyed BLAKE2b hash of ``repr(("isn", local, remote))``:
     the digest's first four bytes for its ISN, the last four for its timestamp offset.
     ``keyed`` is ``keyed_state(secret, 8)``."""
-    text = address_text(local, remote)
+    if plain(local[0] + remote[0]):  # one test for both: each character is one of theirs
+        # The text repr() would give, written out in one string.
+        text = f"('isn', ('{local[0]}', {local[1]}), ('{remote[0]}', {remote[1]}))"
+    else:
+        text = repr(("isn", local, remote))
     h = keyed()
-    h.update((f"('isn', {text}" if text is not None else repr(("isn", local, remote))).encode())
+    h.update(text.encode())
     both = _FROM_BYTES(h.digest(), "big")  # one conversion, then the halves, rather than two slices
     return both >> 32, wrap(both)
 
