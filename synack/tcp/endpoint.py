@@ -210,7 +210,7 @@ def syn_options(profile: Profile, mss: int, tsval: int, tsecr: int, *, offer_sac
     # Only the timestamps (and a Fast Open cookie) differ between two SYNs of one host: the
     # options around them are laid out once per layout, MSS, SACK, TS and window scale.
     key = (profile.linux_option_layout, mss, sack, ts, offer_wscale)
-    layout = _SYN_LAYOUTS[key] if key in _SYN_LAYOUTS else _syn_layout(*key)
+    layout = _SYN_LAYOUTS.get(key) or _syn_layout(*key)
     out = layout[0] + (Timestamps(tsval, tsecr),) + layout[1] if ts else layout[0]
     if fastopen is not None:
         tfo = FastOpen(fastopen, experimental=fastopen_exp)
