@@ -274,7 +274,7 @@ class Connection:
                  "last_oow_ack", "keepalive", "probes_out", "syn_data", "syn_data_acked", "fastopen_requested",
                  "synack_cookie", "wscale_agreed", "fastopen_exp", "ecn_requested", "deferred_ack_seen",
                  "challenge_acks", "on_close", "_out", "_trace", "_events", "_ts_tick", "_ts_echoed",
-                 "_ts_options", "_last_adv", "_syn_window", "_dsack")
+                 "_ts_options", "_last_adv", "_syn_window", "_max_window", "_dsack")
 
     def __init__(self, ctx: Context, local: tuple[str, int], remote: tuple[str, int],
                  parent: Listener | None = None) -> None:
@@ -337,6 +337,8 @@ class Connection:
         self._ts_options: tuple[Option, ...] = ()
         self._last_adv = 0
         self._syn_window = 0  # the window our SYN or SYN-ACK offered: Linux's first rcv_ssthresh
+        # The largest window our field can say, 65535 << our window scale (RFC 7323 2.3): set with the scale.
+        self._max_window = MAX_WINDOW_FIELD
         self._dsack: tuple[int, int] | None = None  # a duplicate to report in the next ACK
 
     # ------------------------------------------------------- listener's children
@@ -1148,7 +1150,7 @@ class Connection:
         # Cut to the window (_rcv_window()), worked out only when the data may not fit in it: more
         # than the buffer's room or than the largest window the field can say.
         size = len(data)
-        if size + len(self.rcvbuf) + self.reasm.nbytes > p.rcv_buffer or size > MAX_WINDOW_FIELD << t.rcv_wscale:
+        if size + len(self.rcvbuf) + self.reasm.nbytes > p.rcv_buffer or size > self._max_window:
             data = data[:self._rcv_window()]
         if not data:
             if p.dsack and t.sack_ok and seg.payload:
@@ -1269,7 +1271,7 @@ class Connection:
     # ------------------------------------------------------------ sending
     def _rcv_window(self) -> int:
         free = self.profile.rcv_buffer - len(self.rcvbuf) - self.reasm.nbytes
-        most = MAX_WINDOW_FIELD << self.tcb.rcv_wscale
+        most = self._max_window
         return most if free > most else (free if free > 0 else 0)
 
     def _last_adv_window_small(self) -> bool:
@@ -1328,8 +1330,7 @@ class Connection:
             # Linux keeps half the buffer for overhead (tcp_adv_win_scale = 1); the field's limit
             # applies to what is left, or an unscaled window would be halved to 32767.
             free >>= 1
-        scale = t.rcv_wscale
-        most = MAX_WINDOW_FIELD << scale
+        most = self._max_window
         window = most if free > most else (free if free > 0 else 0)
         if p.rcv_ssthresh_clamp and self._syn_window:
             # Linux offers no more than rcv_ssthresh, which starts at the SYN's window and, in a
@@ -1339,14 +1340,16 @@ class Connection:
             if clamp < window:
                 window = clamp
         # Never move the right edge back (RFC 9293 3.8.6.2.2), and round up to the scale's unit
-        # as Linux does (__tcp_select_window), so a few unread bytes do not shrink the field.
+        # as Linux does (__tcp_select_window), so a few unread bytes do not shrink the field: the
+        # window's negation shifted down (a floor) and negated again is the shifted window rounded up.
         remaining = self._last_adv
         if ack != t.rcv_wup:  # data came in since our last ACK: the edge is that much nearer
             received = ack - t.rcv_wup
             remaining -= received if received >= 0 else wrap(received)  # wrap() only if the space wrapped
         if remaining > window:
             window = remaining
-        field = (window + (1 << scale) - 1) >> scale
+        scale = t.rcv_wscale
+        field = -(-window >> scale)
         if field > MAX_WINDOW_FIELD:
             field = MAX_WINDOW_FIELD
         self._last_adv = field << scale
@@ -1419,9 +1422,11 @@ class Connection:
             self.wscale_agreed = True
             t.snd_wscale = wscale
             t.rcv_wscale = p.window_scale
+            self._max_window = MAX_WINDOW_FIELD << p.window_scale
         else:
             self.wscale_agreed = False
             t.snd_wscale = t.rcv_wscale = 0
+            self._max_window = MAX_WINDOW_FIELD
         t.sack_ok = sack and p.sack
         if ts is not None and p.timestamps:
             t.ts_ok = True
