@@ -1408,7 +1408,8 @@ class Connection:
         seg = Segment(self.local[1], self.remote[1], t.iss, t.rcv_nxt if synack else 0, flags, window, options,
                       payload)
         if reason is not R_RETRANSMIT:
-            self.rtt.start(seq_add(t.iss, 1), self.now)
+            # The SYN is acknowledged once the ACK reaches ISS+1, where our data starts (sndbuf_seq).
+            self.rtt.start(self.sndbuf_seq, self.now)
         self._emit(seg, reason)
 
     def _negotiate(self, mss: int | None, wscale: int | None, sack: bool, ts: tuple[int, int] | None) -> None:
