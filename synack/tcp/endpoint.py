@@ -1340,8 +1340,7 @@ class Connection:
             if clamp < window:
                 window = clamp
         # Never move the right edge back (RFC 9293 3.8.6.2.2), and round up to the scale's unit
-        # as Linux does (__tcp_select_window), so a few unread bytes do not shrink the field: the
-        # window's negation shifted down (a floor) and negated again is the shifted window rounded up.
+        # as Linux does (__tcp_select_window), so a few unread bytes do not shrink the field.
         remaining = self._last_adv
         if ack != t.rcv_wup:  # data came in since our last ACK: the edge is that much nearer
             received = ack - t.rcv_wup
@@ -1349,7 +1348,7 @@ class Connection:
         if remaining > window:
             window = remaining
         scale = t.rcv_wscale
-        field = -(-window >> scale)
+        field = -(-window >> scale)  # rounded up: the negation shifted down (a floor), negated back
         if field > MAX_WINDOW_FIELD:
             field = MAX_WINDOW_FIELD
         self._last_adv = field << scale
