@@ -44,6 +44,8 @@ def test_three_way_handshake_then_both_established():
     assert flags == [("c", "S"), ("s", "S."), ("c", ".")]
     assert pair.server.tcb.irs == pair.client.tcb.iss
     assert pair.client.tcb.irs == pair.server.tcb.iss
+    # The ACK of a SYN does not grow the congestion window (RFC 5681 3.1, Linux tcp_init_transfer).
+    assert pair.client.cc.cwnd == pair.server.cc.cwnd == pair.ctx_c.profile.initial_cwnd
 
 
 def test_data_is_delivered_in_order_and_quick_acked():
@@ -54,6 +56,8 @@ def test_data_is_delivered_in_order_and_quick_acked():
     assert pair.server.read(pair.now) == b"x" * 3000
     server_acks = [seg for _, who, seg in pair.log if who == "s" and seg.flags == Flags.ACK]
     assert server_acks and server_acks[-1].ack == seq_add(pair.client.tcb.iss, 3001)
+    # The ACKs of data do grow it: slow start, one segment per ACK.
+    assert pair.client.cc.cwnd > pair.ctx_c.profile.initial_cwnd
 
 
 def test_out_of_order_data_gets_a_reassembler_of_its_own():
@@ -202,6 +206,7 @@ def test_simultaneous_open_goes_through_syn_received():
     a.receive(synack_b, 20)
     b.receive(synack_a, 20)
     assert a.state is State.ESTABLISHED and b.state is State.ESTABLISHED
+    assert a.cc.cwnd == b.cc.cwnd == a.profile.initial_cwnd  # no SYN's ACK grew the window
 
 
 def test_keepalive_probe_is_one_byte_behind():

@@ -1066,6 +1066,11 @@ class Connection:
         advanced = moved > 0
         if advanced:
             self._ack_advanced(ack)
+            # Only here, in the synchronized states, does an ACK grow the window: the ACK of our SYN
+            # (the handshake's own call of _ack_advanced) does not, so a connection is established
+            # with the initial window it was made with (Linux tcp_init_transfer; RFC 5681 3.1 counts
+            # only data ACKs).
+            self.cc.on_new_ack()
         elif (moved == 0 and not seg.payload and not seg.bits & FIN_BIT
               and t.snd_una != t.snd_max and seq_lt(t.snd_una, t.snd_max) and window == t.snd_wnd):
             if self.cc.on_duplicate_ack(self._flight_segments()):
@@ -1101,7 +1106,7 @@ class Connection:
         return True
 
     def _ack_advanced(self, ack: int) -> None:
-        """SND.UNA moves up to ``ack``: free acknowledged bytes, sample the RTT, grow the window."""
+        """SND.UNA moves up to ``ack``: free acknowledged bytes, sample the RTT, see to the timers."""
         t = self.tcb
         sndbuf = self.sndbuf
         if sndbuf:
@@ -1126,8 +1131,6 @@ class Connection:
         timed = rtt.timed_seq
         if timed is not None and (ack == timed or seq_gt(ack, timed)):  # the timed segment is acknowledged
             rtt.on_ack(self.now)
-        cc = self.cc
-        cc.on_new_ack()
         timers = self.timers
         if LOSS_PROBE in timers:
             del timers[LOSS_PROBE]
@@ -1573,9 +1576,6 @@ class Connection:
 
     def _became_established(self) -> None:
         self.retries = 0
-        # The ACK of our SYN does not grow the window: it starts at the initial window once
-        # established (Linux tcp_init_transfer; RFC 5681 3.1 counts only data ACKs).
-        self.cc.cwnd = self.profile.initial_cwnd
         self.last_rcv = self.delack.last_data_at = self.now
         if not self.established_reported:
             self.established_reported = True
