@@ -343,3 +343,17 @@ def test_an_ack_that_moves_snd_una_reopens_the_window_on_linux_only(profile):
         assert got == b"a" * 10 + b"b" * 10 and t.snd_wnd > 0
     else:
         assert got == b"a" * 10 and t.snd_wnd == 0 and _window_probes(pair)
+
+
+def test_an_accepted_child_closing_leaves_the_syn_queue_alone():
+    # Once established the child is the application's: its end must not take a newer SYN's child
+    # for the same address out of the listener's SYN queue.
+    pair = Pair()
+    pair.establish()
+    first = pair.server
+    syn = Segment(CLIENT[1], SERVER[1], 12345, 0, Flags.SYN, 65535)
+    second = pair.listener.receive(CLIENT, syn, pair.now)
+    assert second is not None and pair.listener.syn_queue[CLIENT] is second
+    first.abort(pair.now)
+    assert first.state is State.CLOSED
+    assert pair.listener.syn_queue[CLIENT] is second

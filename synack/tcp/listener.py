@@ -174,6 +174,8 @@ class Listener:
 
     def child_established(self, child: Connection) -> None:
         self.syn_queue.pop(child.remote, None)
+        # Out of the SYN queue, the child is the application's: its close is no longer ours to hear.
+        child.on_close = None
         if self.fastopen_children and id(child) in self.fastopen_children:  # usually there are none
             self.fastopen_children.discard(id(child))
             return  # already in the accept queue
