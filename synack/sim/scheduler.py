@@ -5,8 +5,15 @@ the same instant and priority run in the order they were scheduled, which is
 what makes a seeded run reproducible.  Nothing here reads the wall clock.
 :meth:`Scheduler.cancel` forgets a timer but leaves its place on the heap:
 removing it would cost more than popping it later, and the clock still moves
-to its time when it comes up, so a run ends at the same instant, and counts
-the same pending entries, whether or not its callbacks were cancelled.
+to its time when it comes up, so a run ends at the same instant, and has
+entries pending until then, whether or not its callbacks were cancelled.
+
+Most timers are cancelled long before their time (a retransmission timer
+moves at every ACK, the SYN-ACK cancels a SYN's), so one that is not the
+next timer waits in a list and joins the heap only when the timers before it
+have run.  Of those cancelled while they waited, only the latest then takes
+its place on the heap: that is all it takes for the clock, the end of a run
+and ``pending`` to be what they would be with every one of them there.
 """
 
 from __future__ import annotations
@@ -39,7 +46,9 @@ class Scheduler:
 
     Timers wait on a heap of their own: they are far ahead (a TIME_WAIT's 60 s, a
     SYN's 1 s retransmission), so they make a large heap, while deliveries and
-    sleeps are due within a round trip and keep theirs small.  An application
+    sleeps are due within a round trip and keep theirs small (and a timer later
+    than the head of its heap waits in a list until its turn may come, see the
+    module's docstring).  An application
     resumed now (a socket call's result) waits in a plain FIFO, ``ready``: it
     comes after everything on the heaps due now, which was scheduled earlier or
     at a lower priority, and before anything later, so it needs no key.  Each
@@ -51,6 +60,9 @@ class Scheduler:
         self._heap: list[tuple[int, Callable[..., Any], tuple]] = []
         self._timers: list[int] = []
         self._entries: dict[int, tuple[Callable[..., Any], tuple]] = {}  # the timers' callbacks
+        # Timers that wait to join their heap (all later than its head), and the least of their keys.
+        self._later: list[int] = []
+        self._later_min = 0
         # A list read from _ready_at on (list operations are primitives of the compiled build).
         # Appending ``(fn, args)`` is call_at(now, fn, APPLICATION, *args) without the call, for
         # the application layer's hottest path (a waitable resolved).
@@ -71,7 +83,14 @@ class Scheduler:
         key = (((when << 2) | priority) << _COUNTER_BITS) | self._counter
         if priority == TIMER:
             self._entries[key] = (fn, args)
-            _heappush(self._timers, key)
+            timers = self._timers
+            if not timers or key < timers[0]:
+                _heappush(timers, key)
+            else:
+                # Not the next timer: it may well be cancelled before its turn.
+                if not self._later or key < self._later_min:
+                    self._later_min = key
+                self._later.append(key)
             return key
         _heappush(self._heap, (key, fn, args))
         return 0
@@ -86,6 +105,7 @@ class Scheduler:
     def run(self, until: int | None = None, max_events: int = 10_000_000) -> None:
         heap = self._heap
         timers = self._timers
+        later = self._later
         ready = self.ready
         entries = self._entries
         # Counted in a local and stored on the way out: this loop is the simulator's hottest code.
@@ -125,6 +145,8 @@ class Scheduler:
                         _, fn, args = _heappop(heap)
                     else:
                         _heappop(timers)
+                        if later and (not timers or self._later_min < timers[0]):
+                            self._take_in_timers()
                         entry = entries.pop(key, None)
                         if entry is None:
                             continue  # cancelled
@@ -136,8 +158,29 @@ class Scheduler:
         finally:
             self.executed = executed
 
+    def _take_in_timers(self) -> None:
+        """Put the timers that waited on their heap, now that one of them may be the next.
+
+        Of those cancelled meanwhile, the latest goes on the heap all the same, with no
+        callback (see the module's docstring); the others are forgotten.
+        """
+        entries = self._entries
+        timers = self._timers
+        latest_cancelled = -1
+        for key in self._later:
+            if key in entries:
+                _heappush(timers, key)
+            elif key > latest_cancelled:
+                latest_cancelled = key
+        if latest_cancelled >= 0:
+            _heappush(timers, latest_cancelled)
+        self._later.clear()
+
     def next_time(self) -> int | None:
-        """When the earliest scheduled callback is due (cancelled ones included), or None when nothing is."""
+        """When the earliest scheduled callback is due, or None when nothing is.
+
+        A cancelled timer may count (see the module's docstring): at its time nothing happens.
+        """
         if self.ready:  # emptied as soon as its last entry runs
             return self.now
         heads = ([self._heap[0][0]] if self._heap else []) + self._timers[:1]
@@ -145,5 +188,8 @@ class Scheduler:
 
     @property
     def pending(self) -> int:
-        """Callbacks left to run, cancelled ones included (see the module's docstring)."""
-        return len(self._heap) + len(self._timers) + len(self.ready) - self._ready_at
+        """Callbacks left to run, and some cancelled timers: not zero while one's time is to come.
+
+        (See the module's docstring.)
+        """
+        return len(self._heap) + len(self._timers) + len(self._later) + len(self.ready) - self._ready_at
