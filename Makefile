@@ -63,8 +63,8 @@ system-deps:
 	@bash tools/system-deps.sh
 
 bench: $(STAMP) build
-	$(VENV)/bin/synack bench lifecycles --repeat 3
-	$(VENV)/bin/synack bench lifecycles --pure --repeat 3
+	$(VENV)/bin/synack bench lifecycles --repeat 7
+	$(VENV)/bin/synack bench lifecycles --pure --repeat 7
 	$(PY) bench/syn_flood.py
 
 clean:
