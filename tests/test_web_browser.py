@@ -537,6 +537,30 @@ def test_parameters_change_the_lesson(page, base_url):
     expect(figure(page, "ttfb_ms › tcp+tls1.2").locator("td")).to_have_text("80")
 
 
+def test_a_change_made_while_a_new_scenario_loads_runs_with_its_fields(page, base_url):
+    # The form shows a new scenario's own fields as soon as it is chosen. An RTT typed before its
+    # first run comes back runs with them, not with the fields of the scenario before (which the
+    # new one refuses with a 422), and the late first run does not overwrite it.
+    page.goto(f"{base_url}/?scenario=pmtud_blackhole&icmp=blocked")
+    expect(figure(page, "answer_complete").locator("td")).to_have_text("no")
+    held = []  # setup_tax's first run, held back
+    page.route(re.compile(r".*/api/run\?scenario=setup_tax$"), lambda route: held.append(route))
+    page.get_by_label("Scenario", exact=True).select_option("setup_tax")
+    expect(page.get_by_label("cert bytes", exact=True)).to_be_visible()  # setup_tax's own field, at once
+    rtt = page.get_by_label("RTT", exact=True)
+    rtt.fill("20ms")
+    with page.expect_response(lambda r: "rtt=20ms" in r.url) as answer:
+        rtt.press("Enter")
+    assert answer.value.status == 200 and "icmp" not in answer.value.url
+    expect(figure(page, "ttfb_ms › tcp+tls1.2").locator("td")).to_have_text("80")
+    assert held, "the first run was not held back"
+    for route in held:
+        route.continue_()
+    page.wait_for_load_state("networkidle")
+    expect(figure(page, "ttfb_ms › tcp+tls1.2").locator("td")).to_have_text("80")
+    assert "rtt=20ms" in page.url
+
+
 @pytest.mark.parametrize("name, heading, words", [
     ("keepalive", "Keep-alive probes", "keep-alive probe"),
     ("simultaneous_open", "Simultaneous open", "SYN_SENT"),

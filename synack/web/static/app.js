@@ -366,10 +366,8 @@ class App {
     }
     if (seq !== this.runSeq) return; // a newer change is on its way
     this.settings = settings;
-    if (scenarioChanged) {
-      this.form.show(settings);
-      this.connection = 0;
-    } else this.form.shown = settings;
+    this.form.shown = settings; // the form shows them already (a new scenario's fields since the change)
+    if (scenarioChanged) this.connection = 0;
     const conns = connectionCount(trace);
     this.form.status(`Ran ${trace.scenario}: ${stepCount(trace)} segments${conns > 1 ? ` in ${conns} connections` : ""}.`);
     this.useTrace(trace, scenarioChanged ? 0 : this.step);

@@ -103,7 +103,11 @@ export class SettingsForm {
     this.form.addEventListener("change", (event) => {
       if (this.readOnly) return;
       const scenarioChanged = event.target.name === "scenario";
-      this.onChange(this.read(scenarioChanged), scenarioChanged);
+      const settings = this.read(scenarioChanged);
+      // The new scenario's own fields at once, not when its run comes back: a change made while
+      // the run is on its way must read them, not the fields of the scenario before.
+      if (scenarioChanged) this.show(settings);
+      this.onChange(settings, scenarioChanged);
     });
     this.form.addEventListener("submit", (event) => {
       event.preventDefault();
