@@ -1425,11 +1425,10 @@ class Connection:
             self.wscale_agreed = True
             t.snd_wscale = wscale
             t.rcv_wscale = p.window_scale
-            self._max_window = MAX_WINDOW_FIELD << p.window_scale
         else:
             self.wscale_agreed = False
             t.snd_wscale = t.rcv_wscale = 0
-            self._max_window = MAX_WINDOW_FIELD
+        self._max_window = MAX_WINDOW_FIELD << t.rcv_wscale  # set with the scale, whichever it is
         t.sack_ok = sack and p.sack
         if ts is not None and p.timestamps:
             t.ts_ok = True
