@@ -1310,7 +1310,7 @@ class Connection:
         if t.ts_ok:
             # nop, nop, TS with our clock and TS.Recent.  The TS clock ticks once a millisecond: most
             # segments reuse the option of the one before.
-            tick = self.now * p.ts_hz // 1_000_000
+            tick = self.now // p.ts_tick_us
             if tick != self._ts_tick or t.ts_recent != self._ts_echoed:
                 self._ts_tick = tick
                 self._ts_echoed = t.ts_recent
@@ -1387,7 +1387,7 @@ class Connection:
         else:
             self.ecn_requested = self.ecn_requested or (p.ecn == 1 and reason is not R_RETRANSMIT)
             flags = SYN_ECN if self.ecn_requested else SYN
-        tsval = wrap(self.now * p.ts_hz // 1_000_000 + t.ts_offset)  # our TS clock (RFC 7323 5.4)
+        tsval = wrap(self.now // p.ts_tick_us + t.ts_offset)  # our TS clock (RFC 7323 5.4)
         if synack and not self.passive and p.simultaneous_synack_full_options:
             options = syn_options(p, self.ctx.route_mss, tsval, t.ts_recent, offer_wscale=p.window_scale)
         elif synack:

@@ -197,7 +197,7 @@ class Listener:
         client_mss = peer.mss if peer.mss is not None else 536
         isn = cookies.make_syn_cookie(ctx.syncookie_secret, self.local, remote, seg.seq, client_mss, now)
         if peer.ts is not None and p.timestamps:
-            ts_now = wrap(now * p.ts_hz // 1_000_000 + ctx.isn_gen.ts_offset(self.local, remote))
+            ts_now = wrap(now // p.ts_tick_us + ctx.isn_gen.ts_offset(self.local, remote))
             tsval = cookies.cookie_tsval(ts_now, peer.wscale, peer.sack)
             options = syn_options(p, ctx.route_mss, tsval, peer.ts[0], offer_sack=peer.sack,
                                   offer_ts=True,

@@ -24,7 +24,9 @@ class Profile:
     timestamps: bool = True
     # Linux packs sackOK with TS into one word and pads with NOPs (tcp_options_write).
     linux_option_layout: bool = True
-    ts_hz: int = 1000
+    # Our timestamp clock ticks once a millisecond, as Linux's (TCP_TS_HZ = 1000); RFC 7323 5.4
+    # allows 1 ms to 1 s a tick.  Kept as the tick's length: TSval is then one division of the clock.
+    ts_tick_us: int = 1 * MS
     # Receive buffer that sets the advertised window; Linux advertises half of it.
     rcv_buffer: int = 131072
     adv_win_halved: bool = True
