@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 from typing import Final
 
-from .isn import hash_text, keyed_hash32, plain
+from .isn import hash_text
 from .seq import seq_add, wrap
 
 COOKIE_BITS: Final = 24
@@ -36,11 +36,9 @@ def _tuple(local: tuple[str, int], remote: tuple[str, int]) -> tuple[str, str, i
 
 
 def _cookie_hash(secret: bytes, tag: str, four: tuple[str, str, int, int], *count: int) -> int:
-    """``keyed_hash32(secret, tag, *four, *count)``, its text written out (two or three per SYN)."""
-    if plain(four[0]) and plain(four[1]):
-        tail = f", {count[0]})" if count else ")"
-        return hash_text(secret, f"('{tag}', '{four[0]}', '{four[1]}', {four[2]}, {four[3]}{tail}")
-    return keyed_hash32(secret, tag, *four, *count)
+    """The keyed hash of ``repr((tag, *four, *count))``, its text written out (two or three per SYN)."""
+    tail = f", {count[0]})" if count else ")"
+    return hash_text(secret, f"('{tag}', {four[0]!r}, {four[1]!r}, {four[2]}, {four[3]}{tail}")
 
 
 def mss_index(mss: int) -> int:

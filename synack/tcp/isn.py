@@ -44,25 +44,12 @@ def hash_text(key: bytes, text: str) -> int:
     return _FROM_BYTES(h.digest(), "big")
 
 
-def keyed_hash32(key: bytes, *parts: object) -> int:
-    """The keyed hash of the parts' text, ``repr(parts)``."""
-    return hash_text(key, repr(parts))
-
-
-def plain(text: str) -> bool:
-    """Whether ``repr(text)`` is ``text`` in single quotes, as for every dotted-quad address."""
-    return "'" not in text and "\\" not in text and text.isprintable()
-
-
 def seq_and_ts_hash(keyed: Callable[[], Any], local: tuple[str, int], remote: tuple[str, int]) -> tuple[int, int]:
     """A connection's two secrets from one 64-bit keyed BLAKE2b hash of ``repr(("isn", local, remote))``:
     the digest's first four bytes for its ISN, the last four for its timestamp offset.
     ``keyed`` is ``keyed_state(secret, 8)``."""
-    if plain(local[0] + remote[0]):  # one test for both: each character is one of theirs
-        # The text repr() would give, written out in one string.
-        text = f"('isn', ('{local[0]}', {local[1]}), ('{remote[0]}', {remote[1]}))"
-    else:
-        text = repr(("isn", local, remote))
+    # The text repr() gives, written out in one string: only the addresses need repr() of their own.
+    text = f"('isn', ({local[0]!r}, {local[1]}), ({remote[0]!r}, {remote[1]}))"
     h = keyed()
     h.update(text.encode())
     both = _FROM_BYTES(h.digest(), "big")  # one conversion, then the halves, rather than two slices
