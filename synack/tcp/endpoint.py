@@ -355,13 +355,12 @@ class Connection:
         ctx = parent.ctx
         child = cls(ctx, parent.local, remote, parent)
         child.now = now
-        child._init_receive_space(seg.seq)
         child._init_send_space(iss)
         t = child.tcb
         t.snd_wnd = t.max_snd_wnd = seg.window  # never scaled in a SYN (RFC 7323 2.2)
         t.snd_wl1 = seg.seq
         mss, wscale, sack, ts, _fastopen = peer_options(seg)
-        child._negotiate(mss, wscale, sack, ts)
+        child._synchronize(seg.seq, mss, wscale, sack, ts)
         # RFC 3168 6.1.1: an ECN-setup SYN carries both ECE and CWR.
         t.ecn_ok = seg.bits & 0xC0 == 0xC0 and ctx.profile.ecn in (1, 2)
         child.last_rcv = child.delack.last_data_at = now
@@ -389,11 +388,10 @@ class Connection:
         ctx = parent.ctx
         child = cls(ctx, parent.local, remote, parent)
         child.now = now
-        child._init_receive_space(seq_add(seg.seq, -1))
         child._init_send_space(seq_add(seg.ack, -1))
         t = child.tcb
         t.snd_una = seg.ack  # the ACK acknowledges our SYN-ACK
-        child._negotiate(peer.mss, peer.wscale, peer.sack, peer.ts)
+        child._synchronize(seq_add(seg.seq, -1), peer.mss, peer.wscale, peer.sack, peer.ts)
         t.snd_wnd = t.max_snd_wnd = seg.window << t.snd_wscale
         t.snd_wl1, t.snd_wl2 = seg.seq, seg.ack
         # What the cookie SYN-ACK offered is where the window starts (Linux's rcv_ssthresh).
@@ -420,11 +418,6 @@ class Connection:
         t.iss = t.snd_una = iss
         t.snd_nxt = t.snd_max = self.sndbuf_seq = seq_add(iss, 1)
         self.snd_sml = iss
-
-    def _init_receive_space(self, irs: int) -> None:
-        t = self.tcb
-        t.irs = irs
-        t.rcv_nxt = t.rcv_wup = seq_add(irs, 1)
 
     # ------------------------------------------------------------------ outputs
     def segments_to_send(self) -> list[Segment]:
@@ -853,8 +846,7 @@ class Connection:
             self._drop(seg, "neither SYN nor RST in SYN_SENT")
             return
         mss, wscale, sack, ts, fastopen = peer_options(seg)
-        self._init_receive_space(seg.seq)
-        self._negotiate(mss, wscale, sack, ts)
+        self._synchronize(seg.seq, mss, wscale, sack, ts)
         self.last_rcv = self.delack.last_data_at = self.now
         if bits & ACK_BIT:
             if self.fastopen_requested and fastopen:
@@ -1414,12 +1406,16 @@ class Connection:
             self.rtt.start(self.sndbuf_seq, self.now)
         self._emit(seg, reason)
 
-    def _negotiate(self, mss: int | None, wscale: int | None, sack: bool, ts: tuple[int, int] | None) -> None:
-        """Settle MSS, window scale, SACK and timestamps from the peer's SYN (RFC 7323 2.2, 3.2).
+    def _synchronize(self, irs: int, mss: int | None, wscale: int | None, sack: bool,
+                     ts: tuple[int, int] | None) -> None:
+        """Take the peer's SYN: its sequence space starts at ``irs`` (RFC 9293 3.3.1: IRS, RCV.NXT =
+        IRS+1), and MSS, window scale, SACK and timestamps are settled (RFC 7323 2.2, 3.2).
 
-        The arguments are what the SYN offered, as :func:`peer_options` reads them.
+        The options are what the SYN offered, as :func:`peer_options` reads them.
         """
         t, p = self.tcb, self.profile
+        t.irs = irs
+        t.rcv_nxt = t.rcv_wup = seq_add(irs, 1)
         peer_mss = t.peer_mss = mss if mss is not None else DEFAULT_MSS
         if wscale is not None and p.window_scale is not None:
             self.wscale_agreed = True
