@@ -1490,8 +1490,8 @@ class Connection:
                 payload = bytes(sndbuf) if offset == 0 and last else bytes(sndbuf[offset:end])
                 self._send_data(flags, payload, fin, reason)
                 sent_any = True
-                if fin:
-                    break  # nothing follows a FIN
+                if last:
+                    break  # the buffer is all sent, and a queued FIN with it
                 offset, flight = end, flight + n
             elif self.fin_queued and t.snd_nxt == self.fin_seq:
                 self._send_data(ACK_FIN, b"", True, reason)
@@ -1502,17 +1502,16 @@ class Connection:
             if reason is R_RETRANSMIT:
                 break  # after a timeout, one segment; the ACK clock sends the rest
         if sent_any:
-            # The retransmission timer runs on if it runs; else it starts with the RTO, not yet
-            # backed off (rtt.backed_off(0)) unless this is a retransmission.  After new data a
-            # tail loss probe takes its place.
+            # The retransmission timer runs on if it runs (setting it to rto_at leaves it as it
+            # is); else it starts with the RTO, not yet backed off (rtt.backed_off(0)) unless this
+            # is a retransmission.  After new data a tail loss probe takes its place.
             timers = self.timers
             if RETRANSMIT in timers:
                 rto_at = timers[RETRANSMIT]
             else:
                 rtt = self.rtt
                 rto_at = self.now + (rtt.backed_off(self.retries) if self.retries else rtt.rto)
-            if ((reason is R_RETRANSMIT or reason is R_PMTU_RETRANSMIT or not self._schedule_loss_probe(rto_at))
-                    and RETRANSMIT not in timers):
+            if reason is R_RETRANSMIT or reason is R_PMTU_RETRANSMIT or not self._schedule_loss_probe(rto_at):
                 timers[RETRANSMIT] = rto_at
 
     def _send_data(self, flags: Flags, payload: bytes, fin: bool, reason: Reason | None) -> None:
