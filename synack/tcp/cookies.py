@@ -38,7 +38,7 @@ def _tuple(local: tuple[str, int], remote: tuple[str, int]) -> tuple[str, str, i
 def _cookie_hash(secret: bytes, tag: str, four: tuple[str, str, int, int], *count: int) -> int:
     """The keyed hash of ``repr((tag, *four, *count))``, its text written out (two or three per SYN)."""
     tail = f", {count[0]})" if count else ")"
-    return hash_text(secret, f"('{tag}', {four[0]!r}, {four[1]!r}, {four[2]}, {four[3]}{tail}")
+    return hash_text(secret, f"('{tag}', {repr(four[0])}, {repr(four[1])}, {four[2]}, {four[3]}{tail}")
 
 
 def mss_index(mss: int) -> int:

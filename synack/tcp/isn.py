@@ -49,7 +49,8 @@ def seq_and_ts_hash(keyed: Callable[[], Any], local: tuple[str, int], remote: tu
     the digest's first four bytes for its ISN, the last four for its timestamp offset.
     ``keyed`` is ``keyed_state(secret, 8)``."""
     # The text repr() gives, written out in one string: only the addresses need repr() of their own.
-    text = f"('isn', ({local[0]!r}, {local[1]}), ({remote[0]!r}, {remote[1]}))"
+    # (repr() called, not !r: mypyc compiles a conversion in an f-string to a str.format call.)
+    text = f"('isn', ({repr(local[0])}, {local[1]}), ({repr(remote[0])}, {remote[1]}))"
     h = keyed()
     h.update(text.encode())
     both = _FROM_BYTES(h.digest(), "big")  # one conversion, then the halves, rather than two slices
