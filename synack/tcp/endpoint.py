@@ -816,7 +816,7 @@ class Connection:
         else:
             self._receive_synchronized(seg)
         if self.state is not CLOSED:
-            if self.sndbuf or self.fin_queued:
+            if self.sndbuf or self.fin_queued and t.snd_nxt == self.fin_seq:  # data, or a FIN not yet sent
                 self._output()
             if self.delack.pending and DELAYED_ACK not in self.timers:
                 self._send(R_ACK)
@@ -847,7 +847,6 @@ class Connection:
             return
         mss, wscale, sack, ts, fastopen = peer_options(seg)
         self._synchronize(seg.seq, mss, wscale, sack, ts)
-        self.last_rcv = self.delack.last_data_at = self.now
         if bits & ACK_BIT:
             if self.fastopen_requested and fastopen:
                 self.ctx.fastopen_cache[self.remote[0]] = fastopen
@@ -881,6 +880,7 @@ class Connection:
                 self._send(R_ACK)
         else:
             # Simultaneous open: answer with SYN-ACK carrying our original ISN (RFC 9293 3.5, figure 8).
+            self.last_rcv = self.delack.last_data_at = self.now  # on a SYN-ACK, _became_established does it
             t.snd_wnd = seg.window
             self._transition(IN_RCV_SYN, "SYN received in SYN_SENT (simultaneous open)")
             t.snd_nxt = seq_add(t.iss, 1)
