@@ -132,14 +132,14 @@ class PeerOptions:
     dataclass sets each field through ``object.__setattr__``.
     """
 
-    __slots__ = ("mss", "wscale", "sack", "ts", "fastopen")
+    __slots__ = ("mss", "wscale", "sack", "tsval", "fastopen")
 
-    def __init__(self, mss: int | None, wscale: int | None, sack: bool, ts: tuple[int, int] | None,
+    def __init__(self, mss: int | None, wscale: int | None, sack: bool, tsval: int | None,
                  fastopen: bytes | None) -> None:
         self.mss: Final = mss
         self.wscale: Final = wscale
         self.sack: Final = sack
-        self.ts: Final = ts
+        self.tsval: Final = tsval  # None: no timestamps option (its TSecr is never read)
         self.fastopen: Final = fastopen  # None: no option; b"": cookie request
 
     @classmethod
@@ -147,9 +147,9 @@ class PeerOptions:
         return cls(*peer_options(segment))
 
 
-def peer_options(segment: Segment) -> tuple[int | None, int | None, bool, tuple[int, int] | None, bytes | None]:
+def peer_options(segment: Segment) -> tuple[int | None, int | None, bool, int | None, bytes | None]:
     """What :class:`PeerOptions` holds, as a tuple: the handshake reads it without building the object."""
-    mss = wscale = ts = fastopen = None
+    mss = wscale = tsval = fastopen = None
     sack = False
     # Option classes have no subclasses: type() is one cheap call, isinstance() one per test.
     for o in segment.options:
@@ -160,14 +160,14 @@ def peer_options(segment: Segment) -> tuple[int | None, int | None, bool, tuple[
         elif type(o) is Mss:
             mss = o.value
         elif type(o) is Timestamps:
-            ts = (o.tsval, o.tsecr)
+            tsval = o.tsval
         elif type(o) is WindowScale:
             wscale = o.shift if o.shift < 14 else 14  # RFC 7323 2.3: treat larger shifts as 14
         elif type(o) is SackPermitted:
             sack = True
         elif type(o) is FastOpen:
             fastopen = o.cookie
-    return mss, wscale, sack, ts, fastopen
+    return mss, wscale, sack, tsval, fastopen
 
 
 # Options are immutable values: the few MSS and window-scale options a run uses are built once.
@@ -359,8 +359,8 @@ class Connection:
         t = child.tcb
         t.snd_wnd = t.max_snd_wnd = seg.window  # never scaled in a SYN (RFC 7323 2.2)
         t.snd_wl1 = seg.seq
-        mss, wscale, sack, ts, _fastopen = peer_options(seg)
-        child._synchronize(seg.seq, mss, wscale, sack, ts)
+        mss, wscale, sack, tsval, _fastopen = peer_options(seg)
+        child._synchronize(seg.seq, mss, wscale, sack, tsval)
         # RFC 3168 6.1.1: an ECN-setup SYN carries both ECE and CWR.
         t.ecn_ok = seg.bits & 0xC0 == 0xC0 and ctx.profile.ecn in (1, 2)
         child.last_rcv = child.delack.last_data_at = now
@@ -391,7 +391,7 @@ class Connection:
         child._init_send_space(seq_add(seg.ack, -1))
         t = child.tcb
         t.snd_una = seg.ack  # the ACK acknowledges our SYN-ACK
-        child._synchronize(seq_add(seg.seq, -1), peer.mss, peer.wscale, peer.sack, peer.ts)
+        child._synchronize(seq_add(seg.seq, -1), peer.mss, peer.wscale, peer.sack, peer.tsval)
         t.snd_wnd = t.max_snd_wnd = seg.window << t.snd_wscale
         t.snd_wl1, t.snd_wl2 = seg.seq, seg.ack
         # What the cookie SYN-ACK offered is where the window starts (Linux's rcv_ssthresh).
@@ -845,8 +845,8 @@ class Connection:
         if not bits & SYN_BIT:
             self._drop(seg, "neither SYN nor RST in SYN_SENT")
             return
-        mss, wscale, sack, ts, fastopen = peer_options(seg)
-        self._synchronize(seg.seq, mss, wscale, sack, ts)
+        mss, wscale, sack, tsval, fastopen = peer_options(seg)
+        self._synchronize(seg.seq, mss, wscale, sack, tsval)
         if bits & ACK_BIT:
             if self.fastopen_requested and fastopen:
                 self.ctx.fastopen_cache[self.remote[0]] = fastopen
@@ -1407,7 +1407,7 @@ class Connection:
         self._emit(seg, reason)
 
     def _synchronize(self, irs: int, mss: int | None, wscale: int | None, sack: bool,
-                     ts: tuple[int, int] | None) -> None:
+                     tsval: int | None) -> None:
         """Take the peer's SYN: its sequence space starts at ``irs`` (RFC 9293 3.3.1: IRS, RCV.NXT =
         IRS+1), and MSS, window scale, SACK and timestamps are settled (RFC 7323 2.2, 3.2).
 
@@ -1426,9 +1426,9 @@ class Connection:
             t.snd_wscale = t.rcv_wscale = 0
         self._max_window = MAX_WINDOW_FIELD << t.rcv_wscale  # set with the scale, whichever it is
         t.sack_ok = sack and p.sack
-        if ts is not None and p.timestamps:
+        if tsval is not None and p.timestamps:
             t.ts_ok = True
-            t.ts_recent = ts[0]
+            t.ts_recent = tsval
             snd_mss = -TS_OPTION_BYTES  # what the timestamps take from every segment
         else:
             t.ts_ok = False

@@ -196,16 +196,16 @@ class Listener:
         peer = PeerOptions.parse(seg)
         client_mss = peer.mss if peer.mss is not None else 536
         isn = cookies.make_syn_cookie(ctx.syncookie_secret, self.local, remote, seg.seq, client_mss, now)
-        if peer.ts is not None and p.timestamps:
+        if peer.tsval is not None and p.timestamps:
             ts_now = wrap(now // p.ts_tick_us + ctx.isn_gen.ts_offset(self.local, remote))
             tsval = cookies.cookie_tsval(ts_now, peer.wscale, peer.sack)
-            options = syn_options(p, ctx.route_mss, tsval, peer.ts[0], offer_sack=peer.sack,
+            options = syn_options(p, ctx.route_mss, tsval, peer.tsval, offer_sack=peer.sack,
                                   offer_ts=True,
                                   offer_wscale=p.window_scale if peer.wscale is not None else None)
         else:
             # Without timestamps there is nowhere to keep wscale or SACK: MSS only (Linux cookie_v4_init).
             options = self._mss_only
-        window = initial_window(ctx.route_mss, peer.ts is not None and p.timestamps)
+        window = initial_window(ctx.route_mss, peer.tsval is not None and p.timestamps)
         synack = Segment(self.local[1], remote[1], isn, seq_add(seg.seq, 1), SYN_ACK, window, options)
         self.cookies_sent += 1
         self._send(remote, synack, R_SYN_ACK_COOKIE)
@@ -219,7 +219,7 @@ class Listener:
         wscale, sack = (None, False)
         if peer_ts is not None:
             wscale, sack = cookies.decode_cookie_tsecr(peer_ts.tsecr)
-        peer = PeerOptions(mss, wscale, sack, (peer_ts.tsval, peer_ts.tsecr) if peer_ts else None, None)
+        peer = PeerOptions(mss, wscale, sack, peer_ts.tsval if peer_ts else None, None)
         self.cookies_validated += 1
         return Connection.from_cookie(self, remote, seg, now, peer=peer, on_close=self._child_closed)
 
