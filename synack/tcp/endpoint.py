@@ -1286,14 +1286,16 @@ class Connection:
         window = self._rcv_window() >> (1 if p.adv_win_halved else 0)
         return window >= needed
 
-    def _send(self, reason: Reason, flags: Flags = ACK, seq: int = -1, payload: bytes = b"", *,
+    def _send(self, reason: Reason, flags: Flags = ACK, seq: int = -1, payload: bytes = b"",
               sack: bool = True) -> None:
         """Send a segment with ACK in ``flags``, from ``seq`` (-1: SND.NXT): a bare ACK unless told otherwise.
 
         It carries our RCV.NXT, the window, timestamps and SACK blocks (unless
         ``sack`` is False).  Every segment but SYNs and bare RSTs goes out here, so
         the window field and what :meth:`_emit` does for an ACK are written out
-        rather than called.
+        rather than called.  (``sack`` is not keyword-only, nor is :meth:`_send_syn`'s
+        cookie: CPython 3.11 specialises no call to a function with keyword-only
+        parameters, and these two are called for every segment.)
         """
         t, p = self.tcb, self.profile
         if seq < 0:
@@ -1370,7 +1372,7 @@ class Connection:
         if self._trace:
             self._events.append(SegmentSent(segment=seg, reason=reason))
 
-    def _send_syn(self, reason: Reason, *, fastopen_cookie: bytes | None = None) -> None:
+    def _send_syn(self, reason: Reason, fastopen_cookie: bytes | None = None) -> None:
         """SYN (SYN_SENT) or SYN-ACK (SYN_RECEIVED), always from ISS with the full options."""
         t, p = self.tcb, self.profile
         synack = self.state is SYN_RECEIVED
