@@ -21,12 +21,7 @@ def _world(tracing: bool, loss: float) -> tuple[World, list[tuple[int, str, str,
     client = world.host("client", "10.0.0.1")
     server = world.host("server", "10.0.0.2")
     server.spawn(answering_server, PORT, connections=3)
-
-    def client_app(host):
-        for _ in range(3):
-            yield from requesting_client(host, server.ip, PORT)
-
-    client.spawn(client_app)
+    client.spawn(requesting_client, server.ip, PORT, connections=3)
     world.sched.run(max_events=100_000)
     return world, seen
 

@@ -79,16 +79,18 @@ def read_at_least(sock: Socket, n: int) -> App:
     return got
 
 
-def requesting_client(host: Host, server_ip: str, port: int = PORT, *, request: int = REQUEST,
-                      answer: int = ANSWER, fastopen: bool = False) -> App:
-    """Connect, send the request (in the SYN with Fast Open), close as soon as the whole answer is in."""
-    if fastopen:
-        sock = yield host.connect(server_ip, port, fastopen_data=b"q" * request)
-    else:
-        sock = yield host.connect(server_ip, port)
-        sock.send(b"q" * request)
-    yield from read_at_least(sock, answer)
-    sock.close()
+def requesting_client(host: Host, server_ip: str, port: int = PORT, *, connections: int = 1,
+                      request: int = REQUEST, answer: int = ANSWER, fastopen: bool = False) -> App:
+    """Connect, send the request (in the SYN with Fast Open), close as soon as the whole answer is in;
+    ``connections`` times, one after the other."""
+    for _ in range(connections):
+        if fastopen:
+            sock = yield host.connect(server_ip, port, fastopen_data=b"q" * request)
+        else:
+            sock = yield host.connect(server_ip, port)
+            sock.send(b"q" * request)
+        yield from read_at_least(sock, answer)
+        sock.close()
 
 
 def connect_then_close(host: Host, server_ip: str, port: int = PORT) -> App:

@@ -20,7 +20,6 @@ import subprocess
 import sys
 from typing import Callable
 
-from ..sim.host import Host
 from ..sim.scheduler import DELIVERY
 from ..tcp.endpoint import syn_options
 from ..tcp.profiles import LINUX
@@ -38,12 +37,7 @@ def simulate_lifecycles(n: int, *, seed: int = 1, rtt_us: int = 50) -> World:
     # Nothing reads the connections afterwards: let the closed ones go, as the kernel does.
     client.remember_connections = server.remember_connections = False
     server.spawn(answering_server, PORT, connections=n)
-
-    def client_app(host: Host):
-        for _ in range(n):
-            yield from requesting_client(host, server.ip, PORT)
-
-    client.spawn(client_app)
+    client.spawn(requesting_client, server.ip, PORT, connections=n)
     world.sched.run()
     return world
 

@@ -34,9 +34,12 @@ _heappop: Final = heapq.heappop
 
 
 # Time, priority and the tie-breaking counter are packed into one integer key:
-# (time << 2 | priority) << 40 | counter.  Keys are unique, so an entry (key, callback, args)
-# compares by its key alone.  Timers, the only callbacks that get cancelled, are plain keys
-# on their heap with their callbacks in a dict; a cancelled one is missing there.
+# time << 42 | priority << 40 | counter.  The counter only orders callbacks due at the same time
+# and priority, so each priority counts its own, from priority << 40 on: a key is then one shift
+# and one or of two numbers (integer operations are what a key costs in the interpreter).
+# Keys are unique, so an entry (key, callback, args) compares by its key alone.  Timers, the
+# only callbacks that get cancelled, are plain keys on their heap with their callbacks in a dict;
+# a cancelled one is missing there.
 _COUNTER_BITS: Final = 40
 _SHIFT: Final = _COUNTER_BITS + 2
 
@@ -68,7 +71,11 @@ class Scheduler:
         # the application layer's hottest path (a waitable resolved).
         self.ready: list[tuple[Callable[..., Any], tuple]] = []
         self._ready_at = 0
-        self._counter = 0
+        # Each priority's counter, with the priority in its top bits (see _COUNTER_BITS).  Three
+        # attributes, not a list: the compiled build keeps them as machine integers.
+        self._delivery_ties = DELIVERY << _COUNTER_BITS
+        self._timer_ties = TIMER << _COUNTER_BITS
+        self._application_ties = APPLICATION << _COUNTER_BITS
         self.executed = 0
 
     def call_at(self, when: int, fn: Callable[..., Any], priority: int = APPLICATION, *args: Any) -> int:
@@ -79,8 +86,13 @@ class Scheduler:
                 self.ready.append((fn, args))
                 return 0
             when = self.now
-        self._counter += 1
-        key = (((when << 2) | priority) << _COUNTER_BITS) | self._counter
+        if priority == DELIVERY:
+            self._delivery_ties = tie = self._delivery_ties + 1
+        elif priority == TIMER:
+            self._timer_ties = tie = self._timer_ties + 1
+        else:
+            self._application_ties = tie = self._application_ties + 1
+        key = (when << _SHIFT) | tie
         if priority == TIMER:
             self._entries[key] = (fn, args)
             timers = self._timers
