@@ -196,6 +196,12 @@ def initial_window(route_mss: int, timestamps: bool) -> int:
     return (MAX_WINDOW_FIELD // mss) * mss if mss <= MAX_WINDOW_FIELD else MAX_WINDOW_FIELD
 
 
+def ts_clock(profile: Profile, now: int, offset: int) -> int:
+    """Our TSval at ``now``: the TS clock, one tick every ``ts_tick_us``, plus the connection's
+    offset (RFC 7323 5.4), for a SYN or SYN-ACK (``_send`` keeps the tick, for its option cache)."""
+    return wrap(now // profile.ts_tick_us + offset)
+
+
 def syn_options(profile: Profile, mss: int, tsval: int, tsecr: int, *, offer_sack: bool = True,
                 offer_ts: bool = True, offer_wscale: int | None = None,
                 fastopen: bytes | None = None, fastopen_exp: bool = False) -> tuple[Option, ...]:
@@ -1381,7 +1387,7 @@ class Connection:
         else:
             self.ecn_requested = self.ecn_requested or (p.ecn == 1 and reason is not R_RETRANSMIT)
             flags = SYN_ECN if self.ecn_requested else SYN
-        tsval = wrap(self.now // p.ts_tick_us + t.ts_offset)  # our TS clock (RFC 7323 5.4)
+        tsval = ts_clock(p, self.now, t.ts_offset)
         if synack and not self.passive and p.simultaneous_synack_full_options:
             options = syn_options(p, self.ctx.route_mss, tsval, t.ts_recent, offer_wscale=p.window_scale)
         elif synack:

@@ -17,12 +17,12 @@ from collections import deque
 from typing import Any
 
 from . import cookies
-from .endpoint import RST, SYN_ACK, Connection, Context, PeerOptions, initial_window, syn_options
+from .endpoint import RST, SYN_ACK, Connection, Context, PeerOptions, initial_window, syn_options, ts_clock
 from .errors import ConnectionDoesNotExist
 from .events import R_RST, R_SYN_ACK_COOKIE, Event, Reason, SegmentDropped, SegmentSent, StateChanged
 from .options import FastOpen, Mss, Timestamps
 from .segment import Segment
-from .seq import seq_add, wrap
+from .seq import seq_add
 from .states import CLOSED, IN_CLOSE, IN_PASSIVE_OPEN, NEXT_STATE, Input
 
 SYN_BIT, RST_BIT, ACK_BIT = 0x02, 0x04, 0x10
@@ -197,7 +197,7 @@ class Listener:
         client_mss = peer.mss if peer.mss is not None else 536
         isn = cookies.make_syn_cookie(ctx.syncookie_secret, self.local, remote, seg.seq, client_mss, now)
         if peer.tsval is not None and p.timestamps:
-            ts_now = wrap(now // p.ts_tick_us + ctx.isn_gen.ts_offset(self.local, remote))
+            ts_now = ts_clock(p, now, ctx.isn_gen.ts_offset(self.local, remote))
             tsval = cookies.cookie_tsval(ts_now, peer.wscale, peer.sack)
             options = syn_options(p, ctx.route_mss, tsval, peer.tsval, offer_sack=peer.sack,
                                   offer_ts=True,
